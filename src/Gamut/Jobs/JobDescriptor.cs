@@ -1,0 +1,95 @@
+using System.Buffers;
+
+namespace Gamut.Jobs;
+
+/// <summary>
+/// A registered job: its name, its types, and how to create and invoke it. Obtained from a <see cref="JobRegistry"/>.
+/// </summary>
+public abstract class JobDescriptor
+{
+    private protected JobDescriptor(string name) => Name = name;
+
+    /// <summary>The registered name.</summary>
+    public string Name { get; }
+
+    /// <summary>The job's type.</summary>
+    public abstract Type JobType { get; }
+
+    /// <summary>The job's input type.</summary>
+    public abstract Type InputType { get; }
+
+    /// <summary>The job's output type.</summary>
+    public abstract Type OutputType { get; }
+
+    /// <summary>Creates an instance of the job, typed.</summary>
+    /// <typeparam name="TIn">The expected input type.</typeparam>
+    /// <typeparam name="TOut">The expected output type.</typeparam>
+    /// <exception cref="JobRegistrationException">The job does not take <typeparamref name="TIn"/> and give <typeparamref name="TOut"/>.</exception>
+    public IJob<TIn, TOut> Create<TIn, TOut>()
+    {
+        if (InputType != typeof(TIn) || OutputType != typeof(TOut))
+        {
+            throw new JobRegistrationException(
+                $"Job '{Name}' takes {InputType.Name} and gives {OutputType.Name}; it was asked for as {typeof(TIn).Name} -> {typeof(TOut).Name}");
+        }
+
+        return (IJob<TIn, TOut>)CreateInstance();
+    }
+
+    /// <summary>
+    /// Runs the job on a serialized input and returns its serialized output: what a worker process or a Redis
+    /// worker does with a payload.
+    /// </summary>
+    /// <param name="payload">The serialized input.</param>
+    /// <param name="serializer">The serializer for input and output.</param>
+    /// <param name="context">The run's context.</param>
+    /// <param name="output">Where the serialized output is written.</param>
+    /// <exception cref="JobSerializationException">The input did not deserialize, or the output did not serialize.</exception>
+    /// <remarks>Whatever the job itself throws propagates unchanged.</remarks>
+    public abstract ValueTask InvokeAsync(ReadOnlyMemory<byte> payload, IJobSerializer serializer, JobContext context, IBufferWriter<byte> output);
+
+    private protected abstract object CreateInstance();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} ({JobType.FullName}: {InputType.Name} -> {OutputType.Name})";
+}
+
+internal sealed class JobDescriptor<TJob, TIn, TOut> : JobDescriptor
+    where TJob : IJob<TIn, TOut>
+{
+    private readonly Func<TJob> _factory;
+
+    public JobDescriptor(string name, Func<TJob> factory)
+        : base(name) => _factory = factory;
+
+    public override Type JobType => typeof(TJob);
+
+    public override Type InputType => typeof(TIn);
+
+    public override Type OutputType => typeof(TOut);
+
+    public override async ValueTask InvokeAsync(ReadOnlyMemory<byte> payload, IJobSerializer serializer, JobContext context, IBufferWriter<byte> output)
+    {
+        TIn input;
+        try
+        {
+            input = serializer.Deserialize<TIn>(payload.Span);
+        }
+        catch (JobSerializationException e)
+        {
+            throw new JobSerializationException($"The input of job '{Name}' did not deserialize as {typeof(TIn).Name}: {e.Message}", e.InnerException ?? e);
+        }
+
+        var result = await _factory().RunAsync(input, context).ConfigureAwait(false);
+        try
+        {
+            serializer.Serialize(output, result);
+        }
+        catch (JobSerializationException e)
+        {
+            throw new JobSerializationException($"The result of job '{Name}' did not serialize as {typeof(TOut).Name}: {e.Message}", e.InnerException ?? e);
+        }
+    }
+
+    private protected override object CreateInstance() => _factory()!;
+}
