@@ -102,6 +102,20 @@ internal sealed class WorkerHandle
     {
         lock (_stderr)
         {
+            // The runtime's fatal-error headline (what died and why) comes before a stack that can be far longer
+            // than the tail: keep it apart so a crash report always carries it.
+            // ("Process terminated." puts its message on the next line, so that line is kept too.)
+            if (_keepNext)
+            {
+                _keepNext = false;
+                _headlines.Add(line);
+            }
+            else if (_headlines.Count < 4 && Array.Exists(FatalHeadlines, h => line.StartsWith(h, StringComparison.Ordinal)))
+            {
+                _headlines.Add(line);
+                _keepNext = true;
+            }
+
             _stderr.Enqueue(line);
             while (_stderr.Count > _stderrLines)
             {
@@ -114,9 +128,14 @@ internal sealed class WorkerHandle
     {
         lock (_stderr)
         {
-            return [.. _stderr];
+            var missing = _headlines.Where(h => !_stderr.Contains(h)).ToList();
+            return missing.Count == 0 ? [.. _stderr] : [.. missing, "...", .. _stderr];
         }
     }
+
+    private static readonly string[] FatalHeadlines = ["Process terminated.", "Stack overflow.", "Unhandled exception.", "Fatal error.", "Out of memory."];
+    private readonly List<string> _headlines = [];
+    private bool _keepNext;
 
     /// <summary>Adds frames to send; call <see cref="Flush"/> after leaving the pool's lock. The writer is only valid inside <paramref name="write"/>.</summary>
     public void Enqueue<TState>(TState state, Action<FrameWriter, TState> write)
