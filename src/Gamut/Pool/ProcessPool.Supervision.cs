@@ -21,6 +21,7 @@ public sealed partial class ProcessPool
         SlotSnapshot slot;
         bool startFailure;
         WorkerCrashLoopException? tripped = null;
+        var newlyTripped = false;
         lock (_gate)
         {
             if (w.State == WorkerState.Dead)
@@ -46,6 +47,7 @@ public sealed partial class ProcessPool
                 var reason = w.StartError ?? (w.StopReason == StopReason.StartTimeout
                     ? $"it did not get ready within {_options.StartTimeout.TotalSeconds:0.#} s"
                     : $"it ended before it was ready, with {exit?.Description ?? "no exit status"}");
+                newlyTripped = !_startFailures.Tripped;
                 if (_startFailures.Record())
                 {
                     tripped = _crashLoop = new WorkerCrashLoopException(_startFailures.Count, _options.RestartPeriod, reason, exit, w.StderrTail());
@@ -65,7 +67,11 @@ public sealed partial class ProcessPool
         Settle(w, exit ?? new WorkerExit(null, null), slot, orphans);
         if (tripped is not null)
         {
-            _logger.LogError("{Error}", tripped.Message);
+            if (newlyTripped)
+            {
+                _logger.LogError("{Error}", tripped.Message);
+            }
+
             FailUnservable(tripped);
         }
 
