@@ -77,5 +77,5 @@ internal static class PoolTest
         return pool.ReadyWorkers;
     }
 
-    public static void Kill(int pid, int signal = 9) => _ = Ipc.Native.LinuxNative.SendSignal(pid, signal);
+    public static void Kill(int pid, int signal = 9) => _ = Gamut.Ipc.Native.LinuxNative.SendSignal(pid, signal);
 }

@@ -51,7 +51,7 @@ public sealed class WorkerCrashTests
     public async Task A_worker_killed_by_the_kernel_for_memory_under_a_cgroup_limit_fails_its_job_with_signal_9()
     {
         const string root = "/sys/fs/cgroup/memory";
-        if (Ipc.Native.LinuxNative.GetEffectiveUserId() != 0 || !Directory.Exists(root))
+        if (Gamut.Ipc.Native.LinuxNative.GetEffectiveUserId() != 0 || !Directory.Exists(root))
         {
             // Needs root and cgroup v1's memory controller (both are there on this project's machines and CI).
             return;
