@@ -80,6 +80,50 @@ if (what is "all" or "pool")
     }
 }
 
+if (what == "queue-consumer")
+{
+    using var q = Gamut.Ipc.IpcQueue<byte[]>.Open(args[1]);
+    var count = int.Parse(args[2], CultureInfo.InvariantCulture);
+    for (var i = 0; i < count; i++)
+    {
+        if (!q.TryDequeue(out _))
+        {
+            await q.DequeueAsync();
+        }
+    }
+
+    return;
+}
+
+if (what is "all" or "queue")
+{
+    // One producer process (this one) and one consumer process, 100-byte messages, as the Python peer does.
+    const int n = 1_000_000;
+    var name = $"bench-queue-{Environment.ProcessId}";
+    using var q = Gamut.Ipc.IpcQueue<byte[]>.Create(name, capacity: 1024, maxItemBytes: 100);
+    try
+    {
+        var msg = new byte[100];
+        var self = typeof(Square).Assembly.Location;
+        var consumer = Process.Start(new ProcessStartInfo("dotnet", [self, "queue-consumer", name, n.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        var t = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++)
+        {
+            if (!q.TryEnqueue(msg))
+            {
+                await q.EnqueueAsync(msg);
+            }
+        }
+
+        await consumer.WaitForExitAsync();
+        Print("ipc_queue_100B msgs_per_s", n / t.Elapsed.TotalSeconds);
+    }
+    finally
+    {
+        Gamut.Ipc.IpcObjects.Delete(name);
+    }
+}
+
 static async Task Map(ProcessPool pool, int n, int? chunk)
 {
     long sum = 0;
