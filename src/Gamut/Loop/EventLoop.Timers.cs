@@ -6,6 +6,10 @@ public sealed partial class EventLoop
 {
     private readonly TimerHeap _timers;
 
+    // The loop's clock, read once per turn (as libuv does): timers scheduled by the callbacks of one turn share
+    // one "now", so their order is their delays' order.
+    private long _turnTime = Now();
+
     /// <summary>Runs <paramref name="callback"/> on the loop once <paramref name="delay"/> has passed. From any thread.</summary>
     /// <param name="delay">How long to wait (zero or more; resolution about a millisecond).</param>
     /// <param name="callback">The callback.</param>
@@ -14,7 +18,7 @@ public sealed partial class EventLoop
     {
         ArgumentNullException.ThrowIfNull(callback);
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
-        return Schedule(new LoopTimer(this, Now() + ToTicks(delay), 0, callback));
+        return Schedule(new LoopTimer(this, SchedulingTime() + ToTicks(delay), 0, callback));
     }
 
     /// <summary>
@@ -30,7 +34,7 @@ public sealed partial class EventLoop
         ArgumentNullException.ThrowIfNull(callback);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         var period = Math.Max(1, ToTicks(interval));
-        return Schedule(new LoopTimer(this, Now() + period, period, callback));
+        return Schedule(new LoopTimer(this, SchedulingTime() + period, period, callback));
     }
 
     /// <summary>Waits <paramref name="delay"/> on the loop's timers (for code on the loop: resumes on the loop).</summary>
@@ -66,7 +70,7 @@ public sealed partial class EventLoop
         }
         else if (!_stopped)
         {
-            Enqueue(new LoopWork((Action<object?>)(static t => ((LoopTimer)t!).Cancel()), timer), throwIfStopped: false);
+            Enqueue(new LoopWork((Action<object?>)(static t => ((LoopTimer)t!).RemoveFromLoop()), timer), throwIfStopped: false);
         }
     }
 
@@ -83,6 +87,10 @@ public sealed partial class EventLoop
 
         return timer;
     }
+
+    internal void RemoveFromHeap(LoopTimer timer) => _timers.Remove(timer);
+
+    private long SchedulingTime() => IsOnLoopThread ? _turnTime : Now();
 
     internal void AddTimer(LoopTimer timer)
     {
@@ -107,6 +115,11 @@ public sealed partial class EventLoop
         for (var budget = _timers.Count; budget > 0 && _timers.Peek() is { } next && next.Due <= now; budget--)
         {
             _timers.Pop();
+            if (next.Cancelled)
+            {
+                continue;
+            }
+
             if (next.Period > 0)
             {
                 next.Due += next.Period;

@@ -230,6 +230,8 @@ public sealed partial class EventLoop : InProcessExecutor
 
     private void RunOnce()
     {
+        _turnTime = Now();
+
         // Callbacks queued before this turn run now; what they queue runs next turn, after I/O gets its chance.
         for (var n = _local.Count; n > 0 && _local.TryDequeue(out var work); n--)
         {

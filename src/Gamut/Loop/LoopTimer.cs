@@ -52,6 +52,8 @@ public sealed class LoopTimer : IDisposable
 
     internal void AddTo() => _loop.AddTimer(this);
 
+    internal void RemoveFromLoop() => _loop.RemoveFromHeap(this);
+
     /// <summary>Same as <see cref="Cancel"/>.</summary>
     public void Dispose() => Cancel();
 }
