@@ -79,6 +79,17 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
         return SubmitDelegate(work, options, cancellationToken, tokenCoversExecutor: false);
     }
 
+    /// <summary>Runs a synchronous delegate (no context needed) and waits for its result.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="work">The work.</param>
+    /// <param name="options">Id, timeout, retries; executor defaults when null.</param>
+    /// <param name="cancellationToken">Cancels this work.</param>
+    public Task<T> SubmitAsync<T>(Func<T> work, JobOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return SubmitDelegate(_ => ValueTask.FromResult(work()), options, cancellationToken, tokenCoversExecutor: false);
+    }
+
     /// <inheritdoc/>
     public IAsyncEnumerable<JobOutcome<TIn, TOut>> MapAsync<TIn, TOut>(JobRef<TIn, TOut> job, IAsyncEnumerable<TIn> inputs, MapOptions? options = null, CancellationToken cancellationToken = default)
     {

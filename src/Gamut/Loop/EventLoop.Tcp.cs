@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace Gamut.Loop;
 
-public sealed partial class EventLoop
+public sealed unsafe partial class EventLoop
 {
     private byte[]? _readBuffer;
 
@@ -31,7 +31,10 @@ public sealed partial class EventLoop
         var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // SO_REUSEADDR alone (a restarted server can bind past TIME_WAIT); .NET's ReuseAddress also sets
+            // SO_REUSEPORT on Linux, which would let a second listener share, and steal from, the port.
+            var one = 1;
+            Libc.setsockopt((int)listener.Handle, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, &one, sizeof(int));
             listener.Bind(endpoint);
             listener.Listen(backlog);
             listener.Blocking = false;

@@ -56,6 +56,12 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial int accept4(int fd, void* addr, void* addrlen, int flags);
 
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setsockopt(int fd, int level, int name, int* value, int length);
+
+    public const int SOL_SOCKET = 1;
+    public const int SO_REUSEADDR = 2;
+
     public static int Errno => Marshal.GetLastPInvokeError();
 
     public static int EpollControl(int epfd, int op, int fd, uint events, ulong data)
