@@ -58,7 +58,7 @@ public sealed partial class ProcessPool : IExecutor
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     /// <exception cref="FileNotFoundException">Gamut.Worker.dll or the dotnet host cannot be found.</exception>
     public ProcessPool(ProcessPoolOptions options)
-        : this(options, new ProcessWorkerLauncher())
+        : this(options, new ProcessesWorkerLauncher())
     {
     }
 
