@@ -29,8 +29,11 @@ if (what is "all" or "pool")
     }
 
     const int n = 200_000;
+    var only = Environment.GetEnvironmentVariable("BENCH_ONLY");
     foreach (var (label, chunk) in new[] { ("pool_map_default_chunk", (int?)25_000), ("pool_map_chunk1000", 1000), ("pool_map_auto_chunk", null) })
     {
+        if (only is not null && only != label) continue;
+        if (only is not null) for (var r = 0; r < 20; r++) await Map(pool, n, chunk);
         await Map(pool, n, chunk); // warm
         var t = Stopwatch.StartNew();
         await Map(pool, n, chunk);

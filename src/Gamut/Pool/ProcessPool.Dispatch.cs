@@ -13,9 +13,10 @@ public sealed partial class ProcessPool
     /// <param name="cancellationToken">Cancels it.</param>
     /// <param name="delay">Wait this long before queueing it (a retry); none when zero.</param>
     /// <param name="accepted">Part of work the pool already took (a retry, a split chunk): allowed while draining.</param>
+    /// <param name="dispatch">Send at once; false when the caller takes several units in and dispatches after.</param>
     /// <exception cref="ExecutorClosedException">The pool is shutting down.</exception>
     /// <exception cref="WorkerCrashLoopException">Workers keep dying and none is ready.</exception>
-    private void Accept(PoolJob job, CancellationToken cancellationToken, TimeSpan delay = default, bool accepted = false)
+    private void Accept(PoolJob job, CancellationToken cancellationToken, TimeSpan delay = default, bool accepted = false, bool dispatch = true)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
@@ -58,7 +59,7 @@ public sealed partial class ProcessPool
         {
             RequeueAfter(job, delay);
         }
-        else
+        else if (dispatch)
         {
             Dispatch();
         }
@@ -95,7 +96,7 @@ public sealed partial class ProcessPool
                         break;
                     }
 
-                    if (w.State != WorkerState.Ready || w.FramesInFlight.Count >= 2)
+                    if (w.State != WorkerState.Ready || w.FramesInFlight >= 2)
                     {
                         continue;
                     }
@@ -118,20 +119,25 @@ public sealed partial class ProcessPool
 
     private void SendFrameLocked(WorkerHandle w, int readyWorkers)
     {
-        // Automatic batching: with many jobs waiting, each worker gets its share in one frame (one write, one
-        // read, one results frame back); with one job waiting, it goes alone and at once.
+        // Automatic batching: with many units waiting, each worker gets its share in one frame (one write, one
+        // read, one results frame back); with one waiting, it goes alone and at once. Map chunks share a frame only
+        // when they are seen to be quick, so slow ones still spread over the workers one by one.
         var batch = new List<PoolJob>();
-        var first = _pending.First!.Value;
-        if (first.IsChunk)
+        var max = Math.Clamp((_pending.Count + readyWorkers - 1) / Math.Max(1, readyWorkers), 1, MaxSinglesPerFrame);
+        var items = 0;
+        for (var node = _pending.First; node is not null && batch.Count < max; node = node.Next)
         {
-            batch.Add(first);
-        }
-        else
-        {
-            var max = Math.Clamp((_pending.Count + readyWorkers - 1) / Math.Max(1, readyWorkers), 1, MaxSinglesPerFrame);
-            for (var node = _pending.First; node is not null && batch.Count < max && !node.Value.IsChunk; node = node.Next)
+            var job = node.Value;
+            if (batch.Count > 0 && job.IsChunk && (!job.Quick || items + job.ItemCount > MaxItemsPerFrame))
             {
-                batch.Add(node.Value);
+                break;
+            }
+
+            batch.Add(job);
+            items += job.ItemCount;
+            if (job.IsChunk && !job.Quick)
+            {
+                break;
             }
         }
 
@@ -143,6 +149,7 @@ public sealed partial class ProcessPool
             job.State = PoolJobState.Dispatched;
             job.Worker = w;
             job.CancelRequestedAt = 0;
+            job.LastOfFrame = false;
             w.InFlight.AddLast(job);
             w.ItemsSent += job.ItemCount;
             if (job is ChunkJob { Chunk: IDispatchClock clock })
@@ -151,7 +158,8 @@ public sealed partial class ProcessPool
             }
         }
 
-        w.FramesInFlight.Enqueue(batch.Count);
+        batch[^1].LastOfFrame = true;
+        w.FramesInFlight++;
         w.Enqueue((this, batch, w), static (writer, s) =>
         {
             var (pool, jobs, worker) = s;
@@ -170,18 +178,19 @@ public sealed partial class ProcessPool
             writer.U32((uint)jobs.Count);
             foreach (var job in jobs)
             {
+                var flags = (job.RawPayload ? JobFlags.RawInput : JobFlags.None) | (job.Options.Timeout is null ? JobFlags.None : JobFlags.Timed);
                 writer.I64(job.Seq);
                 writer.U32((uint)job.JobIndex);
                 writer.U32((uint)job.Attempt);
                 if (job is ChunkJob chunk)
                 {
-                    writer.U8((byte)JobFlags.Chunk);
+                    writer.U8((byte)(flags | JobFlags.Chunk));
                     writer.String(chunk.Start == 0 ? job.Id : string.Concat(job.Id, "+", chunk.Start.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                     writer.U32((uint)chunk.Count);
                 }
                 else
                 {
-                    writer.U8((byte)JobFlags.None);
+                    writer.U8((byte)flags);
                     writer.String(job.Id);
                 }
 

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Gamut.Executors;
 using Gamut.Jobs;
 using Gamut.Pool.Engine;
@@ -7,157 +5,78 @@ using Gamut.Pool.Engine;
 namespace Gamut.Pool;
 
 /// <summary>Mapping a job over many inputs, in chunks.</summary>
-public sealed partial class ProcessPool
+public sealed partial class ProcessPool : IMapHost
 {
     /// <inheritdoc/>
     /// <remarks>
-    /// Inputs travel in chunks (<see cref="MapOptions.ChunkSize"/>, or chosen from how long chunks take): one
-    /// frame per chunk each way, inputs and results serialized as arrays. Each item is still its own job: its own
-    /// id, its own error, its own retries (a failed item is retried alone), and a crash fails (or retries) only the
-    /// item that was running, while the chunk's items that never started run elsewhere.
+    /// Inputs travel in chunks (<see cref="MapOptions.ChunkSize"/>, or chosen from how long chunks take): inputs and
+    /// results serialized as arrays, raw bytes for primitive numbers with the default serializer, and quick chunks
+    /// several to a frame. Each item is still its own job: its own id, its own error, its own retries (a failed item
+    /// is retried alone), and a crash fails (or retries) only the item that was running, while the chunk's items
+    /// that never started run elsewhere.
     /// </remarks>
     public IAsyncEnumerable<JobOutcome<TIn, TOut>> MapAsync<TIn, TOut>(JobRef<TIn, TOut> job, IAsyncEnumerable<TIn> inputs, MapOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         options ??= MapOptions.Default;
         options.Validate();
-        return MapCoreAsync(job, inputs, options, cancellationToken);
+        return new MapStream<TIn, TOut>(this, job, null, inputs, options, cancellationToken);
     }
 
-    private async IAsyncEnumerable<JobOutcome<TIn, TOut>> MapCoreAsync<TIn, TOut>(JobRef<TIn, TOut> job, IAsyncEnumerable<TIn> inputs, MapOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Maps a job over an in-memory sequence, read synchronously (no asynchronous step per input). Otherwise the same
+    /// as <see cref="MapAsync{TIn, TOut}(JobRef{TIn, TOut}, IAsyncEnumerable{TIn}, MapOptions?, CancellationToken)"/>.
+    /// </summary>
+    /// <typeparam name="TIn">The job's input type.</typeparam>
+    /// <typeparam name="TOut">The job's output type.</typeparam>
+    /// <param name="job">Which registered job.</param>
+    /// <param name="inputs">The inputs; an exception while enumerating them ends the map with <see cref="MapInputException"/>.</param>
+    /// <param name="options">Ordering, window, chunking, per-job options.</param>
+    /// <param name="cancellationToken">Cancels the whole map.</param>
+    public IAsyncEnumerable<JobOutcome<TIn, TOut>> MapAsync<TIn, TOut>(JobRef<TIn, TOut> job, IEnumerable<TIn> inputs, MapOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var descriptor = Describe<TIn, TOut>(job.Name);
-        var jobIndex = _jobs.IndexOf(descriptor);
-        var jobOptions = options.Job with { Id = null };
-        var sizer = new ChunkSizer(options.ChunkSize);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var ordered = new Queue<MapChunk<TIn, TOut>>();
-        var completed = Channel.CreateUnbounded<MapChunk<TIn, TOut>>(new UnboundedChannelOptions { SingleReader = true });
-        var buffer = new List<TIn>();
-        var source = inputs.GetAsyncEnumerator(stop.Token);
-        long read = 0;
-        long inFlight = 0;
-        var outstanding = 0;
-        var exhausted = false;
-        Exception? inputError = null;
+        ArgumentNullException.ThrowIfNull(inputs);
+        options ??= MapOptions.Default;
+        options.Validate();
+        return new MapStream<TIn, TOut>(this, job, inputs, null, options, cancellationToken);
+    }
 
-        int Window() => options.MaxInFlight ?? (int)Math.Min(int.MaxValue, Math.Max(2L * Workers, (long)sizer.Size * Workers * 3));
-        int ChunkSize() => Math.Max(1, Math.Min(sizer.Size, Window()));
+    string IMapHost.NewId() => NewId();
 
-        void Send()
+    int IMapHost.Prepare<TIn, TOut>(JobRef<TIn, TOut> job) => _jobs.IndexOf(Describe<TIn, TOut>(job.Name));
+
+    void IMapHost.SubmitChunks(List<IMapChunk> chunks, int jobIndex, JobOptions jobOptions, bool quick, CancellationToken token)
+    {
+        var accepted = 0;
+        foreach (var chunk in chunks)
         {
-            var items = buffer.ToArray();
-            buffer.Clear();
-            var chunk = new MapChunk<TIn, TOut>(Serializer, descriptor.Name, NewId(), read - items.Length, items);
-            SubmitChunk(chunk, jobIndex, jobOptions, stop.Token);
-            inFlight += items.Length;
-            outstanding++;
-            if (options.Ordered)
-            {
-                ordered.Enqueue(chunk);
-            }
-            else
-            {
-                _ = chunk.Done.Task.ContinueWith(static (_, s) => ((ChannelWriter<MapChunk<TIn, TOut>>, MapChunk<TIn, TOut>))s! is var (writer, c) && writer.TryWrite(c), (completed.Writer, chunk), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
+            accepted += SubmitChunk(chunk, jobIndex, jobOptions, quick, token) ? 1 : 0;
         }
 
-        try
+        if (accepted > 0)
         {
-            while (true)
-            {
-                while (!exhausted && inFlight + buffer.Count < Window())
-                {
-                    var move = source.MoveNextAsync();
-                    if (!move.IsCompleted && buffer.Count > 0)
-                    {
-                        // The source is slow: send what we have rather than hold it back for a full chunk.
-                        Send();
-                    }
-
-                    bool more;
-                    try
-                    {
-                        more = await move.ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                    {
-                        throw;
-                    }
-                    catch (Exception e)
-                    {
-                        inputError = e;
-                        more = false;
-                    }
-
-                    if (!more)
-                    {
-                        exhausted = true;
-                        break;
-                    }
-
-                    buffer.Add(source.Current);
-                    read++;
-                    if (buffer.Count >= ChunkSize())
-                    {
-                        Send();
-                    }
-                }
-
-                if (buffer.Count > 0)
-                {
-                    Send();
-                }
-
-                if (outstanding == 0)
-                {
-                    break;
-                }
-
-                var next = options.Ordered
-                    ? ordered.Dequeue()
-                    : await completed.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                await next.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-                outstanding--;
-                inFlight -= next.Count;
-                sizer.Observe(next.Count, next.DispatchedAt, next.CompletedAt);
-                for (var i = 0; i < next.Count; i++)
-                {
-                    yield return next.Outcome(i);
-                }
-            }
-
-            if (inputError is not null)
-            {
-                throw new MapInputException(read, inputError);
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-        finally
-        {
-            // Ending early (a break, an error, a cancel) cancels the chunks still queued or running.
-            await stop.CancelAsync().ConfigureAwait(false);
-            await source.DisposeAsync().ConfigureAwait(false);
+            Dispatch();
         }
     }
 
-    private void SubmitChunk<TIn, TOut>(MapChunk<TIn, TOut> chunk, int jobIndex, JobOptions jobOptions, CancellationToken token)
+    /// <summary>Takes one chunk in (not yet sent); false when nothing of it was queued.</summary>
+    private bool SubmitChunk(IMapChunk chunk, int jobIndex, JobOptions jobOptions, bool quick, CancellationToken token)
     {
         try
         {
-            var payload = chunk.TrySerializeRange(0, chunk.Count);
+            var payload = chunk.TrySerializeRange(0, chunk.Count, out var raw);
             if (payload is not null && payload.Length <= _options.MaxPayloadBytes)
             {
-                Accept(new ChunkJob(jobIndex, JobNameOf(jobIndex), 1, jobOptions, payload, chunk, 0, chunk.Count, token), token);
-                return;
+                Accept(new ChunkJob(jobIndex, JobNameOf(jobIndex), 1, jobOptions, payload, raw, chunk, 0, chunk.Count, token) { Quick = quick }, token, dispatch: false);
+                return true;
             }
 
             // Some input does not serialize (or the chunk is too large as one): send the items one by one, so
             // each bad one fails alone with its own error.
+            var any = false;
             for (var i = 0; i < chunk.Count; i++)
             {
-                var one = chunk.TrySerializeItem(i, out var error);
+                var one = chunk.TrySerializeItem(i, out var oneRaw, out var error);
                 if (one is null)
                 {
                     chunk.SetItemError(i, error!);
@@ -168,9 +87,12 @@ public sealed partial class ProcessPool
                 }
                 else
                 {
-                    Accept(new SingleJob(jobIndex, JobNameOf(jobIndex), chunk.ItemId(i), 1, jobOptions, one, chunk.ItemSink(i)), token);
+                    Accept(new SingleJob(jobIndex, JobNameOf(jobIndex), chunk.ItemId(i), 1, jobOptions, one, oneRaw, chunk.ItemSink(i)), token, dispatch: false);
+                    any = true;
                 }
             }
+
+            return any;
         }
         catch (Exception e) when (e is ExecutorClosedException or JobException or OperationCanceledException)
         {
@@ -181,8 +103,19 @@ public sealed partial class ProcessPool
                     chunk.SetItemError(i, e);
                 }
             }
+
+            return true;
         }
     }
 
     private string JobNameOf(int jobIndex) => _jobs[jobIndex].Name;
+
+    /// <summary>A map's outcomes: each enumeration runs the map (as an async iterator would).</summary>
+    private sealed class MapStream<TIn, TOut>(IMapHost host, JobRef<TIn, TOut> job, IEnumerable<TIn>? syncInputs, IAsyncEnumerable<TIn>? asyncInputs, MapOptions options, CancellationToken token)
+        : IAsyncEnumerable<JobOutcome<TIn, TOut>>
+    {
+        // Either token cancels the map, as with an async iterator's [EnumeratorCancellation].
+        public IAsyncEnumerator<JobOutcome<TIn, TOut>> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+            new MapRun<TIn, TOut>(host, job, syncInputs, asyncInputs, options, token, cancellationToken);
+    }
 }

@@ -20,13 +20,13 @@ public sealed partial class ProcessPool
             bool final;
             switch (kind)
             {
-                case ResultKind.Ok:
+                case ResultKind.Ok or ResultKind.OkRaw:
                 {
                     var payload = r.Bytes();
                     job = Pop(w, seq, final = true);
                     if (job is SingleJob single && Finish(job))
                     {
-                        single.Sink.SetResult(payload);
+                        single.Sink.SetResult(payload, kind == ResultKind.OkRaw);
                     }
 
                     Leave(job);
@@ -50,7 +50,8 @@ public sealed partial class ProcessPool
                 {
                     var start = (int)r.U32();
                     var n = (int)r.U32();
-                    final = r.U8() != 0;
+                    var flags = (ChunkResultFlags)r.U8();
+                    final = (flags & ChunkResultFlags.Final) != 0;
                     var payload = r.Bytes();
                     var errorCount = r.U32();
                     job = Pop(w, seq, final);
@@ -70,7 +71,7 @@ public sealed partial class ProcessPool
 
                     if (chunk is not null && !chunk.IsFinished && payload.Length > 0)
                     {
-                        chunk.Chunk.SetRange(chunk.Start + start, n, payload, skip);
+                        chunk.Chunk.SetRange(chunk.Start + start, n, payload, (flags & ChunkResultFlags.Raw) != 0, skip);
                     }
 
                     if (final && job is not null)
@@ -106,20 +107,9 @@ public sealed partial class ProcessPool
             }
 
             w.InFlight.RemoveFirst();
-            if (w.FramesInFlight.Count > 0)
+            if (job.LastOfFrame && w.FramesInFlight > 0)
             {
-                var left = w.FramesInFlight.Dequeue() - 1;
-                if (left > 0)
-                {
-                    // Still jobs of the oldest frame to answer: keep its place at the head.
-                    var rest = w.FramesInFlight.ToArray();
-                    w.FramesInFlight.Clear();
-                    w.FramesInFlight.Enqueue(left);
-                    foreach (var f in rest)
-                    {
-                        w.FramesInFlight.Enqueue(f);
-                    }
-                }
+                w.FramesInFlight--;
             }
 
             job.Worker = null;
@@ -182,14 +172,14 @@ public sealed partial class ProcessPool
     /// <summary>Sends one item of a chunk again, alone, as attempt <paramref name="attempt"/> (after the retry delay when it is a retry).</summary>
     private void RetryItem(ChunkJob chunk, int index, int attempt)
     {
-        var payload = chunk.Chunk.TrySerializeItem(index, out var error);
+        var payload = chunk.Chunk.TrySerializeItem(index, out var raw, out var error);
         if (payload is null)
         {
             chunk.Chunk.SetItemError(index, error!);
             return;
         }
 
-        var single = new SingleJob(chunk.JobIndex, chunk.Name, chunk.Chunk.ItemId(index), attempt, chunk.Options, payload, chunk.Chunk.ItemSink(index));
+        var single = new SingleJob(chunk.JobIndex, chunk.Name, chunk.Chunk.ItemId(index), attempt, chunk.Options, payload, raw, chunk.Chunk.ItemSink(index));
         var delay = attempt > chunk.Attempt ? chunk.Options.Retry.DelayBefore(attempt) : TimeSpan.Zero;
         try
         {

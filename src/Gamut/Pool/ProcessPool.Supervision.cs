@@ -34,7 +34,7 @@ public sealed partial class ProcessPool
             _workers.Remove(w);
             orphans = [.. w.InFlight];
             w.InFlight.Clear();
-            w.FramesInFlight.Clear();
+            w.FramesInFlight = 0;
             foreach (var job in orphans)
             {
                 job.State = PoolJobState.Answered;

@@ -26,6 +26,7 @@ namespace Gamut.Pool;
 public sealed partial class ProcessPool : IExecutor
 {
     private const int MaxSinglesPerFrame = 64;
+    private const int MaxItemsPerFrame = 16_384;
     private static int s_pools;
 
     private readonly ProcessPoolOptions _options;
@@ -141,10 +142,10 @@ public sealed partial class ProcessPool : IExecutor
             }
 
             var descriptor = Describe<TIn, TOut>(job.Name);
-            var payload = SerializeInput(descriptor.Name, input);
+            var payload = SerializeInput(descriptor.Name, input, out var raw);
             var sink = new SubmitSink<TOut>(this, descriptor.Name);
             var id = options.Id ?? NewId();
-            Accept(new SingleJob(_jobs.IndexOf(descriptor), descriptor.Name, id, 1, options, payload, sink), cancellationToken);
+            Accept(new SingleJob(_jobs.IndexOf(descriptor), descriptor.Name, id, 1, options, payload, raw, sink), cancellationToken);
             return sink.Task;
         }
         catch (Exception e) when (e is JobException or ExecutorClosedException or ArgumentException)
@@ -228,8 +229,14 @@ public sealed partial class ProcessPool : IExecutor
         typeof(Delegate).IsAssignableFrom(type) || typeof(Task).IsAssignableFrom(type) || type == typeof(IntPtr) ||
         typeof(System.Threading.WaitHandle).IsAssignableFrom(type);
 
-    private byte[] SerializeInput<TIn>(string jobName, TIn input)
+    private byte[] SerializeInput<TIn>(string jobName, TIn input, out bool raw)
     {
+        raw = Protocol.RawValues<TIn>.CanEncode(Serializer, new ReadOnlySpan<TIn>(in input));
+        if (raw)
+        {
+            return Protocol.RawValues<TIn>.ToArray(new ReadOnlySpan<TIn>(in input));
+        }
+
         byte[] payload;
         try
         {

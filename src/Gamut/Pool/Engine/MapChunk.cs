@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using Gamut.Executors;
 using Gamut.Jobs;
+using Gamut.Pool.Protocol;
 
 namespace Gamut.Pool.Engine;
 
@@ -14,24 +16,30 @@ internal interface IMapChunk
     bool IsResolved(int index);
 
     /// <summary>Delivers results for items [start, start + count), skipping those marked in <paramref name="skip"/>.</summary>
-    void SetRange(int start, int count, ReadOnlySpan<byte> payload, bool[]? skip);
+    void SetRange(int start, int count, ReadOnlySpan<byte> payload, bool raw, bool[]? skip);
 
     void SetItemError(int index, Exception error);
 
-    /// <summary>The serialized array of inputs [start, start + count); null when it does not serialize.</summary>
-    byte[]? TrySerializeRange(int start, int count);
+    /// <summary>The inputs [start, start + count) as a payload (raw when they can be); null when they do not serialize.</summary>
+    byte[]? TrySerializeRange(int start, int count, out bool raw);
 
-    /// <summary>The serialized input of one item, or the serialization error.</summary>
-    byte[]? TrySerializeItem(int index, out Exception? error);
+    /// <summary>The input of one item as a payload, or the serialization error.</summary>
+    byte[]? TrySerializeItem(int index, out bool raw, out Exception? error);
 
     IResultSink ItemSink(int index);
 
     string ItemId(int index);
 }
 
+/// <summary>Told when a chunk has every item's outcome.</summary>
+internal interface IChunkListener
+{
+    void ChunkDone(IMapChunk chunk);
+}
+
 /// <summary>A unit that carries items [Start, Start + Count) of a map chunk to a worker.</summary>
-internal sealed class ChunkJob(int jobIndex, string name, int attempt, JobOptions options, byte[] payload, IMapChunk chunk, int start, int count, CancellationToken mapToken)
-    : PoolJob(jobIndex, name, chunk.IdBase, attempt, options, payload)
+internal sealed class ChunkJob(int jobIndex, string name, int attempt, JobOptions options, byte[] payload, bool raw, IMapChunk chunk, int start, int count, CancellationToken mapToken)
+    : PoolJob(jobIndex, name, chunk.IdBase, attempt, options, payload, raw)
 {
     /// <summary>The map's token: retries and splits of this chunk's items are cancelled with the map.</summary>
     public CancellationToken MapToken { get; } = mapToken;
@@ -48,42 +56,51 @@ internal sealed class ChunkJob(int jobIndex, string name, int attempt, JobOption
 }
 
 /// <summary>
-/// A chunk of a map: its inputs, and each item's outcome as it arrives. Completes when every item has a value or
-/// an error; the map then yields its outcomes.
+/// A chunk of a map: its inputs, and each item's outcome as it arrives. Done when every item has a value or an
+/// error; its listener (the map) is told, and yields its outcomes.
 /// </summary>
 internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
 {
+    private const byte Pending = 0;
+    private const byte HasValue = 1;
+    private const byte HasError = 2;
+
     private readonly IJobSerializer _serializer;
     private readonly string _jobName;
+    private readonly IChunkListener _listener;
     private readonly TOut[] _values;
-    private readonly Exception?[] _errors;
-    private readonly bool[] _resolved;
+    private readonly byte[] _states;
+    private readonly Func<string> _newId;
+    private Exception?[]? _errors;
+    private string? _idBase;
     private int _remaining;
+    private volatile bool _done;
 
-    public MapChunk(IJobSerializer serializer, string jobName, string idBase, long firstIndex, TIn[] inputs)
+    public MapChunk(IJobSerializer serializer, string jobName, Func<string> newId, long firstIndex, TIn[] inputs, int count, IChunkListener listener)
     {
         _serializer = serializer;
         _jobName = jobName;
-        IdBase = idBase;
+        _newId = newId;
+        _listener = listener;
         FirstIndex = firstIndex;
         Inputs = inputs;
-        _values = new TOut[inputs.Length];
-        _errors = new Exception?[inputs.Length];
-        _resolved = new bool[inputs.Length];
-        _remaining = inputs.Length;
-        if (_remaining == 0)
-        {
-            Done.TrySetResult();
-        }
+        Count = count;
+        _values = new TOut[count];
+        _states = new byte[count];
+        _remaining = count;
     }
 
-    public string IdBase { get; }
+    /// <summary>The id items' ids are made from (made when first needed).</summary>
+    public string IdBase => _idBase ??= _newId();
 
     public long FirstIndex { get; }
 
+    /// <summary>The inputs; only the first <see cref="Count"/> are this chunk's.</summary>
     public TIn[] Inputs { get; }
 
-    public int Count => Inputs.Length;
+    public int Count { get; }
+
+    public bool IsDone => _done;
 
     /// <summary>When the chunk was first sent to a worker (Stopwatch ticks; 0 until then), to size later chunks.</summary>
     public long DispatchedAt { get; private set; }
@@ -95,25 +112,53 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
     {
         if (DispatchedAt == 0)
         {
-            DispatchedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            DispatchedAt = Stopwatch.GetTimestamp();
         }
     }
 
-    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public bool IsResolved(int index) => Volatile.Read(ref _states[index]) != Pending;
 
-    public bool IsResolved(int index) => Volatile.Read(ref _resolved[index]);
-
+    /// <summary>The outcome of item <paramref name="index"/>; only once the chunk is done.</summary>
     public JobOutcome<TIn, TOut> Outcome(int index) =>
-        _errors[index] is { } e
-            ? new JobOutcome<TIn, TOut>(FirstIndex + index, Inputs[index], e)
+        _states[index] == HasError
+            ? new JobOutcome<TIn, TOut>(FirstIndex + index, Inputs[index], _errors![index]!)
             : new JobOutcome<TIn, TOut>(FirstIndex + index, Inputs[index], _values[index]);
 
-    public void SetRange(int start, int count, ReadOnlySpan<byte> payload, bool[]? skip)
+    public void SetRange(int start, int count, ReadOnlySpan<byte> payload, bool raw, bool[]? skip)
     {
+        if (raw && skip is null && RawValues<TOut>.Supported)
+        {
+            // The common case: every result, raw, straight into place.
+            lock (_states)
+            {
+                if (_states.AsSpan(start, count).IndexOfAnyExcept(Pending) < 0)
+                {
+                    try
+                    {
+                        RawValues<TOut>.DecodeInto(payload, _values.AsSpan(start, count));
+                    }
+                    catch (JobSerializationException e)
+                    {
+                        FailRangeLocked(start, count, null, e);
+                        return;
+                    }
+
+                    _states.AsSpan(start, count).Fill(HasValue);
+                    _remaining -= count;
+                    if (_remaining == 0)
+                    {
+                        CompleteLocked();
+                    }
+
+                    return;
+                }
+            }
+        }
+
         TOut[] values;
         try
         {
-            values = _serializer.Deserialize<TOut[]>(payload);
+            values = raw ? RawValues<TOut>.Decode(payload, count) : _serializer.Deserialize<TOut[]>(payload);
             if (values is null || values.Length != count)
             {
                 throw new JobSerializationException($"expected {count} results, got {values?.Length ?? 0}");
@@ -121,30 +166,43 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
         }
         catch (JobSerializationException e)
         {
-            for (var k = 0; k < count; k++)
+            lock (_states)
             {
-                if (skip?[k] != true)
-                {
-                    SetItemError(start + k, new JobSerializationException($"The result of job '{_jobName}' did not deserialize as {typeof(TOut).Name} in the pool: {e.Message}", e.InnerException ?? e));
-                }
+                FailRangeLocked(start, count, skip, e);
             }
 
             return;
         }
 
-        for (var k = 0; k < count; k++)
+        lock (_states)
         {
-            if (skip?[k] != true)
+            for (var k = 0; k < count; k++)
             {
-                Resolve(start + k, values[k], null);
+                if (skip?[k] != true)
+                {
+                    ResolveLocked(start + k, values[k], null);
+                }
             }
         }
     }
 
-    public void SetItemError(int index, Exception error) => Resolve(index, default!, error);
-
-    public byte[]? TrySerializeRange(int start, int count)
+    public void SetItemError(int index, Exception error)
     {
+        lock (_states)
+        {
+            ResolveLocked(index, default!, error);
+        }
+    }
+
+    public byte[]? TrySerializeRange(int start, int count, out bool raw)
+    {
+        var range = new ReadOnlySpan<TIn>(Inputs, start, count);
+        raw = RawValues<TIn>.CanEncode(_serializer, range);
+        if (raw)
+        {
+            return RawValues<TIn>.ToArray(range);
+        }
+
         try
         {
             return _serializer.SerializeToArray(start == 0 && count == Inputs.Length ? Inputs : Inputs[start..(start + count)]);
@@ -155,11 +213,18 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
         }
     }
 
-    public byte[]? TrySerializeItem(int index, out Exception? error)
+    public byte[]? TrySerializeItem(int index, out bool raw, out Exception? error)
     {
+        error = null;
+        var one = new ReadOnlySpan<TIn>(Inputs, index, 1);
+        raw = RawValues<TIn>.CanEncode(_serializer, one);
+        if (raw)
+        {
+            return RawValues<TIn>.ToArray(one);
+        }
+
         try
         {
-            error = null;
             return _serializer.SerializeToArray(Inputs[index]);
         }
         catch (JobSerializationException e)
@@ -173,36 +238,56 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
 
     public string ItemId(int index) => string.Concat(IdBase, ".", index.ToString(CultureInfo.InvariantCulture));
 
-    private void Resolve(int index, TOut value, Exception? error)
+    private void FailRangeLocked(int start, int count, bool[]? skip, JobSerializationException e)
     {
-        lock (_resolved)
+        for (var k = 0; k < count; k++)
         {
-            if (_resolved[index])
+            if (skip?[k] != true)
             {
-                return;
-            }
-
-            _values[index] = value;
-            _errors[index] = error;
-            Volatile.Write(ref _resolved[index], true);
-            if (--_remaining > 0)
-            {
-                return;
+                ResolveLocked(start + k, default!, new JobSerializationException($"The result of job '{_jobName}' did not deserialize as {typeof(TOut).Name} in the pool: {e.Message}", e.InnerException ?? e));
             }
         }
+    }
 
-        CompletedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-        Done.TrySetResult();
+    private void ResolveLocked(int index, TOut value, Exception? error)
+    {
+        if (_states[index] != Pending)
+        {
+            return;
+        }
+
+        if (error is null)
+        {
+            _values[index] = value;
+            Volatile.Write(ref _states[index], HasValue);
+        }
+        else
+        {
+            (_errors ??= new Exception?[Count])[index] = error;
+            Volatile.Write(ref _states[index], HasError);
+        }
+
+        if (--_remaining == 0)
+        {
+            CompleteLocked();
+        }
+    }
+
+    private void CompleteLocked()
+    {
+        CompletedAt = Stopwatch.GetTimestamp();
+        _done = true;
+        _listener.ChunkDone(this);
     }
 
     private sealed class ItemResultSink(MapChunk<TIn, TOut> chunk, int index) : IResultSink
     {
-        public void SetResult(ReadOnlySpan<byte> payload)
+        public void SetResult(ReadOnlySpan<byte> payload, bool raw)
         {
             TOut value;
             try
             {
-                value = chunk._serializer.Deserialize<TOut>(payload);
+                value = raw ? RawValues<TOut>.DecodeOne(payload) : chunk._serializer.Deserialize<TOut>(payload);
             }
             catch (JobSerializationException e)
             {
@@ -210,7 +295,10 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
                 return;
             }
 
-            chunk.Resolve(index, value, null);
+            lock (chunk._states)
+            {
+                chunk.ResolveLocked(index, value, null);
+            }
         }
 
         public void SetError(Exception error) => chunk.SetItemError(index, error);

@@ -29,8 +29,9 @@ internal abstract class PoolJob
 {
     private int _finished;
 
-    protected PoolJob(int jobIndex, string name, string id, int attempt, JobOptions options, byte[] payload)
+    protected PoolJob(int jobIndex, string name, string id, int attempt, JobOptions options, byte[] payload, bool raw)
     {
+        RawPayload = raw;
         JobIndex = jobIndex;
         Name = name;
         Id = id;
@@ -51,6 +52,15 @@ internal abstract class PoolJob
 
     /// <summary>The serialized input (a chunk: the serialized array of its inputs).</summary>
     public byte[] Payload { get; set; }
+
+    /// <summary>Whether <see cref="Payload"/> is raw bytes (see <c>RawValues</c>) rather than serialized.</summary>
+    public bool RawPayload { get; }
+
+    /// <summary>A unit seen to run quickly (a quick map chunk): it may share a frame with others.</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>Whether this is the last unit of the frame it was sent in (guarded by the pool's lock).</summary>
+    public bool LastOfFrame { get; set; }
 
     /// <summary>The dispatch sequence number; a new one each time the job is sent.</summary>
     public long Seq { get; set; }

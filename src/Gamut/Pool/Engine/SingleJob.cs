@@ -5,15 +5,15 @@ namespace Gamut.Pool.Engine;
 /// <summary>Receives the outcome of one job: deserializes its result, or takes its error.</summary>
 internal interface IResultSink
 {
-    /// <summary>Delivers the serialized result (deserialization errors become the outcome).</summary>
-    void SetResult(ReadOnlySpan<byte> payload);
+    /// <summary>Delivers the result, serialized or raw (deserialization errors become the outcome).</summary>
+    void SetResult(ReadOnlySpan<byte> payload, bool raw);
 
     void SetError(Exception error);
 }
 
 /// <summary>One job: submitted on its own, or one item of a map chunk sent alone (a retry, or a fallback).</summary>
-internal sealed class SingleJob(int jobIndex, string name, string id, int attempt, JobOptions options, byte[] payload, IResultSink sink)
-    : PoolJob(jobIndex, name, id, attempt, options, payload)
+internal sealed class SingleJob(int jobIndex, string name, string id, int attempt, JobOptions options, byte[] payload, bool raw, IResultSink sink)
+    : PoolJob(jobIndex, name, id, attempt, options, payload, raw)
 {
     public IResultSink Sink { get; } = sink;
 
@@ -25,12 +25,12 @@ internal sealed class SingleJob(int jobIndex, string name, string id, int attemp
 /// <summary>The sink of a submitted job: a task for its caller.</summary>
 internal sealed class SubmitSink<TOut>(ProcessPool pool, string jobName) : TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously), IResultSink
 {
-    public void SetResult(ReadOnlySpan<byte> payload)
+    public void SetResult(ReadOnlySpan<byte> payload, bool raw)
     {
         TOut value;
         try
         {
-            value = pool.Serializer.Deserialize<TOut>(payload);
+            value = raw ? Protocol.RawValues<TOut>.DecodeOne(payload) : pool.Serializer.Deserialize<TOut>(payload);
         }
         catch (Jobs.JobSerializationException e)
         {

@@ -86,8 +86,8 @@ internal sealed class WorkerHandle
     /// <summary>Dispatched and not yet answered, in the order sent (which is the order the worker runs them).</summary>
     public LinkedList<PoolJob> InFlight { get; } = new();
 
-    /// <summary>Jobs not yet answered in each frame sent, oldest first: a worker gets a new frame while it has fewer than two.</summary>
-    public Queue<int> FramesInFlight { get; } = new();
+    /// <summary>Frames sent whose last unit is not yet answered: a worker gets a new frame while it has fewer than two.</summary>
+    public int FramesInFlight { get; set; }
 
     public HashSet<int> DefinedJobs { get; } = [];
 

@@ -58,6 +58,27 @@ internal sealed class FrameSocket : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Whether a read would find data (or the end of the stream) without waiting longer than <paramref name="timeout"/>.
+    /// Call it from the thread that reads (or under the lock that serializes reads).
+    /// </summary>
+    public bool WaitReadable(TimeSpan timeout)
+    {
+        if (_end > _start)
+        {
+            return true;
+        }
+
+        try
+        {
+            return _socket.Poll(timeout, SelectMode.SelectRead);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>Sends bytes (whole frames) as one unit with respect to other senders.</summary>
     public void Send(ReadOnlySpan<byte> frames)
     {

@@ -24,9 +24,30 @@ internal enum FrameType : byte
 /// <summary>How one job (or one item of a chunk) ended in the worker.</summary>
 internal enum ResultKind : byte
 {
+    /// <summary>A result, serialized.</summary>
     Ok = 0,
+
+    /// <summary>An error code and a <c>JobError</c>.</summary>
     Error = 1,
+
+    /// <summary>Results of a range of a chunk's items (see <see cref="ChunkResultFlags"/>) and their per-item errors.</summary>
     Chunk = 2,
+
+    /// <summary>A result as raw bytes (see <see cref="RawValues{T}"/>).</summary>
+    OkRaw = 3,
+}
+
+/// <summary>Flags of a <see cref="ResultKind.Chunk"/> entry.</summary>
+[Flags]
+internal enum ChunkResultFlags : byte
+{
+    None = 0,
+
+    /// <summary>The chunk is done: no more entries for it follow.</summary>
+    Final = 1,
+
+    /// <summary>The results are raw bytes (see <see cref="RawValues{T}"/>), not a serialized array.</summary>
+    Raw = 2,
 }
 
 /// <summary>Why a job did not give a result.</summary>
@@ -56,4 +77,10 @@ internal enum JobFlags : byte
 
     /// <summary>The payload is an array of inputs (a map chunk); the result is an array of outputs.</summary>
     Chunk = 1,
+
+    /// <summary>The payload is raw bytes (see <see cref="RawValues{T}"/>), not serialized.</summary>
+    RawInput = 2,
+
+    /// <summary>The job has a timeout: the worker records when each item starts (otherwise it saves the clock reads).</summary>
+    Timed = 4,
 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Threading.Channels;
 using Gamut.Ipc.Native;
 using Gamut.Jobs;
 using Gamut.Pool.Protocol;
@@ -11,10 +10,14 @@ namespace Gamut.Pool.Worker;
 
 /// <summary>
 /// A worker process's life: connect to the pool, prove who it is, load what the pool says, run the initializer,
-/// then run jobs one at a time in the order they arrive until told to stop. A dedicated thread reads the channel,
-/// so a cancel reaches a running job and the pool's death (end of stream, or a new parent pid) ends the worker at
-/// once, even while a job spins.
+/// then run jobs one at a time in the order they arrive until told to stop.
 /// </summary>
+/// <remarks>
+/// <para>The job thread reads the channel itself and runs what it reads at once, so a job's round trip wakes one
+/// thread here, not two. While it runs a frame for longer than about a millisecond, a watcher thread takes over the
+/// channel: a cancel reaches the running job at once, later frames wait in order, and the pool's death (end of
+/// stream) ends the worker whatever the job is doing. The watcher also checks the parent pid, in case.</para>
+/// </remarks>
 internal sealed partial class WorkerHost
 {
     private const int ExitInitFailed = 78;
@@ -23,20 +26,7 @@ internal sealed partial class WorkerHost
 
     private readonly WorkerArguments _args;
     private readonly WorkerJobTable _jobs = new();
-    private readonly Channel<InboxFrame> _inbox = Channel.CreateUnbounded<InboxFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    private readonly object _resultsLock = new();
-    private readonly FrameWriter _results = new(64 * 1024);
-    private readonly object _cancelLock = new();
-    private readonly HashSet<long> _cancelled = [];
-    private readonly ArrayBufferWriter<byte> _scratch = new(4096);
     private FrameSocket _channel = null!;
-    private Timer? _flushTimer;
-    private int _resultCount;
-    private int _countAt;
-    private bool _flushArmed;
-    private long _runningSeq;
-    private CancellationTokenSource _jobCancel = new();
-    private volatile bool _terminating;
     private long _maxPayload = 64L * 1024 * 1024;
 
     public WorkerHost(WorkerArguments args)
@@ -48,13 +38,22 @@ internal sealed partial class WorkerHost
     /// <summary>Whether this process is a Gamut pool worker (set as soon as the host starts).</summary>
     public static bool IsWorkerProcess { get; private set; }
 
+    /// <summary>The error of a run cancelled before or while it ran.</summary>
+    public static JobError CancelledError { get; } = new(typeof(OperationCanceledException).FullName!, "Cancelled");
+
     public WorkerSlot Slot { get; private set; } = null!;
 
     public IJobSerializer Serializer { get; private set; } = JsonJobSerializer.Default;
 
     public ILogger Logger { get; }
 
-    public async Task<int> RunAsync()
+    /// <summary>Where the job thread serializes one result (it is the only user).</summary>
+    public ArrayBufferWriter<byte> Scratch { get; } = new(4096);
+
+    /// <summary>Runs the worker on the calling thread, which becomes its job thread; returns only when it cannot start.</summary>
+    public Task<int> RunAsync() => Task.FromResult(Run());
+
+    private int Run()
     {
         IsWorkerProcess = true;
         var token = Environment.GetEnvironmentVariable(WorkerArguments.TokenVariable) ?? "";
@@ -62,8 +61,9 @@ internal sealed partial class WorkerHost
 
         // The pool decides when a worker stops: Ctrl-C in a terminal reaches the whole foreground group, and the
         // pool (which gets it too) stops its workers in order. SIGTERM asks the running job to stop, then exits.
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+        // (The registrations live as long as the process: this method never returns once the worker is ready.)
+        var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
+        var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
         {
             c.Cancel = true;
             OnTerminate();
@@ -82,29 +82,28 @@ internal sealed partial class WorkerHost
         }
 
         var initializer = ReadInit(body.Span, out var initPayload);
-        StartWatchingParent();
-        if (initializer is not null)
+        new Thread(Watch) { IsBackground = true, Name = "gamut-worker-watch" }.Start();
+        if (initializer is not null && RunInitializer(initializer, initPayload) is { } error)
         {
-            var error = await RunInitializerAsync(initializer, initPayload).ConfigureAwait(false);
-            if (error is not null)
-            {
-                var w = new FrameWriter();
-                w.BeginFrame(FrameType.InitFailed);
-                JobErrorCodec.Write(w, error);
-                w.EndFrame();
-                _channel.Send(w.Written);
-                return ExitInitFailed;
-            }
+            var w = new FrameWriter();
+            w.BeginFrame(FrameType.InitFailed);
+            JobErrorCodec.Write(w, error);
+            w.EndFrame();
+            _channel.Send(w.Written);
+            GC.KeepAlive(interrupt);
+            GC.KeepAlive(terminate);
+            return ExitInitFailed;
         }
 
-        _flushTimer = new Timer(_ => Flush(), null, Timeout.Infinite, Timeout.Infinite);
-        var reader = new Thread(ReadLoop) { IsBackground = true, Name = "gamut-worker-reader" };
-        reader.Start();
+        _flushTimer = new Timer(static s => ((WorkerHost)s!).Flush(), this, Timeout.Infinite, Timeout.Infinite);
         var ready = new FrameWriter(16);
         ready.BeginFrame(FrameType.Ready);
         ready.EndFrame();
         _channel.Send(ready.Written);
-        return await MainLoopAsync().ConfigureAwait(false);
+        JobLoop();
+        GC.KeepAlive(interrupt);
+        GC.KeepAlive(terminate);
+        return 0;
     }
 
     private void SendHello(string token)
@@ -147,7 +146,7 @@ internal sealed partial class WorkerHost
         return (IJobSerializer)Activator.CreateInstance(type)!;
     }
 
-    private async Task<JobError?> RunInitializerAsync(JobDefinition definition, byte[] payload)
+    private JobError? RunInitializer(JobDefinition definition, byte[] payload)
     {
         var job = _jobs.Load(definition);
         if (job.LoadError is not null)
@@ -157,8 +156,8 @@ internal sealed partial class WorkerHost
 
         try
         {
-            var context = new JobContext($"init-w{_args.WorkerId}", definition.Name, 1, _jobCancel.Token, Logger);
-            await job.Descriptor!.InvokeAsync(payload, Serializer, context, new ArrayBufferWriter<byte>()).ConfigureAwait(false);
+            var context = new WorkerJobContext($"init-w{_args.WorkerId}", definition.Name, 1, _jobCancel.Token, Logger);
+            job.Runner!.Descriptor.InvokeAsync(payload, Serializer, context, new ArrayBufferWriter<byte>()).AsTask().GetAwaiter().GetResult();
             return null;
         }
         catch (Exception e)
@@ -167,83 +166,9 @@ internal sealed partial class WorkerHost
         }
     }
 
-    private void StartWatchingParent()
-    {
-        // Belt and braces beside end-of-stream on the channel: if the pool process is gone, so is this worker.
-        var watch = new Thread(() =>
-        {
-            while (true)
-            {
-                Thread.Sleep(200);
-                if (LinuxNative.GetParentPid() != _args.ParentPid)
-                {
-                    LinuxNative.ExitNow(0);
-                }
-            }
-        })
-        { IsBackground = true, Name = "gamut-worker-parent-watch" };
-        watch.Start();
-    }
-
-    private void ReadLoop()
-    {
-        try
-        {
-            while (_channel.TryRead(out var type, out var body))
-            {
-                switch (type)
-                {
-                    case FrameType.Cancel:
-                        OnCancel(new FrameReader(body.Span).I64());
-                        break;
-                    case FrameType.Jobs or FrameType.DefineJob or FrameType.Stop:
-                        var owned = ArrayPool<byte>.Shared.Rent(body.Length);
-                        body.Span.CopyTo(owned);
-                        _inbox.Writer.TryWrite(new InboxFrame(type, owned, body.Length));
-                        break;
-                    default:
-                        LinuxNative.ExitNow(ExitProtocol);
-                        break;
-                }
-            }
-        }
-        catch (Exception e) when (e is SocketException or ProtocolException or ObjectDisposedException)
-        {
-        }
-
-        // The pool closed the channel or died: nobody is left to take results. Leave now, whatever is running.
-        LinuxNative.ExitNow(0);
-    }
-
-    private void OnCancel(long seq)
-    {
-        lock (_cancelLock)
-        {
-            if (_runningSeq == seq)
-            {
-                _jobCancel.Cancel();
-            }
-            else
-            {
-                _cancelled.Add(seq);
-            }
-        }
-    }
-
-    private void OnTerminate()
-    {
-        _terminating = true;
-        lock (_cancelLock)
-        {
-            _jobCancel.Cancel();
-        }
-
-        _inbox.Writer.TryWrite(new InboxFrame(FrameType.Stop, [], 0));
-    }
-
     private void SendLog(LogLevel level, string message)
     {
-        var w = new FrameWriter(256 + message.Length * 3);
+        var w = new FrameWriter(256 + (message.Length * 3));
         ForwardingLogger.Write(w, level, message);
         try
         {
@@ -254,5 +179,12 @@ internal sealed partial class WorkerHost
         }
     }
 
-    private readonly record struct InboxFrame(FrameType Type, byte[] Buffer, int Length);
+    private void CheckParent()
+    {
+        // Belt and braces beside end-of-stream on the channel: if the pool process is gone, so is this worker.
+        if (LinuxNative.GetParentPid() != _args.ParentPid)
+        {
+            LinuxNative.ExitNow(0);
+        }
+    }
 }

@@ -13,8 +13,11 @@ namespace Gamut.Pool.Worker;
 /// </summary>
 internal sealed class WorkerJobTable
 {
+    private static readonly MethodInfo CreateRunnerMethod =
+        typeof(WorkerJobTable).GetMethod(nameof(CreateRunner), BindingFlags.NonPublic | BindingFlags.Static)!;
+
     private readonly Dictionary<uint, WorkerJob> _jobs = [];
-    private readonly JobRegistry _registry = new();
+    private readonly Dictionary<string, IJobRunner> _runners = new(StringComparer.Ordinal);
 
     public WorkerJob? Get(uint index) => _jobs.GetValueOrDefault(index);
 
@@ -26,11 +29,18 @@ internal sealed class WorkerJobTable
     }
 
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Job types come from the application's own assemblies, which are not trimmed away.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2060", Justification = "The generic arguments are the job's own types.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The job type's interfaces are read, as the registry does.")]
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Workers run on the JIT.")]
     public WorkerJob Load(JobDefinition definition)
     {
         try
         {
+            if (_runners.TryGetValue(definition.Name, out var known))
+            {
+                return new WorkerJob(definition.Name, known, null);
+            }
+
             var assembly = LoadAssembly(definition);
             if (assembly.ManifestModule.ModuleVersionId != definition.Mvid)
             {
@@ -41,13 +51,40 @@ internal sealed class WorkerJobTable
 
             var type = assembly.GetType(definition.TypeName, throwOnError: false)
                 ?? throw new JobRegistrationException($"The worker found no type {definition.TypeName} in {assembly.FullName}");
-            if (!_registry.TryGet(definition.Name, out var descriptor))
+
+            // The checks the registry makes (the pool's registry made them too, on the same type).
+            Type? contract = null;
+            foreach (var i in type.GetInterfaces())
             {
-                _registry.Add(type, definition.Name);
-                descriptor = _registry.Get(definition.Name);
+                if (i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IJob<,>))
+                {
+                    contract = contract is null ? i : throw new JobRegistrationException($"{type.FullName} must implement exactly one IJob<TIn, TOut>");
+                }
             }
 
-            return new WorkerJob(definition.Name, descriptor, null);
+            if (contract is null || !type.IsClass || type.IsAbstract || type.ContainsGenericParameters)
+            {
+                throw new JobRegistrationException($"{type.FullName} is not a concrete class implementing IJob<TIn, TOut>, so it cannot be a job");
+            }
+
+            if (type.GetConstructor(Type.EmptyTypes) is null)
+            {
+                throw new JobRegistrationException($"{type.FullName} has no public parameterless constructor, which a job needs to run in a worker process");
+            }
+
+            var args = contract.GetGenericArguments();
+            IJobRunner runner;
+            try
+            {
+                runner = (IJobRunner)CreateRunnerMethod.MakeGenericMethod(type, args[0], args[1]).Invoke(null, [definition.Name])!;
+            }
+            catch (TargetInvocationException e) when (e.InnerException is not null)
+            {
+                throw e.InnerException;
+            }
+
+            _runners[definition.Name] = runner;
+            return new WorkerJob(definition.Name, runner, null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -57,6 +94,10 @@ internal sealed class WorkerJobTable
             return new WorkerJob(definition.Name, null, error);
         }
     }
+
+    private static IJobRunner CreateRunner<TJob, TIn, TOut>(string name)
+        where TJob : IJob<TIn, TOut>, new() =>
+        new JobRunner<TIn, TOut>(new JobDescriptor<TJob, TIn, TOut>(name, static () => new TJob()));
 
     private static Assembly LoadAssembly(JobDefinition definition)
     {
@@ -82,20 +123,12 @@ internal sealed class WorkerJobTable
     }
 }
 
-/// <summary>A job as the worker knows it: its descriptor, or why it could not be loaded.</summary>
-internal sealed class WorkerJob(string name, JobDescriptor? descriptor, JobError? loadError)
+/// <summary>A job as the worker knows it: how to run it, or why it could not be loaded.</summary>
+internal sealed class WorkerJob(string name, IJobRunner? runner, JobError? loadError)
 {
-    private IChunkRunner? _chunk;
-
     public string Name { get; } = name;
 
-    public JobDescriptor? Descriptor { get; } = descriptor;
+    public IJobRunner? Runner { get; } = runner;
 
     public JobError? LoadError { get; } = loadError;
-
-    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Workers run on the JIT.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2055", Justification = "The generic arguments are the job's own types.")]
-    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "The generic arguments are the job's own types.")]
-    public IChunkRunner Chunk => _chunk ??= (IChunkRunner)Activator.CreateInstance(
-        typeof(ChunkRunner<,>).MakeGenericType(Descriptor!.InputType, Descriptor.OutputType), Descriptor)!;
 }

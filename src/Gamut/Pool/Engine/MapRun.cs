@@ -1,0 +1,396 @@
+using System.Collections.Concurrent;
+using System.Threading.Tasks.Sources;
+using Gamut.Executors;
+using Gamut.Jobs;
+
+namespace Gamut.Pool.Engine;
+
+/// <summary>What a map needs from its pool.</summary>
+internal interface IMapHost
+{
+    IJobSerializer Serializer { get; }
+
+    int Workers { get; }
+
+    string NewId();
+
+    /// <summary>Checks the job and returns its index in the pool's job table.</summary>
+    int Prepare<TIn, TOut>(JobRef<TIn, TOut> job);
+
+    /// <summary>
+    /// Takes chunks into the pool (a failure to take one becomes its items' errors) and sends what can be sent;
+    /// <paramref name="quick"/> chunks may share a frame.
+    /// </summary>
+    void SubmitChunks(List<IMapChunk> chunks, int jobIndex, JobOptions options, bool quick, CancellationToken token);
+}
+
+/// <summary>
+/// One enumeration of a map: reads inputs up to the window, cuts them into chunks, sends them, and yields each
+/// item's outcome, in order or as chunks complete. Hand-written rather than an async iterator: an item costs a
+/// step through an array, and the asynchronous path is taken once per chunk, not once per item.
+/// </summary>
+/// <remarks>Single consumer (as every async enumerator). Chunks complete on the pool's reader threads, which only
+/// signal; the consumer's continuation runs on the thread pool, never on a reader thread.</remarks>
+internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>>, IChunkListener, IValueTaskSource<bool>
+{
+    private readonly IMapHost _host;
+    private readonly JobRef<TIn, TOut> _job;
+    private readonly MapOptions _options;
+    private readonly JobOptions _jobOptions;
+    private readonly CancellationToken _token;
+    private readonly CancellationToken _enumeratorToken;
+    private readonly CancellationTokenSource _stop;
+    private readonly ChunkSizer _sizer;
+    private readonly IEnumerator<TIn>? _sync;
+    private readonly IAsyncEnumerator<TIn>? _async;
+    private readonly Queue<MapChunk<TIn, TOut>> _sent = new();
+    private readonly ConcurrentQueue<MapChunk<TIn, TOut>> _completed = new();
+    private readonly List<IMapChunk> _cut = [];
+    private readonly object _gate = new();
+    private ManualResetValueTaskSourceCore<bool> _signal = new() { RunContinuationsAsynchronously = true };
+    private bool _waiting;
+    private MapChunk<TIn, TOut>? _waitFor;
+    private MapChunk<TIn, TOut>? _chunk;
+    private int _position;
+    private JobOutcome<TIn, TOut> _current;
+    private TIn[]? _buffer;
+    private int _buffered;
+    private long _read;
+    private long _inFlight;
+    private int _outstanding;
+    private int _jobIndex = -1;
+    private bool _exhausted;
+    private bool _finished;
+    private bool _disposed;
+    private Exception? _inputError;
+
+    // token: the map's; enumeratorToken: the enumeration's (WithCancellation). Either cancels the map.
+    public MapRun(IMapHost host, JobRef<TIn, TOut> job, IEnumerable<TIn>? syncInputs, IAsyncEnumerable<TIn>? asyncInputs, MapOptions options, CancellationToken token, CancellationToken enumeratorToken)
+    {
+        _host = host;
+        _job = job;
+        _options = options;
+        _jobOptions = options.Job with { Id = null };
+        _token = token;
+        _enumeratorToken = enumeratorToken;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(token, enumeratorToken);
+        _sizer = new ChunkSizer(options.ChunkSize);
+        if (syncInputs is not null)
+        {
+            _sync = syncInputs.GetEnumerator();
+        }
+        else
+        {
+            _async = asyncInputs!.GetAsyncEnumerator(_stop.Token);
+        }
+    }
+
+    public JobOutcome<TIn, TOut> Current => _current;
+
+    public ValueTask<bool> MoveNextAsync()
+    {
+        if (_chunk is { } chunk && ++_position < chunk.Count)
+        {
+            _current = chunk.Outcome(_position);
+            return new ValueTask<bool>(true);
+        }
+
+        return MoveNextSlowAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _finished = true;
+        // Ending early (a break, an error, a cancel) cancels the chunks still queued or running.
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_async is not null)
+        {
+            await _async.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            _sync!.Dispose();
+        }
+
+        _stop.Dispose();
+    }
+
+    void IChunkListener.ChunkDone(IMapChunk chunk)
+    {
+        var done = (MapChunk<TIn, TOut>)chunk;
+        if (!_options.Ordered)
+        {
+            _completed.Enqueue(done);
+        }
+
+        Wake(done);
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _signal.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _signal.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _signal.OnCompleted(continuation, state, token, flags);
+
+    private async ValueTask<bool> MoveNextSlowAsync()
+    {
+        if (_chunk is not null)
+        {
+            _chunk = null;
+        }
+
+        if (_finished)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (_jobIndex < 0)
+            {
+                _jobIndex = _host.Prepare(_job);
+            }
+
+            await FillAsync().ConfigureAwait(false);
+            if (_outstanding == 0)
+            {
+                _finished = true;
+                if (_inputError is not null)
+                {
+                    throw new MapInputException(_read, _inputError);
+                }
+
+                ThrowIfCancelled();
+                return false;
+            }
+
+            var next = await NextDoneAsync().ConfigureAwait(false);
+            _outstanding--;
+            _inFlight -= next.Count;
+            _sizer.Observe(next.Count, next.DispatchedAt, next.CompletedAt);
+            _chunk = next;
+            _position = 0;
+            _current = next.Outcome(0);
+            return true;
+        }
+        catch
+        {
+            _finished = true;
+            throw;
+        }
+    }
+
+    private int Window()
+    {
+        if (_options.MaxInFlight is { } max)
+        {
+            return max;
+        }
+
+        // Three chunks per worker; tiny jobs get at least 64 inputs per worker in flight, which the pool sends several
+        // chunks to a frame (one write and one wake-up for many).
+        var workers = (long)_host.Workers;
+        var window = Math.Max(2 * workers, (long)_sizer.Size * workers * 3);
+        if (_sizer.ItemsAreFast)
+        {
+            window = Math.Max(window, 64 * workers);
+        }
+
+        return (int)Math.Min(int.MaxValue, window);
+    }
+
+    private int ChunkSize() => Math.Max(1, Math.Min(_sizer.Size, Window()));
+
+    /// <summary>Reads inputs while the window has room, cutting them into chunks, and sends the chunks.</summary>
+    private async ValueTask FillAsync()
+    {
+        if (_sizer.ItemsAreFast && _inFlight > Window() / 2)
+        {
+            // Quick chunks: refill in batches (half a window at a time), so they travel several to a frame.
+            return;
+        }
+
+        while (!_exhausted && _inFlight + _buffered < Window())
+        {
+            bool more;
+            if (_sync is not null)
+            {
+                try
+                {
+                    more = _sync.MoveNext();
+                }
+                catch (OperationCanceledException) when (Cancelled)
+                {
+                    throw;
+                }
+                catch (Exception e)
+                {
+                    _inputError = e;
+                    more = false;
+                }
+            }
+            else
+            {
+                var move = _async!.MoveNextAsync();
+                if (!move.IsCompleted)
+                {
+                    // The source is slow: send what we have rather than hold it back for a full chunk.
+                    Cut();
+                    Send();
+                }
+
+                try
+                {
+                    more = await move.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (Cancelled)
+                {
+                    throw;
+                }
+                catch (Exception e)
+                {
+                    _inputError = e;
+                    more = false;
+                }
+            }
+
+            if (!more)
+            {
+                _exhausted = true;
+                break;
+            }
+
+            var size = ChunkSize();
+            _buffer ??= new TIn[size];
+            if (_buffered == _buffer.Length)
+            {
+                Array.Resize(ref _buffer, size);
+            }
+
+            _buffer[_buffered++] = _sync is not null ? _sync.Current : _async!.Current;
+            _read++;
+            if (_buffered >= size)
+            {
+                Cut();
+            }
+        }
+
+        Cut();
+        Send();
+    }
+
+    private void Cut()
+    {
+        if (_buffered == 0)
+        {
+            return;
+        }
+
+        var chunk = new MapChunk<TIn, TOut>(_host.Serializer, _job.Name, _host.NewId, _read - _buffered, _buffer!, _buffered, this);
+        _buffer = null;
+        _buffered = 0;
+        _inFlight += chunk.Count;
+        _outstanding++;
+        if (_options.Ordered)
+        {
+            _sent.Enqueue(chunk);
+        }
+
+        _cut.Add(chunk);
+    }
+
+    private void Send()
+    {
+        if (_cut.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _host.SubmitChunks(_cut, _jobIndex, _jobOptions, _sizer.ItemsAreFast, _stop.Token);
+        }
+        finally
+        {
+            _cut.Clear();
+        }
+    }
+
+    private async ValueTask<MapChunk<TIn, TOut>> NextDoneAsync()
+    {
+        if (_options.Ordered)
+        {
+            var head = _sent.Peek();
+            while (!head.IsDone)
+            {
+                await WaitAsync(head).ConfigureAwait(false);
+            }
+
+            return _sent.Dequeue();
+        }
+
+        MapChunk<TIn, TOut>? done;
+        while (!_completed.TryDequeue(out done))
+        {
+            await WaitAsync(null).ConfigureAwait(false);
+        }
+
+        return done;
+    }
+
+    /// <summary>Waits until <paramref name="chunk"/> is done (any chunk when null) or the map is cancelled.</summary>
+    private async ValueTask WaitAsync(MapChunk<TIn, TOut>? chunk)
+    {
+        short version;
+        lock (_gate)
+        {
+            if (chunk is not null ? chunk.IsDone : !_completed.IsEmpty)
+            {
+                return;
+            }
+
+            _signal.Reset();
+            version = _signal.Version;
+            _waiting = true;
+            _waitFor = chunk;
+        }
+
+        // A cancelled map's chunks are failed at once, so a wait ends on its own; the registration is a safety net.
+        using (_stop.Token.UnsafeRegister(static s => ((MapRun<TIn, TOut>)s!).Wake(null), this))
+        {
+            await new ValueTask<bool>(this, version).ConfigureAwait(false);
+        }
+
+        ThrowIfCancelled();
+    }
+
+    private bool Cancelled => _token.IsCancellationRequested || _enumeratorToken.IsCancellationRequested;
+
+    private void ThrowIfCancelled()
+    {
+        _token.ThrowIfCancellationRequested();
+        _enumeratorToken.ThrowIfCancellationRequested();
+    }
+
+    private void Wake(MapChunk<TIn, TOut>? done)
+    {
+        lock (_gate)
+        {
+            if (!_waiting || (done is not null && _waitFor is not null && !ReferenceEquals(_waitFor, done)))
+            {
+                return;
+            }
+
+            _waiting = false;
+            _waitFor = null;
+            _signal.SetResult(true);
+        }
+    }
+}

@@ -1,0 +1,375 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Gamut.Ipc.Native;
+using Gamut.Jobs;
+using Gamut.Pool.Protocol;
+
+namespace Gamut.Pool.Worker;
+
+/// <summary>The job thread's loop, and the watcher that reads the channel while a long frame runs.</summary>
+internal sealed partial class WorkerHost
+{
+    // Who reads the channel: the job thread when it is between frames, the watcher while a frame runs long. Whole
+    // frames are read under this lock; frames the watcher reads for the job thread wait in the inbox, in order.
+    private readonly object _readLock = new();
+    private readonly Queue<InboxFrame> _inbox = new();
+
+    // The job thread's state, for the watcher and for SIGTERM.
+    private readonly object _stateLock = new();
+    private readonly ManualResetEventSlim _busySignal = new(false, spinCount: 0);
+    private volatile bool _busy;
+    private long _frames;
+    private volatile bool _terminating;
+
+    private readonly object _cancelLock = new();
+    private readonly HashSet<long> _cancelled = [];
+    private long _runningSeq;
+    private CancellationTokenSource _jobCancel = new();
+    private JobEntry[] _entries = new JobEntry[64];
+
+    private void JobLoop()
+    {
+        while (true)
+        {
+            var frame = NextFrame();
+            try
+            {
+                switch (frame.Type)
+                {
+                    case FrameType.DefineJob:
+                        var r = new FrameReader(frame.Body);
+                        var index = r.U32();
+                        _jobs.Define(index, JobDefinition.Read(ref r));
+                        break;
+                    case FrameType.Jobs:
+                        RunFrame(frame.Buffer.AsMemory(0, frame.Length));
+                        break;
+                    case FrameType.Stop:
+                        Flush();
+                        Environment.Exit(_terminating ? ExitTerminated : 0);
+                        break;
+                    default:
+                        LinuxNative.ExitNow(ExitProtocol);
+                        break;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(frame.Buffer);
+            }
+        }
+    }
+
+    /// <summary>The next frame for the job thread: one the watcher read, or the next on the channel (cancels are applied here).</summary>
+    private InboxFrame NextFrame()
+    {
+        lock (_readLock)
+        {
+            while (true)
+            {
+                if (_inbox.TryDequeue(out var queued))
+                {
+                    return queued;
+                }
+
+                if (ReadLocked() is { } read)
+                {
+                    return read;
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads one frame; applies a cancel and returns null; ends the process at end of stream.</summary>
+    private InboxFrame? ReadLocked()
+    {
+        FrameType type;
+        ReadOnlyMemory<byte> body;
+        try
+        {
+            if (!_channel.TryRead(out type, out body))
+            {
+                type = 0;
+            }
+        }
+        catch (Exception e) when (e is SocketException or ProtocolException or ObjectDisposedException)
+        {
+            type = 0;
+            body = default;
+        }
+
+        switch (type)
+        {
+            case 0:
+                // The pool closed the channel or died: nobody is left to take results. Leave now, whatever is running.
+                LinuxNative.ExitNow(0);
+                return null;
+            case FrameType.Cancel:
+                OnCancel(new FrameReader(body.Span).I64());
+                return null;
+            case FrameType.Jobs or FrameType.DefineJob or FrameType.Stop:
+                // The frame's bytes are the channel's buffer until the next read: keep a copy.
+                var owned = ArrayPool<byte>.Shared.Rent(Math.Max(1, body.Length));
+                body.Span.CopyTo(owned);
+                return new InboxFrame(type, owned, body.Length);
+            default:
+                LinuxNative.ExitNow(ExitProtocol);
+                return null;
+        }
+    }
+
+    private void RunFrame(ReadOnlyMemory<byte> body)
+    {
+        var r = new FrameReader(body.Span);
+        var count = (int)r.U32();
+        if (_entries.Length < count)
+        {
+            _entries = new JobEntry[Math.Max(count, _entries.Length * 2)];
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var seq = r.I64();
+            var index = r.U32();
+            var attempt = (int)r.U32();
+            var flags = (JobFlags)r.U8();
+            var id = r.String();
+            var items = (flags & JobFlags.Chunk) != 0 ? (int)r.U32() : 1;
+            var (offset, length) = r.BytesRange();
+            _entries[i] = new JobEntry(seq, index, attempt, flags, id, items, offset, length);
+        }
+
+        if (!EnterBusy())
+        {
+            Flush();
+            Environment.Exit(ExitTerminated);
+        }
+
+        for (var i = 0; i < count && !_terminating; i++)
+        {
+            if (i > 0 && HasResults)
+            {
+                // Results already made wait behind this job: they go back within about a millisecond anyway.
+                ArmFlush();
+            }
+
+            var e = _entries[i];
+            RunOne(e, body.Slice(e.Offset, e.Length));
+            _entries[i] = default;
+        }
+
+        Flush();
+        LeaveBusy();
+    }
+
+    private void RunOne(in JobEntry e, ReadOnlyMemory<byte> payload)
+    {
+        var job = _jobs.Get(e.Index);
+        if (job is null)
+        {
+            AppendError(e.Seq, ErrorCode.UnknownJob, new JobError(typeof(UnknownJobException).FullName!, $"The worker was never told about job #{e.Index}"));
+            return;
+        }
+
+        if (job.LoadError is not null)
+        {
+            AppendError(e.Seq, ErrorCode.Registration, job.LoadError);
+            return;
+        }
+
+        if (BeginJob(e.Seq) is not { } token)
+        {
+            AppendError(e.Seq, ErrorCode.Cancelled, new JobError(typeof(OperationCanceledException).FullName!, "Cancelled before it started"));
+            return;
+        }
+
+        try
+        {
+            var work = new JobWork(e.Seq, e.Id, e.Attempt, e.Flags, e.Items, payload, token);
+            if ((e.Flags & JobFlags.Chunk) != 0)
+            {
+                job.Runner!.RunChunk(this, work);
+            }
+            else
+            {
+                job.Runner!.RunSingle(this, work);
+            }
+        }
+        finally
+        {
+            EndJob();
+        }
+    }
+
+    private bool EnterBusy()
+    {
+        lock (_stateLock)
+        {
+            if (_terminating)
+            {
+                return false;
+            }
+
+            _busy = true;
+            _frames++;
+        }
+
+        // Cheap when the watcher is not waiting (no system call).
+        _busySignal.Set();
+        return true;
+    }
+
+    private void LeaveBusy()
+    {
+        lock (_stateLock)
+        {
+            _busy = false;
+            if (_terminating)
+            {
+                Environment.Exit(ExitTerminated);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The watcher: idle while the job thread reads the channel; when a frame has run for about a millisecond, it
+    /// reads the channel until the frame ends, so cancels and the pool's death are seen while a job runs.
+    /// </summary>
+    private void Watch()
+    {
+        while (true)
+        {
+            if (!_busySignal.Wait(200))
+            {
+                CheckParent();
+                continue;
+            }
+
+            _busySignal.Reset();
+            long frame;
+            lock (_stateLock)
+            {
+                if (!_busy)
+                {
+                    continue;
+                }
+
+                frame = _frames;
+            }
+
+            // Most frames end well within this: then the channel stays with the job thread.
+            Thread.Sleep(1);
+            while (_busy && Interlocked.Read(ref _frames) == frame)
+            {
+                if (!_channel.WaitReadable(TimeSpan.FromMilliseconds(100)))
+                {
+                    CheckParent();
+                    continue;
+                }
+
+                lock (_readLock)
+                {
+                    if (!_busy || Interlocked.Read(ref _frames) != frame || !_channel.WaitReadable(TimeSpan.Zero))
+                    {
+                        break;
+                    }
+
+                    if (ReadLocked() is { } queued)
+                    {
+                        _inbox.Enqueue(queued);
+                    }
+                }
+            }
+        }
+    }
+
+    private CancellationToken? BeginJob(long seq)
+    {
+        lock (_cancelLock)
+        {
+            if (_cancelled.Count > 0)
+            {
+                // Jobs run in the order sent: a cancel for an earlier one came too late to matter.
+                var cancelled = _cancelled.Remove(seq);
+                _cancelled.RemoveWhere(s => s < seq);
+                if (cancelled)
+                {
+                    return null;
+                }
+            }
+
+            if (_terminating)
+            {
+                return null;
+            }
+
+            if (_jobCancel.IsCancellationRequested)
+            {
+                _jobCancel.Dispose();
+                _jobCancel = new CancellationTokenSource();
+            }
+
+            _runningSeq = seq;
+            return _jobCancel.Token;
+        }
+    }
+
+    private void EndJob()
+    {
+        lock (_cancelLock)
+        {
+            _runningSeq = 0;
+        }
+    }
+
+    private void OnCancel(long seq)
+    {
+        lock (_cancelLock)
+        {
+            if (_runningSeq == seq)
+            {
+                _jobCancel.Cancel();
+            }
+            else
+            {
+                _cancelled.Add(seq);
+            }
+        }
+    }
+
+    private void OnTerminate()
+    {
+        lock (_stateLock)
+        {
+            _terminating = true;
+            lock (_cancelLock)
+            {
+                _jobCancel.Cancel();
+            }
+
+            if (_busy)
+            {
+                // The job thread exits when the running job returns.
+                return;
+            }
+        }
+
+        // Between frames (the job thread waits on the channel): leave now, from a thread of our own rather than the
+        // signal handler's.
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static host =>
+            {
+                host.Flush();
+                Environment.Exit(ExitTerminated);
+            },
+            this,
+            preferLocal: false);
+    }
+
+    private sealed record InboxFrame(FrameType Type, byte[] Buffer, int Length)
+    {
+        public ReadOnlySpan<byte> Body => Buffer.AsSpan(0, Length);
+    }
+
+    private readonly record struct JobEntry(long Seq, uint Index, int Attempt, JobFlags Flags, string Id, int Items, int Offset, int Length);
+}
