@@ -5,9 +5,14 @@ using Gamut.Jobs;
 using Gamut.Pool;
 
 // One figure a line, in the same shape as the Python peer's output: "name value".
+// Usage: PoolBench [all|start|pool|queue] ; BENCH_ONLY=<figure name prefix> runs only that pool figure (repeatedly
+// with BENCH_REPEAT=n, for profiling).
 var registry = new JobRegistry().AddAssembly(typeof(Square).Assembly);
 var square = JobRef.To<Square, int, int>();
 var what = args.Length > 0 ? args[0] : "all";
+var only = Environment.GetEnvironmentVariable("BENCH_ONLY");
+var repeat = int.TryParse(Environment.GetEnvironmentVariable("BENCH_REPEAT"), out var r) ? r : 1;
+bool Wanted(string name) => only is null || name.StartsWith(only, StringComparison.Ordinal);
 
 if (what is "all" or "start")
 {
@@ -28,58 +33,66 @@ if (what is "all" or "pool")
         await Task.Delay(5);
     }
 
-    const int n = 200_000;
-    var only = Environment.GetEnvironmentVariable("BENCH_ONLY");
-    foreach (var (label, chunk) in new[] { ("pool_map_default_chunk", (int?)25_000), ("pool_map_chunk1000", 1000), ("pool_map_auto_chunk", null) })
+    for (var round = 0; round < repeat; round++)
     {
-        if (only is not null && only != label) continue;
-        if (only is not null) for (var r = 0; r < 20; r++) await Map(pool, n, chunk);
-        await Map(pool, n, chunk); // warm
-        var t = Stopwatch.StartNew();
-        await Map(pool, n, chunk);
-        Print($"{label} items_per_s", n / t.Elapsed.TotalSeconds);
-    }
-
-    const int m = 20_000;
-    {
-        await Map(pool, m, 1);
-        var t = Stopwatch.StartNew();
-        await Map(pool, m, 1);
-        Print("pool_map_chunk1 items_per_s", m / t.Elapsed.TotalSeconds);
-    }
-
-    {
-        var tasks = new Task<int>[m];
-        for (var i = 0; i < m; i++)
+        const int n = 200_000;
+        foreach (var (label, chunk) in new[] { ("pool_map_default_chunk", (int?)25_000), ("pool_map_chunk1000", 1000), ("pool_map_auto_chunk", null) })
         {
-            tasks[i] = pool.SubmitAsync(square, i);
+            if (!Wanted(label))
+            {
+                continue;
+            }
+
+            await Map(pool, n, chunk); // warm
+            var t = Stopwatch.StartNew();
+            await Map(pool, n, chunk);
+            Print($"{label} items_per_s", n / t.Elapsed.TotalSeconds);
         }
 
-        await Task.WhenAll(tasks);
-        var t = Stopwatch.StartNew();
-        for (var i = 0; i < m; i++)
+        const int m = 20_000;
+        if (Wanted("pool_map_chunk1"))
         {
-            tasks[i] = pool.SubmitAsync(square, i);
+            await Map(pool, m, 1);
+            var t = Stopwatch.StartNew();
+            await Map(pool, m, 1);
+            Print("pool_map_chunk1 items_per_s", m / t.Elapsed.TotalSeconds);
         }
 
-        await Task.WhenAll(tasks);
-        Print("submit items_per_s", m / t.Elapsed.TotalSeconds);
-    }
-
-    {
-        const int k = 5000;
-        for (var i = 0; i < 500; i++)
+        if (Wanted("submit"))
         {
-            await pool.SubmitAsync(square, i);
+            var tasks = new Task<int>[m];
+            for (var i = 0; i < m; i++)
+            {
+                tasks[i] = pool.SubmitAsync(square, i);
+            }
+
+            await Task.WhenAll(tasks);
+            var t = Stopwatch.StartNew();
+            for (var i = 0; i < m; i++)
+            {
+                tasks[i] = pool.SubmitAsync(square, i);
+            }
+
+            await Task.WhenAll(tasks);
+            Print("submit items_per_s", m / t.Elapsed.TotalSeconds);
         }
 
-        var t = Stopwatch.StartNew();
-        for (var i = 0; i < k; i++)
+        if (Wanted("apply"))
         {
-            await pool.SubmitAsync(square, i);
-        }
+            const int k = 5000;
+            for (var i = 0; i < 500; i++)
+            {
+                await pool.SubmitAsync(square, i);
+            }
 
-        Print("apply_roundtrip_us", t.Elapsed.TotalMilliseconds * 1000 / k);
+            var t = Stopwatch.StartNew();
+            for (var i = 0; i < k; i++)
+            {
+                await pool.SubmitAsync(square, i);
+            }
+
+            Print("apply_roundtrip_us", t.Elapsed.TotalMilliseconds * 1000 / k);
+        }
     }
 }
 

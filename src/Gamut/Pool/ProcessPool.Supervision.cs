@@ -56,6 +56,7 @@ public sealed partial class ProcessPool
         }
 
         w.Channel?.Dispose();
+        w.Close();
         w.Slot.Dispose();
         TryDelete(w.Slot.Path);
         w.Process?.Dispose();

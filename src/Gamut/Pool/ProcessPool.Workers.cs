@@ -243,6 +243,8 @@ public sealed partial class ProcessPool
                 _logger.LogError("{Worker}: {Error}", w, w.StartError);
                 break;
             case FrameType.Results:
+                // Before anyone hears of these results (and may submit more): a worker over its memory limit takes no more work.
+                CheckMemory(w);
                 OnResults(w, body.Span);
                 AfterResults(w);
                 break;
@@ -293,17 +295,6 @@ public sealed partial class ProcessPool
         var stop = false;
         lock (_gate)
         {
-            if (_options.MaxMemoryPerWorker is { } max && w.State == WorkerState.Ready &&
-                Stopwatch.GetElapsedTime(w.LastMemoryCheck) > TimeSpan.FromMilliseconds(50))
-            {
-                w.LastMemoryCheck = Stopwatch.GetTimestamp();
-                if (w.ResidentBytes() is { } rss && rss > max)
-                {
-                    _logger.LogInformation("{Worker} uses {Mb} MiB, over the limit: replacing it", w, rss / (1024 * 1024));
-                    RetireLocked(w, StopReason.Memory);
-                }
-            }
-
             if (w.State == WorkerState.Retiring && w.InFlight.Count == 0)
             {
                 stop = true;
@@ -324,6 +315,24 @@ public sealed partial class ProcessPool
         }
 
         Dispatch();
+    }
+
+    /// <summary>Retires a worker whose resident memory is over the limit (one read of /proc, when results arrive: between jobs).</summary>
+    private void CheckMemory(WorkerHandle w)
+    {
+        if (_options.MaxMemoryPerWorker is not { } max || w.State != WorkerState.Ready || w.ResidentBytes() is not { } rss || rss <= max)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (w.State == WorkerState.Ready)
+            {
+                _logger.LogInformation("{Worker} uses {Mb} MiB, over the limit: replacing it", w, rss / (1024 * 1024));
+                RetireLocked(w, StopReason.Memory);
+            }
+        }
     }
 
     /// <summary>Stops giving a worker work; it stops once its in-flight work is answered, and a replacement starts now.</summary>

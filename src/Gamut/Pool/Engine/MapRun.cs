@@ -206,59 +206,37 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
         return (int)Math.Min(int.MaxValue, window);
     }
 
-    private int ChunkSize() => Math.Max(1, Math.Min(_sizer.Size, Window()));
-
     /// <summary>Reads inputs while the window has room, cutting them into chunks, and sends the chunks.</summary>
-    private async ValueTask FillAsync()
+    private ValueTask FillAsync()
     {
-        if (_sizer.ItemsAreFast && _inFlight > Window() / 2)
+        var window = Window();
+        if (_sizer.ItemsAreFast && _inFlight > window / 2)
         {
             // Quick chunks: refill in batches (half a window at a time), so they travel several to a frame.
-            return;
+            return ValueTask.CompletedTask;
         }
 
-        while (!_exhausted && _inFlight + _buffered < Window())
+        var size = Math.Max(1, Math.Min(_sizer.Size, window));
+        if (_sync is null)
+        {
+            return FillFromAsyncSourceAsync(window, size);
+        }
+
+        while (!_exhausted && _inFlight + _buffered < window)
         {
             bool more;
-            if (_sync is not null)
+            try
             {
-                try
-                {
-                    more = _sync.MoveNext();
-                }
-                catch (OperationCanceledException) when (Cancelled)
-                {
-                    throw;
-                }
-                catch (Exception e)
-                {
-                    _inputError = e;
-                    more = false;
-                }
+                more = _sync.MoveNext();
             }
-            else
+            catch (OperationCanceledException) when (Cancelled)
             {
-                var move = _async!.MoveNextAsync();
-                if (!move.IsCompleted)
-                {
-                    // The source is slow: send what we have rather than hold it back for a full chunk.
-                    Cut();
-                    Send();
-                }
-
-                try
-                {
-                    more = await move.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (Cancelled)
-                {
-                    throw;
-                }
-                catch (Exception e)
-                {
-                    _inputError = e;
-                    more = false;
-                }
+                throw;
+            }
+            catch (Exception e)
+            {
+                _inputError = e;
+                more = false;
             }
 
             if (!more)
@@ -267,23 +245,69 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
                 break;
             }
 
-            var size = ChunkSize();
-            _buffer ??= new TIn[size];
-            if (_buffered == _buffer.Length)
-            {
-                Array.Resize(ref _buffer, size);
-            }
-
-            _buffer[_buffered++] = _sync is not null ? _sync.Current : _async!.Current;
-            _read++;
-            if (_buffered >= size)
-            {
-                Cut();
-            }
+            Add(_sync.Current, size);
         }
 
         Cut();
         Send();
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask FillFromAsyncSourceAsync(int window, int size)
+    {
+        while (!_exhausted && _inFlight + _buffered < window)
+        {
+            var move = _async!.MoveNextAsync();
+            if (!move.IsCompleted)
+            {
+                // The source is slow: send what we have rather than hold it back for a full chunk.
+                Cut();
+                Send();
+            }
+
+            bool more;
+            try
+            {
+                more = await move.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (Cancelled)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                _inputError = e;
+                more = false;
+            }
+
+            if (!more)
+            {
+                _exhausted = true;
+                break;
+            }
+
+            Add(_async.Current, size);
+        }
+
+        Cut();
+        Send();
+    }
+
+    private void Add(TIn input, int size)
+    {
+        var buffer = _buffer ??= new TIn[size];
+        if (_buffered == buffer.Length)
+        {
+            Array.Resize(ref _buffer, size);
+            buffer = _buffer;
+        }
+
+        buffer[_buffered++] = input;
+        _read++;
+        if (_buffered >= size)
+        {
+            Cut();
+        }
     }
 
     private void Cut()

@@ -45,6 +45,7 @@ internal sealed class WorkerHandle
     private readonly int _stderrLines;
     private FrameWriter _outbox = new(16 * 1024);
     private FrameWriter _sending = new(16 * 1024);
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _statm;
 
     public WorkerHandle(int id, string token, WorkerSlot slot, int stderrLines)
     {
@@ -92,8 +93,6 @@ internal sealed class WorkerHandle
     public HashSet<int> DefinedJobs { get; } = [];
 
     public long ItemsSent { get; set; }
-
-    public long LastMemoryCheck { get; set; }
 
     /// <summary>Completes when the reader thread has seen the end of the channel.</summary>
     public TaskCompletionSource ReaderDone { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -177,18 +176,39 @@ internal sealed class WorkerHandle
         }
     }
 
-    /// <summary>The worker's resident memory in bytes, from /proc; null when unknown.</summary>
+    /// <summary>The worker's resident memory in bytes, from /proc (one read of a file kept open); null when unknown.</summary>
     public long? ResidentBytes()
     {
         try
         {
-            var statm = File.ReadAllText($"/proc/{Pid}/statm");
-            var fields = statm.Split(' ');
-            return long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) * Environment.SystemPageSize;
+            lock (_stderr)
+            {
+                _statm ??= File.OpenHandle($"/proc/{Pid}/statm");
+                Span<byte> text = stackalloc byte[128];
+                var n = RandomAccess.Read(_statm, text, 0);
+                // "size resident shared text lib data dt", in pages.
+                var fields = text[..n];
+                var space = fields.IndexOf((byte)' ');
+                var rest = fields[(space + 1)..];
+                var end = rest.IndexOf((byte)' ');
+                return System.Buffers.Text.Utf8Parser.TryParse(end < 0 ? rest : rest[..end], out long pages, out _)
+                    ? pages * Environment.SystemPageSize
+                    : null;
+            }
         }
-        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             return null;
+        }
+    }
+
+    /// <summary>Lets go of what the handle holds open for a worker that has ended.</summary>
+    public void Close()
+    {
+        lock (_stderr)
+        {
+            _statm?.Dispose();
+            _statm = null;
         }
     }
 

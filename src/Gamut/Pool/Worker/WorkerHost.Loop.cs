@@ -18,6 +18,7 @@ internal sealed partial class WorkerHost
     private readonly object _stateLock = new();
     private readonly ManualResetEventSlim _busySignal = new(false, spinCount: 0);
     private volatile bool _busy;
+    private volatile bool _watcherParked;
     private long _frames;
     private volatile bool _terminating;
 
@@ -214,8 +215,14 @@ internal sealed partial class WorkerHost
             _frames++;
         }
 
-        // Cheap when the watcher is not waiting (no system call).
-        _busySignal.Set();
+        // The watcher is woken only from its long wait (after the job thread was idle a while), not for each frame
+        // of a busy stream. (Dekker: each side stores, fences, then reads the other's flag; one of them sees it.)
+        Interlocked.MemoryBarrier();
+        if (_watcherParked)
+        {
+            _busySignal.Set();
+        }
+
         return true;
     }
 
@@ -232,52 +239,74 @@ internal sealed partial class WorkerHost
     }
 
     /// <summary>
-    /// The watcher: idle while the job thread reads the channel; when a frame has run for about a millisecond, it
-    /// reads the channel until the frame ends, so cancels and the pool's death are seen while a job runs.
+    /// The watcher: parked while the job thread is idle; while frames run, it looks every millisecond whether the
+    /// same frame is still running, and if so reads the channel until that frame ends, so cancels and the pool's
+    /// death are seen while a job runs. Short frames never see it (it costs them no system call).
     /// </summary>
     private void Watch()
     {
+        var parentChecked = Environment.TickCount64;
         while (true)
         {
-            if (!_busySignal.Wait(200))
+            _busySignal.Reset();
+            _watcherParked = true;
+            Interlocked.MemoryBarrier();
+            if (!_busy && !_busySignal.Wait(200))
+            {
+                CheckParent();
+                parentChecked = Environment.TickCount64;
+                continue;
+            }
+
+            _watcherParked = false;
+            var idle = 0;
+            while (idle < 3)
+            {
+                var frame = Interlocked.Read(ref _frames);
+                var busy = _busy;
+                Thread.Sleep(1);
+                if (Environment.TickCount64 - parentChecked > 200)
+                {
+                    CheckParent();
+                    parentChecked = Environment.TickCount64;
+                }
+
+                if (!_busy)
+                {
+                    idle++;
+                    continue;
+                }
+
+                idle = 0;
+                if (busy && Interlocked.Read(ref _frames) == frame)
+                {
+                    WatchChannel(frame);
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads the channel for the job thread while it runs frame number <paramref name="frame"/>.</summary>
+    private void WatchChannel(long frame)
+    {
+        while (_busy && Interlocked.Read(ref _frames) == frame)
+        {
+            if (!_channel.WaitReadable(TimeSpan.FromMilliseconds(100)))
             {
                 CheckParent();
                 continue;
             }
 
-            _busySignal.Reset();
-            long frame;
-            lock (_stateLock)
+            lock (_readLock)
             {
-                if (!_busy)
+                if (!_busy || Interlocked.Read(ref _frames) != frame || !_channel.WaitReadable(TimeSpan.Zero))
                 {
-                    continue;
+                    return;
                 }
 
-                frame = _frames;
-            }
-
-            // Most frames end well within this: then the channel stays with the job thread.
-            Thread.Sleep(1);
-            while (_busy && Interlocked.Read(ref _frames) == frame)
-            {
-                if (!_channel.WaitReadable(TimeSpan.FromMilliseconds(100)))
+                if (ReadLocked() is { } queued)
                 {
-                    CheckParent();
-                    continue;
-                }
-
-                lock (_readLock)
-                {
-                    if (!_busy || Interlocked.Read(ref _frames) != frame || !_channel.WaitReadable(TimeSpan.Zero))
-                    {
-                        break;
-                    }
-
-                    if (ReadLocked() is { } queued)
-                    {
-                        _inbox.Enqueue(queued);
-                    }
+                    _inbox.Enqueue(queued);
                 }
             }
         }
