@@ -8,18 +8,30 @@ namespace Gamut.Worker;
 /// </summary>
 internal static class Program
 {
-    private const string HostType = "Gamut.Pool.Worker.WorkerEntry, Gamut";
+    private const string HostAssembly = "Gamut";
+    private const string HostType = "Gamut.Pool.Worker.WorkerEntry";
 
-    public static async Task<int> Main(string[] args)
+    public static int Main(string[] args)
     {
-        var host = Type.GetType(HostType, throwOnError: false);
-        var run = host?.GetMethod("RunAsync", BindingFlags.Public | BindingFlags.Static, [typeof(string[])]);
+        // Found by name (a compile-time reference would be a cycle: Gamut carries this program) and called through a
+        // delegate: the cheapest way in, as every worker start pays for it.
+        Type? host;
+        try
+        {
+            host = Assembly.Load(new AssemblyName(HostAssembly)).GetType(HostType, throwOnError: false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            host = null;
+        }
+
+        var run = host?.GetMethod("Run", BindingFlags.Public | BindingFlags.Static, [typeof(string[])]);
         if (run is null)
         {
-            await Console.Error.WriteLineAsync($"gamut worker: {HostType} was not found; the worker must run with the application's deps.json").ConfigureAwait(false);
+            Console.Error.WriteLine($"gamut worker: {HostType} was not found in {HostAssembly}; the worker must run with the application's deps.json");
             return 71;
         }
 
-        return await ((Task<int>)run.Invoke(null, [args])!).ConfigureAwait(false);
+        return run.CreateDelegate<Func<string[], int>>()(args);
     }
 }

@@ -26,7 +26,13 @@ if (what is "all" or "start")
 
 if (what is "all" or "pool")
 {
-    await using var pool = Executors.Processes(registry, workers: 2);
+    var workerEnv = Environment.GetEnvironmentVariable("BENCH_WORKER_ENV")?.Split(';').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1]);
+    await using var pool = Executors.Processes(new ProcessPoolOptions
+    {
+        Registry = registry,
+        Workers = 2,
+        Environment = workerEnv,
+    });
     await pool.SubmitAsync(square, 1);
     while (pool.ReadyWorkers < 2)
     {

@@ -48,7 +48,9 @@ public sealed partial class ProcessPool
                 }
 
                 var id = ++_workerIds;
-                var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+                var secret = new byte[16];
+                LinuxNative.FillRandom(secret);
+                var token = Convert.ToHexString(secret);
                 var slotPath = Path.Combine(MappedRegion.SharedMemoryDirectory, string.Create(CultureInfo.InvariantCulture, $"gamut-{_idPrefix}w{id}.slot"));
                 var w = new WorkerHandle(id, token, WorkerSlot.Create(slotPath), _options.StderrTailLines);
                 _workers.Add(w);
@@ -97,7 +99,11 @@ public sealed partial class ProcessPool
                 process.Signal(LinuxNative.SIGKILL);
             }
 
-            _logger.LogDebug("worker {WorkerId} started, pid {Pid}", w.Id, process.Pid);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                _logger.LogDebug("worker {WorkerId} started, pid {Pid}", w.Id, process.Pid);
+            }
+
             _ = WatchAsync(w, process);
         }
         catch (Exception e) when (e is WorkerStartException or IOException or InvalidOperationException)
@@ -108,14 +114,15 @@ public sealed partial class ProcessPool
         }
     }
 
-    private async Task AcceptLoopAsync()
+    /// <summary>Takes workers' connections (on its own thread: blocking accepts need no socket engine); each gets a reader thread.</summary>
+    private void AcceptLoop()
     {
         while (true)
         {
             Socket socket;
             try
             {
-                socket = await _listener.AcceptAsync().ConfigureAwait(false);
+                socket = _listener.Accept();
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
@@ -285,7 +292,11 @@ public sealed partial class ProcessPool
             _crashLoop = null;
         }
 
-        _logger.LogDebug("{Worker} ready in {Ms} ms", w, Stopwatch.GetElapsedTime(w.StartedAt).TotalMilliseconds);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            _logger.LogDebug("{Worker} ready in {Ms} ms", w, Stopwatch.GetElapsedTime(w.StartedAt).TotalMilliseconds);
+        }
+
         EnsureWorkers();
         Dispatch();
     }

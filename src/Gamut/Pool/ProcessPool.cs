@@ -84,7 +84,9 @@ public sealed partial class ProcessPool : IExecutor
         }
 
         var number = Interlocked.Increment(ref s_pools);
-        var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
+        Span<byte> random = stackalloc byte[6];
+        Ipc.Native.LinuxNative.FillRandom(random);
+        var nonce = Convert.ToHexString(random).ToLowerInvariant();
         _idPrefix = string.Create(CultureInfo.InvariantCulture, $"pool-{Environment.ProcessId}-{number}-");
         // An abstract Unix socket: nothing on disk to leave behind, gone with the last descriptor. Who connects is
         // checked (peer pid and uid, and a per-worker secret), so another local process cannot pose as a worker.
@@ -92,7 +94,7 @@ public sealed partial class ProcessPool : IExecutor
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _listener.Bind(new UnixDomainSocketEndPoint(_socketName));
         _listener.Listen(128);
-        _ = AcceptLoopAsync();
+        new Thread(static s => ((ProcessPool)s!).AcceptLoop()) { IsBackground = true, Name = "gamut-pool-accept" }.Start(this);
         _tick = new Timer(_ => Tick(), null, TickPeriod, TickPeriod);
         EnsureWorkers();
     }
@@ -231,7 +233,7 @@ public sealed partial class ProcessPool : IExecutor
 
     private byte[] SerializeInput<TIn>(string jobName, TIn input, out bool raw)
     {
-        raw = Protocol.RawValues<TIn>.CanEncode(Serializer, new ReadOnlySpan<TIn>(in input));
+        raw = Protocol.RawValues<TIn>.CanEncode(ReferenceEquals(Serializer, JsonJobSerializer.Default), new ReadOnlySpan<TIn>(in input));
         if (raw)
         {
             return Protocol.RawValues<TIn>.ToArray(new ReadOnlySpan<TIn>(in input));

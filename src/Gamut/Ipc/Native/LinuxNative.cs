@@ -65,6 +65,37 @@ internal static unsafe partial class LinuxNative
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEffectiveUserId();
 
+    [LibraryImport("libc", EntryPoint = "getrandom", SetLastError = true)]
+    private static partial nint GetRandom(byte* buffer, nuint length, uint flags);
+
+    /// <summary>
+    /// Fills <paramref name="buffer"/> from the kernel's random source (getrandom(2)): secrets without starting a
+    /// crypto library (which costs milliseconds the first time). Falls back to <see cref="System.Security.Cryptography.RandomNumberGenerator"/>.
+    /// </summary>
+    public static void FillRandom(Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            var done = 0;
+            while (done < buffer.Length)
+            {
+                var n = GetRandom(p + done, (nuint)(buffer.Length - done), 0);
+                if (n <= 0)
+                {
+                    if (n < 0 && Marshal.GetLastPInvokeError() == EINTR)
+                    {
+                        continue;
+                    }
+
+                    System.Security.Cryptography.RandomNumberGenerator.Fill(buffer[done..]);
+                    return;
+                }
+
+                done += (int)n;
+            }
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "clock_gettime", SetLastError = true)]
     private static partial int ClockGetTime(int clock, Timespec* ts);
 

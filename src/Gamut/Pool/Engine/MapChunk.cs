@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Gamut.Executors;
 using Gamut.Jobs;
 using Gamut.Pool.Protocol;
@@ -119,11 +120,13 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
     public bool IsResolved(int index) => Volatile.Read(ref _states[index]) != Pending;
 
     /// <summary>The outcome of item <paramref name="index"/>; only once the chunk is done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public JobOutcome<TIn, TOut> Outcome(int index) =>
         _states[index] == HasError
             ? new JobOutcome<TIn, TOut>(FirstIndex + index, Inputs[index], _errors![index]!)
             : new JobOutcome<TIn, TOut>(FirstIndex + index, Inputs[index], _values[index]);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SetRange(int start, int count, ReadOnlySpan<byte> payload, bool raw, bool[]? skip)
     {
         if (raw && skip is null && RawValues<TOut>.Supported)
@@ -197,7 +200,7 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
     public byte[]? TrySerializeRange(int start, int count, out bool raw)
     {
         var range = new ReadOnlySpan<TIn>(Inputs, start, count);
-        raw = RawValues<TIn>.CanEncode(_serializer, range);
+        raw = RawValues<TIn>.CanEncode(ReferenceEquals(_serializer, JsonJobSerializer.Default), range);
         if (raw)
         {
             return RawValues<TIn>.ToArray(range);
@@ -217,7 +220,7 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
     {
         error = null;
         var one = new ReadOnlySpan<TIn>(Inputs, index, 1);
-        raw = RawValues<TIn>.CanEncode(_serializer, one);
+        raw = RawValues<TIn>.CanEncode(ReferenceEquals(_serializer, JsonJobSerializer.Default), one);
         if (raw)
         {
             return RawValues<TIn>.ToArray(one);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 using Gamut.Executors;
 using Gamut.Jobs;
@@ -85,8 +86,15 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
         }
     }
 
-    public JobOutcome<TIn, TOut> Current => _current;
+    // The per-item path is compiled optimized at once: it is generic over the job's types (no ready-to-run code),
+    // and a map of tiny jobs would otherwise spend its first few hundred milliseconds in unoptimized code.
+    public JobOutcome<TIn, TOut> Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => _current;
+    }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask<bool> MoveNextAsync()
     {
         if (_chunk is { } chunk && ++_position < chunk.Count)
@@ -207,6 +215,7 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
     }
 
     /// <summary>Reads inputs while the window has room, cutting them into chunks, and sends the chunks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ValueTask FillAsync()
     {
         var window = Window();
@@ -293,6 +302,7 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
         Send();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Add(TIn input, int size)
     {
         var buffer = _buffer ??= new TIn[size];

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -13,17 +12,37 @@ namespace Gamut.Pool.Launch;
 /// The runtimeconfig names the frameworks the application runs on, keeps its settings, and tunes the worker for a
 /// fast start (workstation non-concurrent GC, no tiered PGO).
 /// </summary>
+/// <remarks>
+/// Found once per process, cheaply: the generated runtimeconfig is named by a hash of what it is made from (the
+/// application's own runtimeconfig and its frameworks), so when it exists (every pool after the first run of a build)
+/// no JSON is read or written.
+/// </remarks>
 internal static class WorkerCommand
 {
-    private static readonly Lazy<(string Host, string RuntimeConfig, string DepsFile, string[] Probing)> Environment = new(Discover);
+    /// <summary>Changes when the generated runtimeconfig's content changes for the same inputs.</summary>
+    private const string Format = "worker-runtimeconfig-2";
 
-    public static string HostPath => Environment.Value.Host;
+    private static readonly object Gate = new();
+    private static WorkerEnvironment? s_environment;
+
+    private static WorkerEnvironment Environment
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return s_environment ??= Discover();
+            }
+        }
+    }
+
+    public static string HostPath => Environment.Host;
 
     /// <summary>The command line that starts one worker.</summary>
     public static IReadOnlyList<string> Arguments(string workerAssembly, IReadOnlyList<string> workerArgs)
     {
-        var env = Environment.Value;
-        var args = new List<string> { "exec", "--runtimeconfig", env.RuntimeConfig, "--depsfile", env.DepsFile };
+        var env = Environment;
+        var args = new List<string>(8 + (2 * env.Probing.Length) + workerArgs.Count) { "exec", "--runtimeconfig", env.RuntimeConfig, "--depsfile", env.DepsFile };
         foreach (var p in env.Probing)
         {
             args.Add("--additionalprobingpath");
@@ -54,32 +73,43 @@ internal static class WorkerCommand
                 "set ProcessPoolOptions.WorkerAssemblyPath if it lives elsewhere", "Gamut.Worker.dll");
     }
 
-    private static (string, string, string, string[]) Discover()
+    private static WorkerEnvironment Discover()
     {
         var depsFiles = (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries);
-        var appDeps = depsFiles.FirstOrDefault(f => !IsFrameworkDeps(f))
-            ?? throw new InvalidOperationException("The application has no deps.json (APP_CONTEXT_DEPS_FILES is empty), so workers cannot load its assemblies; the process pool needs a framework-dependent application");
-        var frameworks = depsFiles.Where(IsFrameworkDeps).Select(FrameworkOf).ToList();
-        if (frameworks.Count == 0)
+        string? appDeps = null;
+        var frameworks = new List<KeyValuePair<string, string>>();
+        foreach (var file in depsFiles)
         {
-            frameworks.Add(("Microsoft.NETCore.App", System.Environment.Version.ToString(3)));
+            if (IsFrameworkDeps(file))
+            {
+                // .../shared/<name>/<version>/<name>.deps.json
+                var versionDir = Path.GetDirectoryName(file)!;
+                frameworks.Add(new(Path.GetFileName(Path.GetDirectoryName(versionDir)!), Path.GetFileName(versionDir)));
+            }
+            else
+            {
+                appDeps ??= file;
+            }
         }
 
-        var runtimeConfig = WriteRuntimeConfig(appDeps, frameworks);
+        if (appDeps is null)
+        {
+            throw new InvalidOperationException("The application has no deps.json (APP_CONTEXT_DEPS_FILES is empty), so workers cannot load its assemblies; the process pool needs a framework-dependent application");
+        }
+
+        if (frameworks.Count == 0)
+        {
+            frameworks.Add(new("Microsoft.NETCore.App", System.Environment.Version.ToString(3)));
+        }
+
+        var runtimeConfig = WorkerRuntimeConfig(appDeps, frameworks);
         var probing = (AppContext.GetData("PROBING_DIRECTORIES") as string ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries);
-        return (FindHost(), runtimeConfig, appDeps, probing);
+        return new WorkerEnvironment(FindHost(), runtimeConfig, appDeps, probing);
     }
 
     private static bool IsFrameworkDeps(string path) =>
         path.Replace('\\', '/').Contains("/shared/", StringComparison.Ordinal) &&
         Path.GetFileName(path).StartsWith("Microsoft.", StringComparison.Ordinal);
-
-    private static (string Name, string Version) FrameworkOf(string depsPath)
-    {
-        // .../shared/<name>/<version>/<name>.deps.json
-        var versionDir = Path.GetDirectoryName(depsPath)!;
-        return (Path.GetFileName(Path.GetDirectoryName(versionDir)!), Path.GetFileName(versionDir));
-    }
 
     private static string FindHost()
     {
@@ -104,15 +134,50 @@ internal static class WorkerCommand
             : throw new FileNotFoundException($"The dotnet host was not found (looked at {candidate} and DOTNET_ROOT); workers are started with 'dotnet exec'", candidate);
     }
 
-    private static string WriteRuntimeConfig(string appDeps, List<(string Name, string Version)> frameworks)
+    /// <summary>The worker's runtimeconfig: made once per distinct input, then found by name.</summary>
+    private static string WorkerRuntimeConfig(string appDeps, List<KeyValuePair<string, string>> frameworks)
+    {
+        var appConfig = appDeps[..^".deps.json".Length] + ".runtimeconfig.json";
+        byte[] appConfigBytes;
+        try
+        {
+            appConfigBytes = File.Exists(appConfig) ? File.ReadAllBytes(appConfig) : [];
+        }
+        catch (IOException)
+        {
+            appConfigBytes = [];
+        }
+
+        var key = new StringBuilder(Format);
+        foreach (var (name, version) in frameworks)
+        {
+            key.Append('|').Append(name).Append('/').Append(version);
+        }
+
+        key.Append('|').Append(System.Environment.Version.Major).Append('.').Append(System.Environment.Version.Minor);
+        var hash = Fnv1a(Encoding.UTF8.GetBytes(key.ToString()), Fnv1a(appConfigBytes, 14695981039346656037UL));
+        var dir = PrivateTempDirectory();
+        var path = Path.Combine(dir, string.Create(CultureInfo.InvariantCulture, $"worker-{hash:x16}.runtimeconfig.json"));
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        var text = RuntimeConfigText(appConfigBytes, frameworks);
+        var temp = Path.Combine(dir, string.Create(CultureInfo.InvariantCulture, $".{hash:x16}.{System.Environment.ProcessId}.tmp"));
+        File.WriteAllText(temp, text);
+        File.Move(temp, path, overwrite: true);
+        return path;
+    }
+
+    private static string RuntimeConfigText(byte[] appConfig, List<KeyValuePair<string, string>> frameworks)
     {
         var properties = new JsonObject();
-        var appConfig = appDeps[..^".deps.json".Length] + ".runtimeconfig.json";
-        if (File.Exists(appConfig))
+        if (appConfig.Length > 0)
         {
             try
             {
-                if (JsonNode.Parse(File.ReadAllText(appConfig))?["runtimeOptions"]?["configProperties"] is JsonObject own)
+                if (JsonNode.Parse(appConfig)?["runtimeOptions"]?["configProperties"] is JsonObject own)
                 {
                     foreach (var (k, v) in own)
                     {
@@ -145,18 +210,18 @@ internal static class WorkerCommand
                 ["configProperties"] = properties,
             },
         };
-        var text = root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16].ToLowerInvariant();
-        var dir = PrivateTempDirectory();
-        var path = Path.Combine(dir, $"worker-{hash}.runtimeconfig.json");
-        if (!File.Exists(path))
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    // FNV-1a, 64 bits: a name for a cache file, not a security measure (the directory is the user's own).
+    private static ulong Fnv1a(ReadOnlySpan<byte> data, ulong hash)
+    {
+        foreach (var b in data)
         {
-            var temp = Path.Combine(dir, $".{hash}.{System.Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.tmp");
-            File.WriteAllText(temp, text);
-            File.Move(temp, path, overwrite: true);
+            hash = (hash ^ b) * 1099511628211UL;
         }
 
-        return path;
+        return hash;
     }
 
     /// <summary>A directory only this user can read: $TMPDIR/gamut-&lt;uid&gt;.</summary>
@@ -176,3 +241,6 @@ internal static class WorkerCommand
         return dir;
     }
 }
+
+/// <summary>How workers are started in this process: the host, the generated runtimeconfig, the app's deps.json, probing paths.</summary>
+internal sealed record WorkerEnvironment(string Host, string RuntimeConfig, string DepsFile, string[] Probing);

@@ -21,9 +21,9 @@ internal static class RawValues<T>
 
     private static readonly bool IsFloatingPoint = typeof(T) == typeof(double) || typeof(T) == typeof(float);
 
-    /// <summary>Whether these values can travel raw with <paramref name="serializer"/>.</summary>
-    public static bool CanEncode(IJobSerializer serializer, ReadOnlySpan<T> values) =>
-        Supported && ReferenceEquals(serializer, JsonJobSerializer.Default) && (!IsFloatingPoint || AllFinite(values));
+    /// <summary>Whether these values can travel raw, given whether the serializer is <see cref="JsonJobSerializer.Default"/>.</summary>
+    public static bool CanEncode(bool defaultJson, ReadOnlySpan<T> values) =>
+        Supported && defaultJson && (!IsFloatingPoint || AllFinite(values));
 
     /// <summary>The values' bytes, to append to a frame.</summary>
     public static ReadOnlySpan<byte> Bytes(ReadOnlySpan<T> values) =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Gamut.Jobs;
 using Gamut.Pool.Protocol;
 
@@ -43,7 +44,9 @@ internal interface IJobRunner
 /// travel as one array each way (raw bytes for primitive numbers); a tiny item costs a job instance, a context and
 /// a few stores into the slot, no clock read unless the job has a timeout.
 /// </summary>
-internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor) : IJobRunner
+/// <param name="descriptor">The job.</param>
+/// <param name="fastConstructor">Makes a faster way to create instances, for chunks (made on the first one, so a single run does not pay for it).</param>
+internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor, Func<Func<IJob<TIn, TOut>>>? fastConstructor = null) : IJobRunner
 {
     // A long chunk sends what it has this often, so a crash late in it loses little and the pool can yield early.
     private static readonly long PartialEvery = Stopwatch.Frequency / 200;
@@ -51,7 +54,8 @@ internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor) : IJobRunne
     // How often (roughly) the time is looked at while a chunk runs.
     private static readonly long CheckEvery = Stopwatch.Frequency / 1000;
 
-    private readonly IJobFactory<TIn, TOut> _factory = descriptor.Typed<TIn, TOut>();
+    private Func<IJob<TIn, TOut>> _create = descriptor.Typed<TIn, TOut>().Create;
+    private Func<Func<IJob<TIn, TOut>>>? _fastConstructor = fastConstructor;
     private readonly bool _acceptsNull = descriptor.AcceptsNullInput;
 
     public JobDescriptor Descriptor { get; } = descriptor;
@@ -95,7 +99,7 @@ internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor) : IJobRunne
                 return;
             }
 
-            if (RawValues<TOut>.CanEncode(host.Serializer, new ReadOnlySpan<TOut>(in result)))
+            if (RawValues<TOut>.CanEncode(host.DefaultJson, new ReadOnlySpan<TOut>(in result)))
             {
                 host.AppendOk(work.Seq, RawValues<TOut>.Bytes(new ReadOnlySpan<TOut>(in result)), raw: true);
                 return;
@@ -127,6 +131,7 @@ internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor) : IJobRunne
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void RunChunk(WorkerHost host, in JobWork work)
     {
         // Item -1: reading the chunk. A crash here charges no item; the pool resends them one by one.
@@ -149,6 +154,12 @@ internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor) : IJobRunne
         }
 
         host.Slot.End();
+        if (_fastConstructor is { } fast)
+        {
+            _fastConstructor = null;
+            _create = fast();
+        }
+
         var results = new TOut[items.Length];
         List<ItemError>? errors = null;
         var token = work.Token;
@@ -213,18 +224,20 @@ internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor) : IJobRunne
         Send(host, work.Seq, results, sent, items.Length, errors, final: true);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private TOut Run(TIn input, JobContext context)
     {
-        var run = _factory.Create().RunAsync(input, context);
+        var run = _create().RunAsync(input, context);
         // The job thread is the worker's own; waiting here for an asynchronous job blocks nothing else.
         return run.IsCompletedSuccessfully ? run.Result : run.AsTask().GetAwaiter().GetResult();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Send(WorkerHost host, long seq, TOut[] results, int start, int end, List<ItemError>? errors, bool final)
     {
         var segment = new ReadOnlySpan<TOut>(results, start, end - start);
         var inRange = errors?.FindAll(e => e.Index >= start && e.Index < end) ?? [];
-        if (RawValues<TOut>.CanEncode(host.Serializer, segment))
+        if (RawValues<TOut>.CanEncode(host.DefaultJson, segment))
         {
             host.AppendChunkResult(seq, start, end - start, final, raw: true, RawValues<TOut>.Bytes(segment), inRange);
             return;

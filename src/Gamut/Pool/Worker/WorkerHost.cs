@@ -27,6 +27,7 @@ internal sealed partial class WorkerHost
     private readonly WorkerArguments _args;
     private readonly WorkerJobTable _jobs = new();
     private FrameSocket _channel = null!;
+    private IJobSerializer? _serializer;
     private long _maxPayload = 64L * 1024 * 1024;
 
     public WorkerHost(WorkerArguments args)
@@ -43,7 +44,11 @@ internal sealed partial class WorkerHost
 
     public WorkerSlot Slot { get; private set; } = null!;
 
-    public IJobSerializer Serializer { get; private set; } = JsonJobSerializer.Default;
+    /// <summary>The pool's serializer; the default one is made only when a job needs it (primitive numbers travel raw).</summary>
+    public IJobSerializer Serializer => _serializer ??= JsonJobSerializer.Default;
+
+    /// <summary>Whether the serializer is <see cref="JsonJobSerializer.Default"/> (then primitive numbers travel raw).</summary>
+    public bool DefaultJson => _serializer is null || ReferenceEquals(_serializer, JsonJobSerializer.Default);
 
     public ILogger Logger { get; }
 
@@ -51,13 +56,18 @@ internal sealed partial class WorkerHost
     public ArrayBufferWriter<byte> Scratch { get; } = new(4096);
 
     /// <summary>Runs the worker on the calling thread, which becomes its job thread; returns only when it cannot start.</summary>
-    public Task<int> RunAsync() => Task.FromResult(Run());
-
-    private int Run()
+    public int Run()
     {
         IsWorkerProcess = true;
         var token = Environment.GetEnvironmentVariable(WorkerArguments.TokenVariable) ?? "";
         Environment.SetEnvironmentVariable(WorkerArguments.TokenVariable, null);
+
+        // Say hello first: the pool checks who we are while we set up the rest.
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        // The pool listens on an abstract socket (a name that starts with NUL, which argv cannot carry).
+        socket.Connect(new UnixDomainSocketEndPoint("\0" + _args.SocketName));
+        _channel = new FrameSocket(socket, maxFrame: int.MaxValue);
+        SendHello(token);
 
         // The pool decides when a worker stops: Ctrl-C in a terminal reaches the whole foreground group, and the
         // pool (which gets it too) stops its workers in order. SIGTERM asks the running job to stop, then exits.
@@ -70,12 +80,6 @@ internal sealed partial class WorkerHost
         });
 
         Slot = WorkerSlot.Open(_args.SlotPath);
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        // The pool listens on an abstract socket (a name that starts with NUL, which argv cannot carry).
-        socket.Connect(new UnixDomainSocketEndPoint("\0" + _args.SocketName));
-        _channel = new FrameSocket(socket, maxFrame: int.MaxValue);
-        SendHello(token);
-
         if (!_channel.TryRead(out var type, out var body) || type != FrameType.Init)
         {
             return ExitProtocol;
@@ -124,7 +128,7 @@ internal sealed partial class WorkerHost
         var serializerType = r.String();
         if (serializerType.Length > 0)
         {
-            Serializer = CreateSerializer(serializerType);
+            _serializer = CreateSerializer(serializerType);
         }
 
         initPayload = [];

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using System.Reflection.Emit;
 using System.Runtime.Loader;
 using Gamut.Jobs;
 using Gamut.Pool.Protocol;
@@ -97,7 +98,28 @@ internal sealed class WorkerJobTable
 
     private static IJobRunner CreateRunner<TJob, TIn, TOut>(string name)
         where TJob : IJob<TIn, TOut>, new() =>
-        new JobRunner<TIn, TOut>(new JobDescriptor<TJob, TIn, TOut>(name, static () => new TJob()));
+        new JobRunner<TIn, TOut>(new JobDescriptor<TJob, TIn, TOut>(name, static () => new TJob()), ConstructorOf<TJob, TIn, TOut>);
+
+    /// <summary>
+    /// A delegate that runs the job type's parameterless constructor directly: a job instance per run (per map item
+    /// too) then costs its allocation, not a trip through <c>Activator</c> as <c>new TJob()</c> in generic code does.
+    /// </summary>
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Workers run on the JIT; without dynamic code it falls back to new TJob().")]
+    private static Func<IJob<TIn, TOut>> ConstructorOf<TJob, TIn, TOut>()
+        where TJob : IJob<TIn, TOut>, new()
+    {
+        var constructor = typeof(TJob).GetConstructor(Type.EmptyTypes);
+        if (constructor is null || typeof(TJob).IsValueType || !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled)
+        {
+            return static () => new TJob();
+        }
+
+        var method = new DynamicMethod("new " + typeof(TJob).Name, typeof(IJob<TIn, TOut>), Type.EmptyTypes, typeof(TJob).Module, skipVisibility: true);
+        var il = method.GetILGenerator();
+        il.Emit(OpCodes.Newobj, constructor);
+        il.Emit(OpCodes.Ret);
+        return method.CreateDelegate<Func<IJob<TIn, TOut>>>();
+    }
 
     private static Assembly LoadAssembly(JobDefinition definition)
     {
