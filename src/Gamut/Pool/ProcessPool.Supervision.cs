@@ -184,6 +184,8 @@ public sealed partial class ProcessPool
         }
     }
 
+    private static readonly TimeSpan FirstWorkerAlone = TimeSpan.FromMilliseconds(250);
+
     private void Tick()
     {
         List<(PoolJob Job, WorkerHandle Worker, SlotSnapshot Slot)>? timedOut = null;
@@ -228,6 +230,12 @@ public sealed partial class ProcessPool
             }
 
             probe = _startFailures.MayProbe && !_closed;
+            if (!_firstConnected && _workers.Count > 0 && Stopwatch.GetElapsedTime(_workers[0].StartedAt) > FirstWorkerAlone)
+            {
+                // The first worker is slow to connect (a loaded machine): start the others anyway.
+                _firstConnected = true;
+                probe = true;
+            }
         }
 
         foreach (var (job, w, slot) in timedOut ?? [])

@@ -17,7 +17,11 @@ public sealed partial class ProcessPool
 {
     private static readonly TimeSpan TickPeriod = TimeSpan.FromMilliseconds(25);
 
-    /// <summary>Starts workers until the pool has its number (unless it is closed or workers keep dying).</summary>
+    /// <summary>
+    /// Starts workers until the pool has its number (unless it is closed or workers keep dying). A new pool starts one
+    /// worker alone and the others once it has connected: starting runtimes compete for the cores, and the first one
+    /// up serves the first jobs sooner than if all came up together (the last is ready about as early either way).
+    /// </summary>
     private void EnsureWorkers()
     {
         List<WorkerHandle>? start = null;
@@ -28,9 +32,17 @@ public sealed partial class ProcessPool
                 return;
             }
 
-            var live = _workers.Count(w => w.State is WorkerState.Starting or WorkerState.Ready);
-            while (live < Workers)
+            var live = 0;
+            var starting = 0;
+            foreach (var w in _workers)
             {
+                live += w.State is WorkerState.Starting or WorkerState.Ready ? 1 : 0;
+                starting += w.State == WorkerState.Starting ? 1 : 0;
+            }
+
+            while (live < Workers && (_firstConnected || starting == 0))
+            {
+                starting++;
                 if (_startFailures.Tripped)
                 {
                     if (!_startFailures.MayProbe || _workers.Any(w => w.State == WorkerState.Starting))
@@ -146,6 +158,7 @@ public sealed partial class ProcessPool
     private void Handshake(Socket socket)
     {
         WorkerHandle? w = null;
+        var first = false;
         var channel = new FrameSocket(socket, _options.MaxPayloadBytes + (1 << 20));
         try
         {
@@ -172,6 +185,13 @@ public sealed partial class ProcessPool
                 }
 
                 w.Channel = channel;
+                first = !_firstConnected;
+                _firstConnected = true;
+            }
+
+            if (first && Workers > 1)
+            {
+                EnsureWorkers();
             }
 
             socket.ReceiveTimeout = 0;

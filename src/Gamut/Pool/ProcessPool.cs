@@ -51,6 +51,7 @@ public sealed partial class ProcessPool : IExecutor
     private int _outstanding;
     private bool _closed;
     private bool _immediate;
+    private bool _firstConnected;
     private Task? _stopped;
     private WorkerCrashLoopException? _crashLoop;
 
