@@ -1,11 +1,17 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
 namespace Gamut.Pool.Worker;
 
 /// <summary>
-/// Where the worker program (Gamut.Worker.dll) hands over. It finds this type by name, so the name and the
-/// signature of <see cref="Run"/> are a contract with src/Gamut.Worker.
+/// Where the worker program (Gamut.Worker.dll) hands over. Gamut's module initializer publishes <see cref="Run"/> as
+/// the AppContext value <see cref="EntryKey"/>, which is a contract with src/Gamut.Worker.
 /// </summary>
 internal static class WorkerEntry
 {
+    /// <summary>The AppContext key the entry point is published under.</summary>
+    public const string EntryKey = "Gamut.Pool.WorkerEntry";
+
     /// <summary>Runs a worker until the pool stops it, or the pool goes away, on the calling thread.</summary>
     /// <param name="args">The worker's command line (see <see cref="WorkerArguments"/>).</param>
     /// <returns>The process exit code.</returns>
@@ -24,4 +30,10 @@ internal static class WorkerEntry
 
         return new WorkerHost(arguments).Run();
     }
+
+    // One AppContext entry, set when Gamut's module is first used: a delegate, so the worker program calls it without
+    // looking a type up by name. Nothing else runs here.
+    [ModuleInitializer]
+    [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries", Justification = "It only publishes the worker's entry point; nothing runs until the worker program calls it.")]
+    internal static void Publish() => AppContext.SetData(EntryKey, new Func<string[], int>(Run));
 }
