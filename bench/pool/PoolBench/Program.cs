@@ -11,13 +11,14 @@ var registry = new JobRegistry().AddAssembly(typeof(Square).Assembly);
 var square = JobRef.To<Square, int, int>();
 var what = args.Length > 0 ? args[0] : "all";
 var only = Environment.GetEnvironmentVariable("BENCH_ONLY");
+var workerEnv = Environment.GetEnvironmentVariable("BENCH_WORKER_ENV")?.Split(';').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1]);
 var repeat = int.TryParse(Environment.GetEnvironmentVariable("BENCH_REPEAT"), out var r) ? r : 1;
 bool Wanted(string name) => only is null || name.StartsWith(only, StringComparison.Ordinal);
 
 if (what is "all" or "start")
 {
     var sw = Stopwatch.StartNew();
-    await using (var pool = Executors.Processes(registry, workers: 2))
+    await using (var pool = Executors.Processes(new ProcessPoolOptions { Registry = registry, Workers = 2, Environment = workerEnv }))
     {
         await pool.SubmitAsync(square, 1);
         Print("pool_start_first_result_ms", sw.Elapsed.TotalMilliseconds);
@@ -26,7 +27,6 @@ if (what is "all" or "start")
 
 if (what is "all" or "pool")
 {
-    var workerEnv = Environment.GetEnvironmentVariable("BENCH_WORKER_ENV")?.Split(';').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => (string?)kv[1]);
     await using var pool = Executors.Processes(new ProcessPoolOptions
     {
         Registry = registry,
@@ -37,6 +37,22 @@ if (what is "all" or "pool")
     while (pool.ReadyWorkers < 2)
     {
         await Task.Delay(5);
+    }
+
+    if (only is null)
+    {
+        // The first map on a fresh pool (its code not yet compiled optimized, in the parent and in the workers),
+        // then about half a second of maps for the JIT to settle before the steady-state figures.
+        var first = Stopwatch.StartNew();
+        await Map(pool, 200_000, 1000);
+        Print("pool_map_chunk1000_first items_per_s", 200_000 / first.Elapsed.TotalSeconds);
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed < TimeSpan.FromMilliseconds(500))
+        {
+            await Map(pool, 200_000, 1000);
+            await Map(pool, 200_000, 25_000);
+            await Map(pool, 2_000, 1);
+        }
     }
 
     for (var round = 0; round < repeat; round++)
@@ -50,9 +66,15 @@ if (what is "all" or "pool")
             }
 
             await Map(pool, n, chunk); // warm
+            var cpu0 = Cpu(pool);
             var t = Stopwatch.StartNew();
             await Map(pool, n, chunk);
             Print($"{label} items_per_s", n / t.Elapsed.TotalSeconds);
+            if (Environment.GetEnvironmentVariable("BENCH_CPU") == "1")
+            {
+                var cpu1 = Cpu(pool);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  cpu ns/item: parent {(cpu1.Parent - cpu0.Parent) * 1e9 / n:0.0} workers {(cpu1.Workers - cpu0.Workers) * 1e9 / n:0.0}"));
+            }
         }
 
         const int m = 20_000;
@@ -155,6 +177,35 @@ static async Task Map(ProcessPool pool, int n, int? chunk)
     }
 
     GC.KeepAlive(sum);
+}
+
+static (double Parent, double Workers) Cpu(ProcessPool pool)
+{
+    // Nanosecond CPU time of every thread, from schedstat.
+    static double Of(int pid)
+    {
+        var total = 0.0;
+        try
+        {
+            foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    total += double.Parse(File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ')[0], CultureInfo.InvariantCulture) / 1e9;
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return total;
+    }
+
+    return (Of(Environment.ProcessId), pool.WorkerPids.Sum(Of));
 }
 
 static void Print(string name, double value) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} {value:0.#}"));

@@ -103,6 +103,12 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
 
     public bool IsDone => _done;
 
+    /// <summary>The results, by item (read once the chunk is done).</summary>
+    public TOut[] Values => _values;
+
+    /// <summary>Whether any item ended with an error (read once the chunk is done).</summary>
+    public bool HasErrors => _errors is not null;
+
     /// <summary>When the chunk was first sent to a worker (Stopwatch ticks; 0 until then), to size later chunks.</summary>
     public long DispatchedAt { get; private set; }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 using Gamut.Executors;
@@ -45,14 +44,23 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
     private readonly IEnumerator<TIn>? _sync;
     private readonly IAsyncEnumerator<TIn>? _async;
     private readonly Queue<MapChunk<TIn, TOut>> _sent = new();
-    private readonly ConcurrentQueue<MapChunk<TIn, TOut>> _completed = new();
+    private readonly Queue<MapChunk<TIn, TOut>> _completed = new();
     private readonly List<IMapChunk> _cut = [];
     private readonly object _gate = new();
     private ManualResetValueTaskSourceCore<bool> _signal = new() { RunContinuationsAsynchronously = true };
     private bool _waiting;
     private MapChunk<TIn, TOut>? _waitFor;
+    private int _done;
+    private int _wakeAt = 1;
     private MapChunk<TIn, TOut>? _chunk;
     private int _position;
+
+    // The chunk being yielded, unpacked for the per-item path.
+    private TIn[] _inputs = [];
+    private TOut[] _values = [];
+    private int _count;
+    private long _first;
+    private bool _errors;
     private JobOutcome<TIn, TOut> _current;
     private TIn[]? _buffer;
     private int _buffered;
@@ -97,9 +105,11 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask<bool> MoveNextAsync()
     {
-        if (_chunk is { } chunk && ++_position < chunk.Count)
+        var i = _position + 1;
+        if (i < _count)
         {
-            _current = chunk.Outcome(_position);
+            _position = i;
+            _current = _errors ? _chunk!.Outcome(i) : new JobOutcome<TIn, TOut>(_first + i, _inputs[i], _values[i]);
             return new ValueTask<bool>(true);
         }
 
@@ -131,13 +141,7 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
 
     void IChunkListener.ChunkDone(IMapChunk chunk)
     {
-        var done = (MapChunk<TIn, TOut>)chunk;
-        if (!_options.Ordered)
-        {
-            _completed.Enqueue(done);
-        }
-
-        Wake(done);
+        Wake((MapChunk<TIn, TOut>)chunk);
     }
 
     bool IValueTaskSource<bool>.GetResult(short token) => _signal.GetResult(token);
@@ -152,6 +156,9 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
         if (_chunk is not null)
         {
             _chunk = null;
+            _inputs = [];
+            _values = [];
+            _count = 0;
         }
 
         if (_finished)
@@ -185,6 +192,11 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
             _sizer.Observe(next.Count, next.DispatchedAt, next.CompletedAt);
             _chunk = next;
             _position = 0;
+            _inputs = next.Inputs;
+            _values = next.Values;
+            _count = next.Count;
+            _first = next.FirstIndex;
+            _errors = next.HasErrors;
             _current = next.Outcome(0);
             return true;
         }
@@ -359,37 +371,38 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
 
     private async ValueTask<MapChunk<TIn, TOut>> NextDoneAsync()
     {
-        if (_options.Ordered)
+        while (true)
         {
-            var head = _sent.Peek();
-            while (!head.IsDone)
+            lock (_gate)
             {
-                await WaitAsync(head).ConfigureAwait(false);
+                if (_options.Ordered ? _sent.Peek().IsDone : _completed.Count > 0)
+                {
+                    _done--;
+                    return _options.Ordered ? _sent.Dequeue() : _completed.Dequeue();
+                }
             }
 
-            return _sent.Dequeue();
+            await WaitAsync(_options.Ordered ? _sent.Peek() : null).ConfigureAwait(false);
         }
-
-        MapChunk<TIn, TOut>? done;
-        while (!_completed.TryDequeue(out done))
-        {
-            await WaitAsync(null).ConfigureAwait(false);
-        }
-
-        return done;
     }
 
-    /// <summary>Waits until <paramref name="chunk"/> is done (any chunk when null) or the map is cancelled.</summary>
+    /// <summary>
+    /// Waits until <paramref name="chunk"/> is done (any chunk when null) or the map is cancelled. With quick chunks,
+    /// until about half a window of them is done: the consumer then takes several per wake-up (a wake-up, a hop to the
+    /// thread pool, costs more than a quick chunk's work).
+    /// </summary>
     private async ValueTask WaitAsync(MapChunk<TIn, TOut>? chunk)
     {
         short version;
+        var wakeAt = _sizer.ItemsAreFast ? Math.Clamp(Window() / 2 / Math.Max(1, _sizer.Size), 1, _outstanding) : 1;
         lock (_gate)
         {
-            if (chunk is not null ? chunk.IsDone : !_completed.IsEmpty)
+            if ((chunk is not null ? chunk.IsDone : _completed.Count > 0) && _done >= wakeAt)
             {
                 return;
             }
 
+            _wakeAt = wakeAt;
             _signal.Reset();
             version = _signal.Version;
             _waiting = true;
@@ -417,7 +430,17 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
     {
         lock (_gate)
         {
-            if (!_waiting || (done is not null && _waitFor is not null && !ReferenceEquals(_waitFor, done)))
+            if (done is not null)
+            {
+                // Counted and queued together, under the lock the consumer takes them under.
+                _done++;
+                if (!_options.Ordered)
+                {
+                    _completed.Enqueue(done);
+                }
+            }
+
+            if (!_waiting || (done is not null && ((_waitFor is not null && !_waitFor.IsDone) || _done < _wakeAt)))
             {
                 return;
             }
