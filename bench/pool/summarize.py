@@ -58,4 +58,4 @@ for label, pname, gname, goal, lower in rows:
             verdict = f"{'<=' if lower else '>='} {bound}x: {'met' if ok else 'NOT met'}"
     print(f"| {label} | {fmt(p)} | {fmt(g)} | {f'{ratio:.2f}x' if ratio else '—'} | {verdict} |")
 print()
-print("runs per figure (python/gamut): " + ", ".join(f"{g}={len(gamut.get(g, []))}/{len(py.get(p, [])) if p else 0}" for _, p, g, _, _ in rows))
+print("runs per figure (gamut/python): " + ", ".join(f"{g}={len(gamut.get(g, []))}/{len(py.get(p, [])) if p else 0}" for _, p, g, _, _ in rows))

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Gamut.Ipc.Native;
@@ -78,7 +77,7 @@ public sealed partial class ProcessPool
 
     private void Spawn(WorkerHandle w)
     {
-        var args = new WorkerArguments(_socketName.TrimStart('\0'), w.Id, w.Slot.Path, Environment.ProcessId);
+        var args = new WorkerArguments(_socketName, w.Id, w.Slot.Path, Environment.ProcessId);
         var env = new Dictionary<string, string?>(StringComparer.Ordinal) { [WorkerArguments.TokenVariable] = w.Token };
         foreach (var (k, v) in _options.Environment ?? new Dictionary<string, string?>())
         {
@@ -131,19 +130,19 @@ public sealed partial class ProcessPool
     {
         while (true)
         {
-            Socket socket;
+            UnixStream socket;
             try
             {
                 socket = _listener.Accept();
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
                 return;
             }
 
             var thread = new Thread(static s =>
             {
-                var (pool, sock) = ((ProcessPool, Socket))s!;
+                var (pool, sock) = ((ProcessPool, UnixStream))s!;
                 pool.Handshake(sock);
             })
             {
@@ -155,14 +154,14 @@ public sealed partial class ProcessPool
     }
 
     /// <summary>Checks who connected, sends the worker its configuration, then reads its channel until the end (on this thread).</summary>
-    private void Handshake(Socket socket)
+    private void Handshake(UnixStream socket)
     {
         WorkerHandle? w = null;
         var first = false;
         var channel = new FrameSocket(socket, _options.MaxPayloadBytes + (1 << 20));
         try
         {
-            socket.ReceiveTimeout = 10_000;
+            channel.ReadTimeout = TimeSpan.FromSeconds(10);
             if (!channel.TryRead(out var type, out var body) || type != FrameType.Hello)
             {
                 throw new ProtocolException("no hello");
@@ -172,7 +171,8 @@ public sealed partial class ProcessPool
             var id = (int)r.U32();
             var pid = (int)r.U32();
             var token = r.String();
-            var (peerPid, peerUid) = PeerOf(socket);
+            // SO_PEERCRED: the kernel's word on who is at the other end.
+            var (peerPid, peerUid) = socket.Peer();
             lock (_gate)
             {
                 w = _workers.Find(x => x.Id == id && x.State == WorkerState.Starting && x.Channel is null);
@@ -194,14 +194,14 @@ public sealed partial class ProcessPool
                 EnsureWorkers();
             }
 
-            socket.ReceiveTimeout = 0;
+            channel.ReadTimeout = null;
             SendInit(w);
             while (channel.TryRead(out type, out body))
             {
                 OnFrame(w, type, body);
             }
         }
-        catch (Exception e) when (e is SocketException or ProtocolException or ObjectDisposedException or IOException)
+        catch (Exception e) when (e is ProtocolException or ObjectDisposedException or IOException)
         {
             if (w is null)
             {
@@ -226,17 +226,9 @@ public sealed partial class ProcessPool
         }
     }
 
-    private static (int Pid, uint Uid) PeerOf(Socket socket)
-    {
-        // SO_PEERCRED: the kernel's word on who is at the other end (struct ucred { pid, uid, gid }).
-        Span<byte> cred = stackalloc byte[12];
-        var n = socket.GetRawSocketOption(1, 17, cred);
-        return n < 8 ? (0, uint.MaxValue) : (BitConverter.ToInt32(cred), BitConverter.ToUInt32(cred[4..]));
-    }
-
     private void SendInit(WorkerHandle w)
     {
-        var serializerType = ReferenceEquals(Serializer, Jobs.JsonJobSerializer.Default) ? "" : Serializer.GetType().AssemblyQualifiedName!;
+        var serializerType = _defaultJson ? "" : Serializer.GetType().AssemblyQualifiedName!;
         var writer = new FrameWriter(1024 + _initializerInput.Length);
         writer.BeginFrame(FrameType.Init);
         writer.I64(_options.MaxPayloadBytes);
@@ -303,6 +295,10 @@ public sealed partial class ProcessPool
 
             w.State = WorkerState.Ready;
             w.WasReady = true;
+
+            // The worker has mapped its slot (it does before it says ready): the name can go now, so nothing is left
+            // in /dev/shm even if this process is killed. Both mappings live on.
+            TryDelete(w.Slot.Path);
             if (_startFailures.Tripped)
             {
                 _logger.LogInformation("{Worker} started after earlier failures; the pool restarts workers again", w);

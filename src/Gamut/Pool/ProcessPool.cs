@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Gamut.Executors;
 using Gamut.Jobs;
@@ -37,7 +36,7 @@ public sealed partial class ProcessPool : IExecutor
     private readonly JobTable _jobs = new();
     private readonly StartFailures _startFailures;
     private readonly IWorkerLauncher _launcher;
-    private readonly Socket _listener;
+    private readonly UnixStream _listener;
     private readonly string _socketName;
     private readonly string _idPrefix;
     private readonly string _workerAssembly;
@@ -52,6 +51,7 @@ public sealed partial class ProcessPool : IExecutor
     private bool _closed;
     private bool _immediate;
     private bool _firstConnected;
+    private readonly bool _defaultJson;
     private Task? _stopped;
     private WorkerCrashLoopException? _crashLoop;
 
@@ -72,7 +72,7 @@ public sealed partial class ProcessPool : IExecutor
         _launcher = launcher;
         _logger = options.Logger ?? NullLogger.Instance;
         Registry = options.Registry ?? new JobRegistry();
-        Serializer = options.Serializer;
+        _defaultJson = options.HasDefaultSerializer;
         Workers = options.Workers ?? Environment.ProcessorCount;
         _startFailures = new StartFailures(options.RestartIntensity, options.RestartPeriod);
         _workerAssembly = WorkerCommand.FindWorkerAssembly(options.WorkerAssemblyPath);
@@ -91,10 +91,8 @@ public sealed partial class ProcessPool : IExecutor
         _idPrefix = string.Create(CultureInfo.InvariantCulture, $"pool-{Environment.ProcessId}-{number}-");
         // An abstract Unix socket: nothing on disk to leave behind, gone with the last descriptor. Who connects is
         // checked (peer pid and uid, and a per-worker secret), so another local process cannot pose as a worker.
-        _socketName = string.Create(CultureInfo.InvariantCulture, $"\0gamut-pool-{Environment.ProcessId}-{number}-{nonce}");
-        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listener.Bind(new UnixDomainSocketEndPoint(_socketName));
-        _listener.Listen(128);
+        _socketName = string.Create(CultureInfo.InvariantCulture, $"gamut-pool-{Environment.ProcessId}-{number}-{nonce}");
+        _listener = UnixStream.Listen(_socketName, 128);
         new Thread(static s => ((ProcessPool)s!).AcceptLoop()) { IsBackground = true, Name = "gamut-pool-accept" }.Start(this);
         _tick = new Timer(_ => Tick(), null, TickPeriod, TickPeriod);
         EnsureWorkers();
@@ -107,7 +105,10 @@ public sealed partial class ProcessPool : IExecutor
     public int Workers { get; }
 
     /// <summary>The serializer for inputs and results.</summary>
-    public IJobSerializer Serializer { get; }
+    public IJobSerializer Serializer => _options.Serializer;
+
+    /// <summary>Whether <see cref="Serializer"/> is the default one (primitive numbers then travel raw).</summary>
+    bool IMapHost.DefaultJson => _defaultJson;
 
     /// <summary>The process ids of the workers alive now (starting, ready, or being stopped).</summary>
     public IReadOnlyList<int> WorkerPids
@@ -234,7 +235,7 @@ public sealed partial class ProcessPool : IExecutor
 
     private byte[] SerializeInput<TIn>(string jobName, TIn input, out bool raw)
     {
-        raw = Protocol.RawValues<TIn>.CanEncode(ReferenceEquals(Serializer, JsonJobSerializer.Default), new ReadOnlySpan<TIn>(in input));
+        raw = Protocol.RawValues<TIn>.CanEncode(_defaultJson, new ReadOnlySpan<TIn>(in input));
         if (raw)
         {
             return Protocol.RawValues<TIn>.ToArray(new ReadOnlySpan<TIn>(in input));

@@ -6,6 +6,9 @@ namespace Gamut.Pool;
 /// <summary>How a process pool runs. Immutable; derive variants with <c>with</c>.</summary>
 public sealed record ProcessPoolOptions
 {
+    // Null: JsonJobSerializer.Default, made only when first needed (a pool of primitive-number jobs never needs it).
+    private readonly IJobSerializer? _serializer;
+
     /// <summary>The defaults: one worker per core, no recycling, JSON, 1 s stop grace.</summary>
     public static ProcessPoolOptions Default { get; } = new();
 
@@ -20,7 +23,14 @@ public sealed record ProcessPoolOptions
     /// <see cref="JsonJobSerializer.Default"/> or of a type with a public parameterless constructor (the worker
     /// creates its own from the type).
     /// </summary>
-    public IJobSerializer Serializer { get; init; } = JsonJobSerializer.Default;
+    public IJobSerializer Serializer
+    {
+        get => _serializer ?? JsonJobSerializer.Default;
+        init => _serializer = value ?? throw new ArgumentNullException(nameof(Serializer));
+    }
+
+    /// <summary>Whether the serializer is the default one (then primitive numbers travel raw, and none is made until needed).</summary>
+    internal bool HasDefaultSerializer => _serializer is null || ReferenceEquals(_serializer, JsonJobSerializer.Default);
 
     /// <summary>Where the pool logs, and where workers' stdout, stderr and job logs are forwarded (tagged with the worker id).</summary>
     public ILogger? Logger { get; init; }
@@ -102,8 +112,7 @@ public sealed record ProcessPoolOptions
             throw new ArgumentOutOfRangeException(nameof(StderrTailLines), StderrTailLines, "Keep 0 to 10,000 stderr lines.");
         }
 
-        ArgumentNullException.ThrowIfNull(Serializer);
-        if (!ReferenceEquals(Serializer, JsonJobSerializer.Default) &&
+        if (!HasDefaultSerializer &&
             (Serializer is JsonJobSerializer || Serializer.GetType().GetConstructor(Type.EmptyTypes) is null))
         {
             throw new ArgumentException(

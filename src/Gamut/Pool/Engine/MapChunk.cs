@@ -66,7 +66,7 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
     private const byte HasValue = 1;
     private const byte HasError = 2;
 
-    private readonly IJobSerializer _serializer;
+    private readonly IMapHost _host;
     private readonly string _jobName;
     private readonly IChunkListener _listener;
     private readonly TOut[] _values;
@@ -77,9 +77,9 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
     private int _remaining;
     private volatile bool _done;
 
-    public MapChunk(IJobSerializer serializer, string jobName, Func<string> newId, long firstIndex, TIn[] inputs, int count, IChunkListener listener)
+    public MapChunk(IMapHost host, string jobName, Func<string> newId, long firstIndex, TIn[] inputs, int count, IChunkListener listener)
     {
-        _serializer = serializer;
+        _host = host;
         _jobName = jobName;
         _newId = newId;
         _listener = listener;
@@ -167,7 +167,7 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
         TOut[] values;
         try
         {
-            values = raw ? RawValues<TOut>.Decode(payload, count) : _serializer.Deserialize<TOut[]>(payload);
+            values = raw ? RawValues<TOut>.Decode(payload, count) : _host.Serializer.Deserialize<TOut[]>(payload);
             if (values is null || values.Length != count)
             {
                 throw new JobSerializationException($"expected {count} results, got {values?.Length ?? 0}");
@@ -206,7 +206,7 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
     public byte[]? TrySerializeRange(int start, int count, out bool raw)
     {
         var range = new ReadOnlySpan<TIn>(Inputs, start, count);
-        raw = RawValues<TIn>.CanEncode(ReferenceEquals(_serializer, JsonJobSerializer.Default), range);
+        raw = RawValues<TIn>.CanEncode(_host.DefaultJson, range);
         if (raw)
         {
             return RawValues<TIn>.ToArray(range);
@@ -214,7 +214,7 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
 
         try
         {
-            return _serializer.SerializeToArray(start == 0 && count == Inputs.Length ? Inputs : Inputs[start..(start + count)]);
+            return _host.Serializer.SerializeToArray(start == 0 && count == Inputs.Length ? Inputs : Inputs[start..(start + count)]);
         }
         catch (JobSerializationException)
         {
@@ -226,7 +226,7 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
     {
         error = null;
         var one = new ReadOnlySpan<TIn>(Inputs, index, 1);
-        raw = RawValues<TIn>.CanEncode(ReferenceEquals(_serializer, JsonJobSerializer.Default), one);
+        raw = RawValues<TIn>.CanEncode(_host.DefaultJson, one);
         if (raw)
         {
             return RawValues<TIn>.ToArray(one);
@@ -234,7 +234,7 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
 
         try
         {
-            return _serializer.SerializeToArray(Inputs[index]);
+            return _host.Serializer.SerializeToArray(Inputs[index]);
         }
         catch (JobSerializationException e)
         {
@@ -296,7 +296,7 @@ internal sealed class MapChunk<TIn, TOut> : IMapChunk, IDispatchClock
             TOut value;
             try
             {
-                value = raw ? RawValues<TOut>.DecodeOne(payload) : chunk._serializer.Deserialize<TOut>(payload);
+                value = raw ? RawValues<TOut>.DecodeOne(payload) : chunk._host.Serializer.Deserialize<TOut>(payload);
             }
             catch (JobSerializationException e)
             {

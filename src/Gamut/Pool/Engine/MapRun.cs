@@ -10,6 +10,9 @@ internal interface IMapHost
 {
     IJobSerializer Serializer { get; }
 
+    /// <summary>Whether the serializer is the default one (primitive numbers then travel raw).</summary>
+    bool DefaultJson { get; }
+
     int Workers { get; }
 
     string NewId();
@@ -339,7 +342,7 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
             return;
         }
 
-        var chunk = new MapChunk<TIn, TOut>(_host.Serializer, _job.Name, _host.NewId, _read - _buffered, _buffer!, _buffered, this);
+        var chunk = new MapChunk<TIn, TOut>(_host, _job.Name, _host.NewId, _read - _buffered, _buffer!, _buffered, this);
         _buffer = null;
         _buffered = 0;
         _inFlight += chunk.Count;

@@ -167,7 +167,7 @@ internal sealed class WorkerHandle
             {
                 Channel?.Send(batch.Written);
             }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
                 // The worker is gone; its watcher handles the in-flight work.
             }

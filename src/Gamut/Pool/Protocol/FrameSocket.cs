@@ -1,37 +1,40 @@
 using System.Buffers.Binary;
-using System.Net.Sockets;
+using System.Diagnostics;
 
 namespace Gamut.Pool.Protocol;
 
 /// <summary>
-/// One end of the private channel between the pool and a worker: a connected Unix socket carrying frames.
+/// One end of the private channel between the pool and a worker: a connected Unix stream socket carrying frames.
 /// Reading is blocking and meant for one dedicated thread; sending is serialized by a lock, so whole frames from
 /// several threads never interleave.
 /// </summary>
 internal sealed class FrameSocket : IDisposable
 {
     private const int ReadChunk = 64 * 1024;
-    private readonly Socket _socket;
+    private readonly UnixStream _socket;
     private readonly object _sendLock = new();
     private readonly long _maxFrame;
     private byte[] _buffer = new byte[ReadChunk];
     private int _start;
     private int _end;
 
-    public FrameSocket(Socket socket, long maxFrame)
+    public FrameSocket(UnixStream socket, long maxFrame)
     {
         _socket = socket;
         _maxFrame = maxFrame;
     }
 
-    public Socket Socket => _socket;
+    public UnixStream Socket => _socket;
+
+    /// <summary>When set, a read that waits longer than this fails with <see cref="ProtocolException"/> (the hello).</summary>
+    public TimeSpan? ReadTimeout { get; set; }
 
     /// <summary>
     /// Reads the next frame; false at end of stream (the other side closed or died). The body stays valid until the
     /// next call.
     /// </summary>
     /// <exception cref="ProtocolException">A frame is empty or longer than the limit.</exception>
-    /// <exception cref="SocketException">The connection broke.</exception>
+    /// <exception cref="IOException">The connection broke.</exception>
     public bool TryRead(out FrameType type, out ReadOnlyMemory<byte> body)
     {
         type = default;
@@ -71,9 +74,9 @@ internal sealed class FrameSocket : IDisposable
 
         try
         {
-            return _socket.Poll(timeout, SelectMode.SelectRead);
+            return _socket.WaitReadable(timeout);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (ObjectDisposedException)
         {
             return true;
         }
@@ -84,11 +87,7 @@ internal sealed class FrameSocket : IDisposable
     {
         lock (_sendLock)
         {
-            while (!frames.IsEmpty)
-            {
-                var n = _socket.Send(frames, SocketFlags.None);
-                frames = frames[n..];
-            }
+            _socket.Write(frames);
         }
     }
 
@@ -101,19 +100,7 @@ internal sealed class FrameSocket : IDisposable
         }
     }
 
-    public void Shutdown()
-    {
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
+    public void Shutdown() => _socket.Shutdown();
 
     public void Dispose() => _socket.Dispose();
 
@@ -144,9 +131,15 @@ internal sealed class FrameSocket : IDisposable
             _buffer = small;
         }
 
+        var started = ReadTimeout is null ? 0 : Stopwatch.GetTimestamp();
         while (_end < needed)
         {
-            var n = _socket.Receive(_buffer.AsSpan(_end), SocketFlags.None);
+            if (ReadTimeout is { } timeout && !_socket.WaitReadable(timeout - Stopwatch.GetElapsedTime(started)))
+            {
+                throw new ProtocolException($"nothing arrived within {timeout.TotalSeconds:0.#} s");
+            }
+
+            var n = _socket.Read(_buffer.AsSpan(_end));
             if (n == 0)
             {
                 return false;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Sockets;
 using Gamut.Ipc.Native;
 using Gamut.Jobs;
 using Gamut.Pool.Protocol;
@@ -93,7 +92,7 @@ internal sealed partial class WorkerHost
                 type = 0;
             }
         }
-        catch (Exception e) when (e is SocketException or ProtocolException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or ProtocolException or ObjectDisposedException)
         {
             type = 0;
             body = default;

@@ -116,7 +116,7 @@ internal sealed partial class WorkerHost
             {
                 _channel.Send(_results.Written);
             }
-            catch (System.Net.Sockets.SocketException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
                 LinuxNative.ExitNow(0);
             }

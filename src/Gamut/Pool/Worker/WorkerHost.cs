@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Gamut.Ipc.Native;
 using Gamut.Jobs;
@@ -63,10 +62,8 @@ internal sealed partial class WorkerHost
         Environment.SetEnvironmentVariable(WorkerArguments.TokenVariable, null);
 
         // Say hello first: the pool checks who we are while we set up the rest.
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         // The pool listens on an abstract socket (a name that starts with NUL, which argv cannot carry).
-        socket.Connect(new UnixDomainSocketEndPoint("\0" + _args.SocketName));
-        _channel = new FrameSocket(socket, maxFrame: int.MaxValue);
+        _channel = new FrameSocket(UnixStream.Connect(_args.SocketName), maxFrame: int.MaxValue);
         SendHello(token);
 
         // The pool decides when a worker stops: Ctrl-C in a terminal reaches the whole foreground group, and the
@@ -178,7 +175,7 @@ internal sealed partial class WorkerHost
         {
             _channel.Send(w.Written);
         }
-        catch (SocketException)
+        catch (IOException)
         {
         }
     }
