@@ -45,6 +45,7 @@ internal static class RawValues<T>
     /// <exception cref="JobSerializationException">The bytes are not that many values.</exception>
     public static void DecodeInto(ReadOnlySpan<byte> bytes, Span<T> destination)
     {
+        NotRawUnlessSupported();
         if (bytes.Length != destination.Length * Unsafe.SizeOf<T>())
         {
             throw new JobSerializationException($"{bytes.Length} bytes are not {destination.Length} raw {typeof(T).Name} values");
@@ -67,12 +68,22 @@ internal static class RawValues<T>
     /// <summary>Reads one value.</summary>
     public static T DecodeOne(ReadOnlySpan<byte> bytes)
     {
+        NotRawUnlessSupported();
         if (bytes.Length != Unsafe.SizeOf<T>() || (typeof(T) == typeof(bool) && bytes[0] > 1))
         {
             throw new JobSerializationException($"{bytes.Length} bytes are not one raw {typeof(T).Name}");
         }
 
         return Unsafe.ReadUnaligned<T>(ref MemoryMarshal.GetReference(bytes));
+    }
+
+    // The other end says "raw" for a type that never travels raw: refuse it (never read bytes as a reference).
+    private static void NotRawUnlessSupported()
+    {
+        if (!Supported)
+        {
+            throw new JobSerializationException($"raw bytes arrived for a {typeof(T).Name}, which never travels raw");
+        }
     }
 
     private static bool AllFinite(ReadOnlySpan<T> values)
