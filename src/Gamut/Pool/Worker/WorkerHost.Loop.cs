@@ -145,14 +145,10 @@ internal sealed partial class WorkerHost
             Environment.Exit(ExitTerminated);
         }
 
+        // Results made early in the frame go back when it ends, or within about a millisecond if it runs long (the
+        // watcher sends them: see FlushIfStale).
         for (var i = 0; i < count && !_terminating; i++)
         {
-            if (i > 0 && HasResults)
-            {
-                // Results already made wait behind this job: they go back within about a millisecond anyway.
-                ArmFlush();
-            }
-
             var e = _entries[i];
             RunOne(e, body.Slice(e.Offset, e.Length));
             _entries[i] = default;
@@ -264,6 +260,7 @@ internal sealed partial class WorkerHost
                 var frame = Interlocked.Read(ref _frames);
                 var busy = _busy;
                 Thread.Sleep(1);
+                FlushIfStale();
                 if (Environment.TickCount64 - parentChecked > 200)
                 {
                     CheckParent();
@@ -290,7 +287,9 @@ internal sealed partial class WorkerHost
     {
         while (_busy && Interlocked.Read(ref _frames) == frame)
         {
-            if (!_channel.WaitReadable(TimeSpan.FromMilliseconds(100)))
+            var readable = _channel.WaitReadable(HasResults ? FlushDelay : TimeSpan.FromMilliseconds(100));
+            FlushIfStale();
+            if (!readable)
             {
                 CheckParent();
                 continue;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gamut.Ipc.Native;
 using Gamut.Jobs;
 using Gamut.Pool.Protocol;
@@ -11,10 +12,9 @@ internal sealed partial class WorkerHost
 
     private readonly object _resultsLock = new();
     private readonly FrameWriter _results = new(64 * 1024);
-    private Timer? _flushTimer;
     private int _resultCount;
     private int _countAt;
-    private bool _flushArmed;
+    private long _pendingSince;
 
     private bool HasResults
     {
@@ -81,6 +81,7 @@ internal sealed partial class WorkerHost
             _results.BeginFrame(FrameType.Results);
             _countAt = _results.Position;
             _results.U32(0);
+            _pendingSince = Stopwatch.GetTimestamp();
         }
 
         _resultCount++;
@@ -88,14 +89,17 @@ internal sealed partial class WorkerHost
         _results.U8((byte)kind);
     }
 
-    private void ArmFlush()
+    /// <summary>
+    /// The watcher's part: results that have waited about a millisecond behind a job still running go back now, so a
+    /// long job never holds finished results (short frames send theirs when they end).
+    /// </summary>
+    private void FlushIfStale()
     {
         lock (_resultsLock)
         {
-            if (!_flushArmed)
+            if (_resultCount > 0 && Stopwatch.GetElapsedTime(_pendingSince) >= FlushDelay)
             {
-                _flushArmed = true;
-                _flushTimer?.Change(FlushDelay, Timeout.InfiniteTimeSpan);
+                Flush();
             }
         }
     }
@@ -104,7 +108,6 @@ internal sealed partial class WorkerHost
     {
         lock (_resultsLock)
         {
-            _flushArmed = false;
             if (_resultCount == 0)
             {
                 return;

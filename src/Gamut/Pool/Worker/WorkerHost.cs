@@ -96,7 +96,6 @@ internal sealed partial class WorkerHost
             return ExitInitFailed;
         }
 
-        _flushTimer = new Timer(static s => ((WorkerHost)s!).Flush(), this, Timeout.Infinite, Timeout.Infinite);
         var ready = new FrameWriter(16);
         ready.BeginFrame(FrameType.Ready);
         ready.EndFrame();
