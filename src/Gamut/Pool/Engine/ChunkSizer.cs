@@ -26,6 +26,10 @@ internal sealed class ChunkSizer(int? fixedSize)
     /// </summary>
     public bool ItemsAreFast => _perItemTicks >= 0 && _perItemTicks * Size < QuickChunkTicks;
 
+    /// <summary>About how many items a worker gets through in <paramref name="time"/> (from dispatch to answer, so an underestimate); 1 when unknown.</summary>
+    public long ItemsIn(TimeSpan time) =>
+        _perItemTicks > 0 ? (long)Math.Clamp(time.TotalSeconds * Stopwatch.Frequency / _perItemTicks, 1, 1 << 20) : 1;
+
     public void Observe(int items, long dispatchedAt, long completedAt)
     {
         if (items == 0 || dispatchedAt == 0 || completedAt <= dispatchedAt)

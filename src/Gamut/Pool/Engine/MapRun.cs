@@ -210,6 +210,8 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
         }
     }
 
+    private static readonly TimeSpan QuickWindow = TimeSpan.FromMilliseconds(2);
+
     private int Window()
     {
         if (_options.MaxInFlight is { } max)
@@ -217,13 +219,13 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
             return max;
         }
 
-        // Three chunks per worker; tiny jobs get at least 64 inputs per worker in flight, which the pool sends several
-        // chunks to a frame (one write and one wake-up for many).
+        // Three chunks per worker. Quick chunks: about 2 ms of work per worker in flight (and at least 64 inputs),
+        // which the pool sends several chunks to a frame: one write, one read and one wake-up for many.
         var workers = (long)_host.Workers;
         var window = Math.Max(2 * workers, (long)_sizer.Size * workers * 3);
         if (_sizer.ItemsAreFast)
         {
-            window = Math.Max(window, 64 * workers);
+            window = Math.Max(window, workers * Math.Max(64, _sizer.ItemsIn(QuickWindow)));
         }
 
         return (int)Math.Min(int.MaxValue, window);
