@@ -31,7 +31,7 @@ internal static class Hosts
     /// <summary>host-run EXE ARGS...: runs one command (no watchdog) and prints its stdout.</summary>
     public static async Task<int> Run(string executable, string[] arguments)
     {
-        var result = await Command.Create(executable, arguments).WithKillOnParentExit(false).RunAsync();
+        var result = await Command.Create(executable, arguments).WithKillOnParentExit(false).WithThrowOnNonZeroExit(false).RunAsync();
         Console.Out.Write(result.StandardOutput);
         return result.ExitCode;
     }

@@ -31,7 +31,7 @@ public sealed partial class ChildProcess
         var startTimestamp = Stopwatch.GetTimestamp();
         var handle = Spawner.Spawn(request);
         var child = new ChildProcess(command, handle, startTime, startTimestamp, cancellationToken);
-        child.Begin(options.ForRun);
+        child.Begin(options.ForRun, stdoutIsOurs: options.Stdout is null);
         return child;
     }
 
@@ -102,9 +102,10 @@ public sealed partial class ChildProcess
         _ => null, // captured on demand, or not piped to the parent at all
     };
 
-    private void Begin(bool forRun)
+    private void Begin(bool forRun, bool stdoutIsOurs)
     {
-        if (SinkFor(_command.StandardOutput, forRun) is { } outSink)
+        // A pipeline stage's stdout belongs to the next stage (or, in the fallback, to the relay).
+        if (stdoutIsOurs && SinkFor(_command.StandardOutput, forRun) is { } outSink)
         {
             _stdout.TryStart(outSink);
         }
