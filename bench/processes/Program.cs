@@ -37,6 +37,7 @@ static async Task FanOut(string peer, int n, int j)
         _ => throw new ArgumentException(peer),
     };
     await run(); // warm-up
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var sw = Stopwatch.StartNew();
     if (peer == "gamut-batch")
     {
@@ -69,7 +70,8 @@ static async Task FanOut(string peer, int n, int j)
         await Task.WhenAll(tasks);
     }
 
-    Console.WriteLine($"peer={peer} runs={n} j={j} jobs_per_s={n / sw.Elapsed.TotalSeconds:F0}");
+    var cpuPerRun = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / n;
+    Console.WriteLine($"peer={peer} runs={n} j={j} jobs_per_s={n / sw.Elapsed.TotalSeconds:F0} parent_cpu_us_per_run={cpuPerRun:F0}");
 }
 
 static Task RunGamut() => Command.Create("/bin/true").RunAsync();

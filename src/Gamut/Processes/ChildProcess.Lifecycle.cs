@@ -217,8 +217,8 @@ public sealed partial class ChildProcess
             }
 
             // Whoever still holds an output pipe now escaped the group (setsid); do not wait on it forever.
-            _handle.StandardOutput?.ForceEofAfter(PipeLinger);
-            _handle.StandardError?.ForceEofAfter(PipeLinger);
+            LingerThenEnd(_stdout);
+            LingerThenEnd(_stderr);
         }
 
         // A started (not run) command's output is read once the caller takes it or asks for the result.
@@ -243,6 +243,16 @@ public sealed partial class ChildProcess
         _handle.Release();
         _stopSource?.Dispose();
         return BuildResult(exit);
+    }
+
+    private static void LingerThenEnd(OutputChannel channel)
+    {
+        // Usually the pump has already seen the end (the group's exit closed the pipe); only a lagging or
+        // held pipe needs the timer.
+        if (channel.Pipe is { } pipe && (channel.IsTaken || !(channel.Claimed.IsCompleted && channel.Completion.IsCompleted)))
+        {
+            pipe.ForceEofAfter(PipeLinger);
+        }
     }
 
     private async Task WaitForEmptyGroupAsync()

@@ -282,7 +282,7 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
 
     internal void RequestStop(CommandStopReason reason, TimeSpan? gracePeriod)
     {
-        if (Interlocked.CompareExchange(ref _stopReason, (int)reason, 0) != 0)
+        if (_completion is { IsCompleted: true } || Interlocked.CompareExchange(ref _stopReason, (int)reason, 0) != 0)
         {
             return;
         }

@@ -50,6 +50,27 @@ public sealed class ParentKilledTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_killed_watchdog_is_replaced_before_the_next_child_starts()
+    {
+        await Command.Create("true").RunAsync();
+        var first = Gamut.Processes.Linux.ParentExitWatchdog.ProcessId;
+        Assert.True(first > 0);
+
+        Process.GetProcessById(first).Kill();
+        var until = DateTime.UtcNow + Kit.Ceiling;
+        while (Gamut.Processes.Linux.ParentExitWatchdog.ProcessId == first && Kit.State(first) is not null && DateTime.UtcNow < until)
+        {
+            await Task.Delay(20);
+        }
+
+        await Command.Create("true").RunAsync();
+        var second = Gamut.Processes.Linux.ParentExitWatchdog.ProcessId;
+
+        Assert.NotEqual(first, second);
+        Assert.Equal('S', Kit.State(second));
+    }
+
     private static async Task<ChildProcess> StartHostAsync(string marker, bool killOnParentExit)
     {
         // The host leads its own group, so killing it leaves its children to the watchdog alone.

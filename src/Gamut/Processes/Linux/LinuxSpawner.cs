@@ -22,6 +22,11 @@ internal static unsafe class LinuxSpawner
     {
         var attributes = Attributes();
         var command = request.Command;
+        if (request.KillOnParentExit)
+        {
+            ParentExitWatchdog.Prepare();
+        }
+
         var inherited = request.InheritedHandles;
         var firstFree = 3 + inherited.Count;
 

@@ -118,7 +118,15 @@ internal sealed unsafe class Reactor
                 var generation = (uint)(data >> 32);
                 if (slot < slots.Length && slots[slot] is { } fd && fd.Generation == generation)
                 {
-                    fd.OnEvents(flags);
+                    try
+                    {
+                        fd.OnEvents(flags);
+                    }
+                    catch (Exception error)
+                    {
+                        // The reactor serves every child of the process; one faulty completion must not end it.
+                        System.Diagnostics.Debug.Fail($"Reactor event handler failed: {error}");
+                    }
                 }
             }
         }
