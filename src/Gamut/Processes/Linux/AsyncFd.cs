@@ -83,7 +83,8 @@ internal sealed class AsyncFd : PipeEnd
             var n = TryRead(buffer.Span, out var errno);
             if (n >= 0)
             {
-                if (n == buffer.Length && n >= 1 << 16)
+                // 64 KiB at once is a full default pipe: a bulk stream, worth a larger pipe.
+                if (n >= 1 << 16)
                 {
                     Enlarge();
                 }
