@@ -67,10 +67,11 @@ public sealed class JobRegistry
         where TJob : IJob<TIn, TOut>
     {
         ArgumentNullException.ThrowIfNull(factory);
-        name ??= JobNames.Of(typeof(TJob));
+        name ??= JobNames.DefaultOf(typeof(TJob));
         if (!JobNames.IsValid(name))
         {
-            throw new JobRegistrationException($"'{name}' is not a valid job name (1 to {JobNames.MaxLength} ASCII letters, digits and . _ - : +)");
+            throw new JobRegistrationException(
+                $"'{name}' is not a valid job name (1 to {JobNames.MaxLength} ASCII letters, digits and . _ - : +); give {typeof(TJob).Name} a [Job(\"name\")] or pass a name");
         }
 
         Register(new JobDescriptor<TJob, TIn, TOut>(name, factory));
