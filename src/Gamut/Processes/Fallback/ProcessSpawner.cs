@@ -15,6 +15,14 @@ internal static partial class ProcessSpawner
 {
     public static IChildHandle Spawn(SpawnRequest request)
     {
+        if (OperatingSystem.IsWindows() && IsBatchFile(request.Path))
+        {
+            // cmd.exe re-parses a batch file's arguments, and no quoting makes that safe (BatBadBut, CVE-2024-24576).
+            throw new CommandStartException(
+                request.Command,
+                $"'{request.Path}' is a batch file, which runs through cmd.exe and re-parses its arguments unsafely; run Command.Create(\"cmd.exe\", \"/c\", …) explicitly if that is acceptable");
+        }
+
         var psi = new ProcessStartInfo(request.Path)
         {
             UseShellExecute = false,
@@ -205,6 +213,13 @@ internal static partial class ProcessSpawner
                 ? new ProcessExitStatus(code, code - 128)
                 : new ProcessExitStatus(code);
         }
+    }
+
+    private static bool IsBatchFile(string path)
+    {
+        // Windows ignores trailing dots and spaces in file names: "run.bat. " is run.bat.
+        var trimmed = path.TrimEnd('.', ' ');
+        return trimmed.EndsWith(".bat", StringComparison.OrdinalIgnoreCase) || trimmed.EndsWith(".cmd", StringComparison.OrdinalIgnoreCase);
     }
 
     [LibraryImport("libc", SetLastError = true)]
