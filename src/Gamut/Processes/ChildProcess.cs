@@ -128,21 +128,24 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
     public IAsyncEnumerable<string> ReadErrorLinesAsync(CancellationToken cancellationToken = default) =>
         ReadLinesOf(_stderr, cancellationToken);
 
-    /// <summary>Both output streams merged, each line tagged with its source, in the order lines complete.</summary>
+    /// <summary>
+    /// Both output streams merged, each line tagged with its source, in the order lines complete (streams
+    /// that go elsewhere, or are already being read, are left out).
+    /// </summary>
     /// <param name="cancellationToken">Stops the enumeration (not the process).</param>
-    public IAsyncEnumerable<OutputLine> ReadLinesAsync(CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ProcessOutputLine> ReadLinesAsync(CancellationToken cancellationToken = default)
     {
-        var channels = new[] { _stdout, _stderr }.Where(c => c.Pipe is not null).ToArray();
+        var channels = new[] { _stdout, _stderr }.Where(c => c.IsIdle).ToArray();
         if (channels.Length == 0)
         {
             throw _stdout.AlreadyTaken();
         }
 
-        var lines = new LineChannel<OutputLine>(channels.Length);
+        var lines = new LineChannel<ProcessOutputLine>(channels.Length);
         foreach (var channel in channels)
         {
-            var source = channel.Source;
-            if (!channel.TryStart(lines.CreateSink(text => new OutputLine(source, text))))
+            var isError = channel.Source == OutputSource.StandardError;
+            if (!channel.TryStart(lines.CreateSink(text => new ProcessOutputLine(text, isError))))
             {
                 throw channel.AlreadyTaken();
             }

@@ -49,15 +49,16 @@ public sealed class StreamingTests
     public async Task The_merged_line_stream_tags_each_line_with_its_source()
     {
         await using var child = Command.Shell("echo out1; echo err1 >&2; echo out2").Start();
-        var lines = new List<OutputLine>();
+        var lines = new List<ProcessOutputLine>();
         await foreach (var line in child.ReadLinesAsync())
         {
             lines.Add(line);
         }
 
         Assert.Equal(
-            [new(OutputSource.StandardOutput, "out1"), new(OutputSource.StandardOutput, "out2"), new(OutputSource.StandardError, "err1")],
-            lines.OrderBy(l => l.Source).ThenBy(l => l.Text, StringComparer.Ordinal));
+            [new("out1", false), new("out2", false), new("err1", true)],
+            lines.OrderBy(l => l.Source).ThenBy(l => l.Content, StringComparer.Ordinal));
+        Assert.Equal(["out1", "out2"], lines.Where(l => l.Source == OutputSource.StandardOutput).Select(l => l.Content));
         await child.WaitForExitAsync();
     }
 

@@ -77,6 +77,9 @@ internal sealed class OutputChannel(IOutputOwner owner, OutputSource source, Pip
         ? $"{Name} is not piped to this process: set the command's target to OutputTarget.Capture to read it here"
         : $"{Name} is already being read (as a stream, as lines, or captured after WaitForExitAsync); it can be taken once");
 
+    /// <summary>Whether this stream is piped here and nothing reads it yet.</summary>
+    public bool IsIdle => pipe is not null && Volatile.Read(ref _state) == Idle;
+
     /// <summary>Whether the caller took the raw pipe (then the caller, not the pump, closes it).</summary>
     public bool IsTaken => Volatile.Read(ref _state) == Taken && pipe is not null;
 
