@@ -82,6 +82,25 @@ public sealed class DescriptorHygieneTests
         Assert.Equal("0\n1\n2\n3\n4\n", result.StandardOutput);
     }
 
+    [Fact]
+    public async Task An_inherited_handle_carries_its_data_to_the_child()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, "through fd 3");
+            using var file = File.OpenHandle(path);
+
+            var result = await Command.Shell("cat <&3").WithInheritedHandles(file).RunAsync();
+
+            Assert.Equal("through fd 3", result.StandardOutput);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     // DllImport, not LibraryImport: the test project does not allow unsafe code.
     [DllImport("libc", SetLastError = true)]
     private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
