@@ -39,6 +39,8 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
     private Stream? _stdinStream;
     private Stream? _stdoutStream;
     private Stream? _stderrStream;
+    private readonly object _gate = new();
+    private List<Action>? _abandonLineReaders;
     private int _stopReason;
     private int _termSent;
     private int _killSent;
@@ -118,7 +120,11 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
     /// <exception cref="InvalidOperationException">It is not captured, or already taken.</exception>
     public Stream StandardError => _stderrStream ??= new ChildOutputStream(_stderr.TakeRaw());
 
-    /// <summary>The child's stdout, line by line (UTF-8, without line endings), as it arrives.</summary>
+    /// <summary>
+    /// The child's stdout, line by line (UTF-8, without line endings), as it arrives. Leaving the loop early
+    /// discards the rest of the stream; an enumeration that is neither read nor left holds the child back
+    /// (up to 1,024 lines, then the pipe fills), until the handle is disposed.
+    /// </summary>
     /// <param name="cancellationToken">Stops the enumeration (not the process).</param>
     public IAsyncEnumerable<string> ReadOutputLinesAsync(CancellationToken cancellationToken = default) =>
         ReadLinesOf(_stdout, cancellationToken);
@@ -151,7 +157,8 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
             }
         }
 
-        return lines.Reader.ReadAllAsync(cancellationToken);
+        TrackLineReader(lines.Abandon);
+        return lines.ReadAllAsync(cancellationToken);
     }
 
     /// <summary>
@@ -224,6 +231,12 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
         }
 
         CaptureUntaken();
+        lock (_gate)
+        {
+            // Nobody reads those lines any more; the pumps must not wait for a reader.
+            _abandonLineReaders?.ForEach(abandon => abandon());
+        }
+
         await _completion.ConfigureAwait(false);
         _stdinStream?.Dispose();
         _handle.StandardInput?.Dispose();
@@ -262,7 +275,7 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
         RequestStop(CommandStopReason.OutputFailed, null);
     }
 
-    private static IAsyncEnumerable<string> ReadLinesOf(OutputChannel channel, CancellationToken cancellationToken)
+    private IAsyncEnumerable<string> ReadLinesOf(OutputChannel channel, CancellationToken cancellationToken)
     {
         var lines = new LineChannel<string>(1);
         if (!channel.TryStart(lines.CreateSink(static text => text)))
@@ -270,7 +283,16 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
             throw channel.AlreadyTaken();
         }
 
-        return lines.Reader.ReadAllAsync(cancellationToken);
+        TrackLineReader(lines.Abandon);
+        return lines.ReadAllAsync(cancellationToken);
+    }
+
+    private void TrackLineReader(Action abandon)
+    {
+        lock (_gate)
+        {
+            (_abandonLineReaders ??= []).Add(abandon);
+        }
     }
 
     private void CaptureUntaken()
