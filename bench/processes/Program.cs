@@ -32,6 +32,8 @@ static async Task FanOut(string peer, int n, int j)
     Func<Task> run = peer switch
     {
         "gamut" or "gamut-batch" => RunGamut,
+        "gamut-null" => RunGamutNull,
+        "gamut-nowatchdog" => RunGamutNoWatchdog,
         "process" => RunProcess,
         "cliwrap" => RunCliWrap,
         _ => throw new ArgumentException(peer),
@@ -75,6 +77,10 @@ static async Task FanOut(string peer, int n, int j)
 }
 
 static Task RunGamut() => Command.Create("/bin/true").RunAsync();
+
+static Task RunGamutNull() => Command.Create("/bin/true").WithStandardOutput(OutputTarget.Null).WithStandardError(OutputTarget.Null).RunAsync();
+
+static Task RunGamutNoWatchdog() => Command.Create("/bin/true").WithKillOnParentExit(false).RunAsync();
 
 static async Task RunProcess()
 {

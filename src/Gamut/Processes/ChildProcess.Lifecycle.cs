@@ -47,7 +47,7 @@ public sealed partial class ChildProcess
     }
 
     /// <summary>Waits for the end and returns the result, whatever it is (pipelines judge it themselves).</summary>
-    internal Task<CommandResult> Completion => _completion;
+    internal Task<CommandResult> Completion => _done.Task;
 
     /// <summary>Raises what <see cref="WaitForExitAsync"/> would raise for <paramref name="result"/>.</summary>
     internal void ThrowIfFailedFor(CommandResult result) => ThrowIfFailed(result);
@@ -139,6 +139,12 @@ public sealed partial class ChildProcess
         }
 
         _completion = RunToEndAsync();
+        _completion.ContinueWith(
+            static (t, done) => ((TaskCompletionSource<CommandResult>)done!).TrySetFromTask(t),
+            _done,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private async Task FeedAsync(PipeEnd stdin, ReadOnlyMemory<byte> bytes, Stream? source, bool leaveOpen)
@@ -241,7 +247,6 @@ public sealed partial class ChildProcess
         }
 
         _handle.Release();
-        _stopSource?.Dispose();
         return BuildResult(exit);
     }
 

@@ -34,6 +34,10 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
     private readonly CancellationToken _cancellationToken;
     private readonly CancellationTokenSource? _stopSource;
     private Task<CommandResult> _completion = null!;
+
+    // What callers await: completed from _completion, but never running their continuations on the thread
+    // that finished the command (which may be the reactor).
+    private readonly TaskCompletionSource<CommandResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _stdinFeeder = Task.CompletedTask;
     private ChildProcess[] _upstream = [];
     private Stream? _stdinStream;
@@ -171,7 +175,7 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
     public async Task<CommandResult> WaitForExitAsync(CancellationToken cancellationToken = default)
     {
         CaptureUntaken();
-        var result = await _completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var result = await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         ThrowIfFailed(result);
         return result;
     }
@@ -212,7 +216,7 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
 
         RequestStop(CommandStopReason.Requested, gracePeriod);
         CaptureUntaken();
-        return await _completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends SIGKILL to the whole group now (no grace); await <see cref="WaitForExitAsync"/> or dispose to see it end.</summary>
@@ -237,7 +241,7 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
             _abandonLineReaders?.ForEach(abandon => abandon());
         }
 
-        await _completion.ConfigureAwait(false);
+        await _done.Task.ConfigureAwait(false);
         _stdinStream?.Dispose();
         _handle.StandardInput?.Dispose();
         _stdoutStream?.Dispose();
@@ -322,15 +326,8 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
             upstream.RequestStop(CommandStopReason.Requested, gracePeriod);
         }
 
-        try
-        {
-            _stopSource?.Cancel();
-        }
-        catch (AggregateException)
-        {
-            // A caller's line callback threw on cancellation; the stop goes on.
-        }
-
+        // Callbacks registered on the stop token are callers' code: run them on the thread pool, not here.
+        _ = _stopSource?.CancelAsync();
         BeginGroupStop();
     }
 

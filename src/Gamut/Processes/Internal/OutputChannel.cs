@@ -46,6 +46,12 @@ internal sealed class OutputChannel(IOutputOwner owner, OutputSource source, Pip
         }
 
         Captured = sink as CaptureSink;
+        if (Captured is not null)
+        {
+            // Capturing runs no caller code: it may run where the data arrives.
+            pipe!.ContinueInline();
+        }
+
         Completion = PumpAsync(sink);
         _claimed.TrySetResult();
         return true;

@@ -79,13 +79,12 @@ internal sealed unsafe class Reactor
         }
     }
 
-    /// <summary>Removes a descriptor; call before closing it.</summary>
-    public void Unregister(AsyncFd fd, int rawFd)
-    {
-        var evt = stackalloc byte[16];
-        Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_DEL, rawFd, evt);
-        Release(fd.Slot);
-    }
+    /// <summary>
+    /// Forgets a descriptor that is about to be closed. No EPOLL_CTL_DEL: closing the last descriptor of an
+    /// open file removes it from the epoll set, and an event already queued for it is dropped by the
+    /// generation check once the slot is reused.
+    /// </summary>
+    public void Unregister(AsyncFd fd) => Release(fd.Slot);
 
     private void Release(int slot)
     {
