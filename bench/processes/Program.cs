@@ -17,6 +17,19 @@ switch (mode)
     case "pipe":
         await Pipe(args[1], long.Parse(args[2]));
         break;
+    case "alloc":
+    {
+        await RunGamut();
+        var before = GC.GetTotalAllocatedBytes(true);
+        for (var i = 0; i < 500; i++)
+        {
+            await RunGamut();
+        }
+
+        Console.WriteLine($"peer=gamut alloc_bytes_per_run={(GC.GetTotalAllocatedBytes(true) - before) / 500}");
+        break;
+    }
+
     case "inflight":
         await InFlight(int.Parse(args[1]));
         break;

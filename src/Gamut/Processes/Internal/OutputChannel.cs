@@ -93,8 +93,7 @@ internal sealed class OutputChannel(IOutputOwner owner, OutputSource source, Pip
 
     private async Task PumpAsync(OutputSink sink)
     {
-        var buffer = new byte[SmallBuffer];
-        var rented = false;
+        var buffer = ArrayPool<byte>.Shared.Rent(SmallBuffer);
         long count = 0;
         try
         {
@@ -130,13 +129,8 @@ internal sealed class OutputChannel(IOutputOwner owner, OutputSource source, Pip
                 if (n == buffer.Length && buffer.Length < LargeBuffer)
                 {
                     // A full read: this is a bulk stream, read it in larger pieces.
-                    if (rented)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                    }
-
+                    ArrayPool<byte>.Shared.Return(buffer);
                     buffer = ArrayPool<byte>.Shared.Rent(buffer.Length < MediumBuffer ? MediumBuffer : LargeBuffer);
-                    rented = true;
                 }
             }
 
@@ -149,10 +143,7 @@ internal sealed class OutputChannel(IOutputOwner owner, OutputSource source, Pip
         finally
         {
             (sink as CompletionHookSink)?.Finish();
-            if (rented)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            ArrayPool<byte>.Shared.Return(buffer);
 
             // Closing our end also tells a child still writing (past the limit) that nobody listens: EPIPE.
             pipe!.Dispose();
