@@ -1,7 +1,10 @@
 // Gamut's subprocess layer and its .NET peers, measured the same way. Each mode prints one line: peer=NAME key=value ...
-//   fanout PEER N J      N runs of /bin/true, J at a time; PEER = gamut | gamut-batch | process | cliwrap
+//   fanout PEER N J      N runs of /bin/true, J at a time; PEER = gamut (defaults: stdout and stderr captured) |
+//                        gamut-inherit (output not redirected, as the raw Process loop) | gamut-null | gamut-batch |
+//                        gamut-nowatchdog | process | cliwrap
 //   pipe PEER MiB        MiB pumped through cat (the parent writes stdin and reads stdout); PEER = gamut | process | cliwrap
 //   inflight N           N commands in flight at once, each capturing a small output: peak managed heap
+//   alloc                managed bytes allocated per Gamut run of /bin/true
 // The fan-out and pipe code for `process` and `cliwrap` is /work/shared/bench/peers/dotnet/Program.cs's.
 using System.Diagnostics;
 using CliWrap;
@@ -46,6 +49,7 @@ static async Task FanOut(string peer, int n, int j)
     {
         "gamut" or "gamut-batch" => RunGamut,
         "gamut-null" => RunGamutNull,
+        "gamut-inherit" => RunGamutInherit,
         "gamut-nowatchdog" => RunGamutNoWatchdog,
         "process" => RunProcess,
         "cliwrap" => RunCliWrap,
@@ -92,6 +96,8 @@ static async Task FanOut(string peer, int n, int j)
 static Task RunGamut() => Command.Create("/bin/true").RunAsync();
 
 static Task RunGamutNull() => Command.Create("/bin/true").WithStandardOutput(OutputTarget.Null).WithStandardError(OutputTarget.Null).RunAsync();
+
+static Task RunGamutInherit() => Command.Create("/bin/true").WithStandardOutput(OutputTarget.Inherit).WithStandardError(OutputTarget.Inherit).RunAsync();
 
 static Task RunGamutNoWatchdog() => Command.Create("/bin/true").WithKillOnParentExit(false).RunAsync();
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Gamut's subprocess layer beside its peers, in ONE run, side by side (medians of R rounds, peers interleaved):
 #   fan-out: N runs of /bin/true at -j 2 and 8 — Gamut vs xargs -P, raw System.Diagnostics.Process, CliWrap
+#            (Gamut with its defaults, which capture stdout and stderr as CliWrap does; and with output not
+#            redirected, as the raw Process loop)
 #   pipe:    MiB pumped through cat (parent writes stdin, reads stdout) — Gamut vs Python Popen, raw Process,
 #            CliWrap, and the shell's two-hop pipe `head -c … /dev/zero | cat | cat >/dev/null`
 #   in flight: 1,000 commands at once capturing small outputs — Gamut's peak managed heap
@@ -21,6 +23,7 @@ seq "$n" >"$out/seq"
     for j in 2 8; do
       echo "peer=xargs runs=$n j=$j jobs_per_s=$(rate "xargs -P$j -n1 /bin/true <$out/seq")"
       bench fanout gamut "$n" "$j"
+      bench fanout gamut-inherit "$n" "$j"
       bench fanout process "$n" "$j"
       bench fanout cliwrap "$n" "$j"
     done
@@ -47,8 +50,10 @@ med = {k: statistics.median(v) for k, v in rows.items()}
 print("\nsummary (medians):")
 for j in ("2", "8"):
     g = med[("gamut", j)]
+    gi = med[("gamut-inherit", j)]
     print(f"  fan-out -j{j}: gamut {g:.0f}/s | xargs {med[('xargs', j)]:.0f} ({g/med[('xargs', j)]:.2f}x) | "
           f"process {med[('process', j)]:.0f} ({g/med[('process', j)]:.2f}x) | cliwrap {med[('cliwrap', j)]:.0f} ({g/med[('cliwrap', j)]:.2f}x)")
+    print(f"               gamut with output not redirected (as the raw Process loop) {gi:.0f}/s: {gi/med[('process', j)]:.2f}x process")
 g = med[("gamut-pipe", "")]
 print(f"  pipe: gamut {g:.0f} MB/s | python {med[('python-pipe', '')]:.0f} ({g/med[('python-pipe', '')]:.2f}x) | "
       f"process {med[('process-pipe', '')]:.0f} ({g/med[('process-pipe', '')]:.2f}x) | cliwrap {med[('cliwrap-pipe', '')]:.0f} ({g/med[('cliwrap-pipe', '')]:.2f}x) | "

@@ -12,8 +12,9 @@ namespace Gamut.Processes;
 /// <remarks>
 /// <para>Streams whose target is <see cref="OutputTarget.Capture"/> are offered here, as a raw
 /// <see cref="Stream"/> or as lines; each can be taken once. What nobody takes is captured into the
-/// <see cref="CommandResult"/> when <see cref="WaitForExitAsync"/> is called (or when the process ends).
-/// Read what you take: a child blocks when a pipe is full.</para>
+/// <see cref="CommandResult"/> once <see cref="WaitForExitAsync"/>, <see cref="StopAsync"/> or disposal asks
+/// for the result (until then it is not read, so a chatty child waits). Read what you take: a child blocks
+/// when a pipe is full.</para>
 /// <para>Every stop (<see cref="StopAsync"/>, the timeout, the cancellation token given to
 /// <see cref="Command.Start"/>, the output limit, disposal) sends SIGTERM (and SIGCONT) to the process group,
 /// waits the grace period, then sends SIGKILL to the group, and completes only when the group is empty.</para>
