@@ -32,6 +32,10 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
     private TaskCompletionSource? _drained;
     private int _engineStopped;
 
+    // The last job looked up: a loop or a map submits one job over and over, and its JobRef carries the same
+    // name string each time, so a reference comparison skips the registry's hashing. One object, swapped atomically.
+    private object? _lastJob;
+
     private protected InProcessExecutor(string name, JobRegistry? registry, ILogger? logger, bool asynchronousContinuations)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -281,7 +285,16 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
         try
         {
             var name = job.Name ?? throw new ArgumentException("The job reference is empty (default(JobRef)); create it with JobRef.To or JobRef.Named", nameof(job));
-            factory = Registry.Get(name).Typed<TIn, TOut>();
+            if (Volatile.Read(ref _lastJob) is LastJob<TIn, TOut> last && ReferenceEquals(last.Name, name))
+            {
+                factory = last.Factory;
+            }
+            else
+            {
+                factory = Registry.Get(name).Typed<TIn, TOut>();
+                Volatile.Write(ref _lastJob, new LastJob<TIn, TOut>(name, factory));
+            }
+
             if (input is null && !factory.AcceptsNullInput)
             {
                 throw new ArgumentNullException(nameof(input), $"Job '{name}' takes a non-null {typeof(TIn).Name}; its input was null");
@@ -429,4 +442,6 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
             }
         }
     }
+
+    private sealed record LastJob<TIn, TOut>(string Name, IJobFactory<TIn, TOut> Factory);
 }

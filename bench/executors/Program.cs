@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Gamut.Bench.ThreadsBenchmarks).Assembly).Run(args);
