@@ -10,16 +10,20 @@ namespace Gamut.Jobs;
 /// payload. Register jobs by hand (<see cref="Add{TJob, TIn, TOut}(string?)"/>) or by scanning an assembly for
 /// <see cref="JobAttribute"/> (<see cref="AddAssembly(Assembly)"/>).
 /// </summary>
-/// <remarks>Registration is thread-safe; lookups are lock-free.</remarks>
+/// <remarks>
+/// Registration is thread-safe; lookups are lock-free. Every registry starts with the built-in command job,
+/// <c>gamut.command</c> (<see cref="Commands.CommandJob"/>), so any executor can run a command.
+/// </remarks>
 public sealed class JobRegistry
 {
     private readonly object _gate = new();
     private readonly List<Assembly> _assemblies = [];
     private FrozenDictionary<string, JobDescriptor> _jobs = FrozenDictionary<string, JobDescriptor>.Empty;
 
-    /// <summary>Creates an empty registry.</summary>
+    /// <summary>Creates a registry holding only the built-in job <c>gamut.command</c>.</summary>
     public JobRegistry()
     {
+        Add<Commands.CommandJob, Commands.CommandSpec, Commands.CommandOutcome>(static () => new Commands.CommandJob(), Commands.CommandJob.Name);
     }
 
     /// <summary>The registered names.</summary>
