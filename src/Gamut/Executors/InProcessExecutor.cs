@@ -18,7 +18,7 @@ namespace Gamut.Executors;
 /// <para>The hot path of a trivial job (no timeout, no retries, no cancellable token) allocates the run (which is
 /// also the job's context) and its task; its id is made only if someone reads it.</para>
 /// </remarks>
-public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
+public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
 {
     internal const string DelegateJobName = "delegate";
 
@@ -202,83 +202,6 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
 
     internal string IdOf(long sequence) => string.Concat(_idPrefix, sequence.ToString(CultureInfo.InvariantCulture));
 
-    internal long RecordStart(ExecutorRun run, out Activity? activity)
-    {
-        if (GamutTelemetry.JobsStarted.Enabled)
-        {
-            GamutTelemetry.JobsStarted.Add(1, _executorTag, new(GamutTelemetry.JobTag, run.JobName));
-        }
-
-        activity = GamutTelemetry.Source.HasListeners() ? StartActivity(run) : null;
-        return GamutTelemetry.JobDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
-    }
-
-    internal void Finished(ExecutorRun run, Exception? error, long startTimestamp, Activity? activity)
-    {
-        if (error is null)
-        {
-            if (GamutTelemetry.JobsCompleted.Enabled)
-            {
-                GamutTelemetry.JobsCompleted.Add(1, _executorTag, new(GamutTelemetry.JobTag, run.JobName));
-            }
-        }
-        else
-        {
-            var kind = ErrorKind(error);
-            if (GamutTelemetry.JobsFailed.Enabled)
-            {
-                GamutTelemetry.JobsFailed.Add(1, _executorTag, new(GamutTelemetry.JobTag, run.JobName), new(GamutTelemetry.ErrorTypeTag, kind));
-            }
-
-            if (Logger.IsEnabled(LogLevel.Debug))
-            {
-                ExecutorLog.JobFailed(Logger, run.JobName, run.JobId, Name, kind, error);
-            }
-        }
-
-        if (startTimestamp != 0)
-        {
-            GamutTelemetry.JobDuration.Record(
-                Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds,
-                _executorTag,
-                new(GamutTelemetry.JobTag, run.JobName),
-                new(GamutTelemetry.ErrorTypeTag, error is null ? null : ErrorKind(error)));
-        }
-
-        if (activity is not null)
-        {
-            if (error is not null)
-            {
-                activity.SetStatus(ActivityStatusCode.Error, error.Message);
-                activity.SetTag(GamutTelemetry.ErrorTypeTag, ErrorKind(error));
-            }
-
-            activity.Dispose();
-        }
-
-        Exit();
-    }
-
-    private static string ErrorKind(Exception error) => error switch
-    {
-        OperationCanceledException => "canceled",
-        JobTimeoutException => "timeout",
-        _ => "failed",
-    };
-
-    private static Activity? StartActivity(ExecutorRun run)
-    {
-        var activity = GamutTelemetry.Source.StartActivity("gamut.job");
-        if (activity is { IsAllDataRequested: true })
-        {
-            activity.SetTag(GamutTelemetry.JobTag, run.JobName);
-            activity.SetTag(GamutTelemetry.JobIdTag, run.JobId);
-            activity.SetTag(GamutTelemetry.AttemptTag, run.Attempt);
-        }
-
-        return activity;
-    }
-
     private Task<TOut> SubmitJob<TIn, TOut>(JobRef<TIn, TOut> job, TIn input, JobOptions? options, CancellationToken cancellationToken, bool tokenCoversExecutor)
     {
         IJobFactory<TIn, TOut> factory;
@@ -352,20 +275,21 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
     }
 
     // The job's token: the executor's own when nothing else can cancel it (no allocation), else a linked source.
-    private RunCancellation Plan(CancellationToken callerToken, TimeSpan? timeout, bool tokenCoversExecutor)
+    private RunPlan Plan(CancellationToken callerToken, TimeSpan? timeout, bool tokenCoversExecutor)
     {
         var executorToken = Volatile.Read(ref _cancelAll).Token;
         if (timeout is null)
         {
             if (!callerToken.CanBeCanceled)
             {
-                return new RunCancellation(executorToken, default, executorToken, null, null);
+                return new RunPlan(executorToken, null);
             }
 
             if (tokenCoversExecutor)
             {
-                // A map links its token to the executor's once, for all its jobs.
-                return new RunCancellation(callerToken, callerToken, executorToken, null, null);
+                // A map links its token to the executor's once, for all its jobs; a cancellation of it needs no
+                // telling apart, so the run needs no control either.
+                return new RunPlan(callerToken, null);
             }
         }
 
@@ -377,7 +301,7 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
             source.CancelAfter(t);
         }
 
-        return new RunCancellation(source.Token, callerToken, executorToken, source, timeout);
+        return new RunPlan(source.Token, new RunControl(executorToken, callerToken, source, timeout));
     }
 
     private Task<T> Launch<T>(ExecutorRun<T> run)
