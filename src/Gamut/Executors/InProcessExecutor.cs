@@ -69,6 +69,9 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
 
     internal TaskCreationOptions ContinuationOptions { get; }
 
+    /// <summary>When set, registered jobs' inputs and outputs cross this serializer, as to a worker process.</summary>
+    internal IJobSerializer? RoundTripSerializer { get; init; }
+
     /// <summary>The default map window: submitted, unconsumed jobs a map allows.</summary>
     internal abstract int DefaultWindow { get; }
 
@@ -224,6 +227,12 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
             }
 
             options = Checked(options);
+            if (RoundTripSerializer is { } serializer)
+            {
+                var crossing = new RoundTripJob<TIn, TOut>(factory, serializer);
+                input = crossing.CrossIn(input);
+                factory = crossing;
+            }
         }
         catch (Exception e) when (e is JobException or ArgumentException)
         {
