@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# TCP echo servers under one C load client: Gamut's event loop beside the peers of
+# TCP echo servers under one C load client: Gamut's event loop (a TcpProtocol, and an awaiting handler on a
+# TcpConnection) beside the peers of
 # /work/shared/bench/peers/echo.sh (copied here): Python asyncio, Twisted, and a plain C epoll server
 # (the limit for one loop thread). Same client, same run, one after another.
 # Usage: bench/echo/echo.sh [CONNS=100] [SIZE=64] [SECS=5] [ROUNDS=1]
@@ -15,9 +16,10 @@ cc -O2 -o "$out/echo_server" "$here/echo_server.c"
 dotnet build "$here/EchoServer.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly -o "$out/gamut" >&2
 port=${ECHO_PORT:-7321}
 for round in $(seq "$rounds"); do
-  for peer in gamut-loop c-epoll asyncio twisted; do
+  for peer in gamut-loop gamut-loop-async c-epoll asyncio twisted; do
     case $peer in
       gamut-loop) "$out/gamut/gamut-echo" "$port" >/dev/null & ;;
+      gamut-loop-async) "$out/gamut/gamut-echo" "$port" async >/dev/null & ;;
       c-epoll) "$out/echo_server" "$port" & ;;
       *) /usr/bin/python3 "$here/echo_$peer.py" "$port" & ;;
     esac

@@ -306,6 +306,8 @@ public sealed partial class EventLoop : InProcessExecutor
         }
     }
 
+    internal void ReportCallbackFailure(Exception e) => OnCallbackFailed(e);
+
     private void OnCallbackFailed(Exception e)
     {
         LoopLog.CallbackFailed(Logger, e);
