@@ -45,6 +45,9 @@ internal abstract class ExecutorRun : JobContext, IThreadPoolWorkItem
     /// <summary>Completes a run that never started (dropped from a queue by CancelAll or shutdown) as cancelled.</summary>
     public abstract void CancelQueued();
 
+    /// <summary>Completes a run the engine would not take (it stopped between the check and the hand-over) with <paramref name="error"/>.</summary>
+    public abstract void Reject(Exception error);
+
     void IThreadPoolWorkItem.Execute() => Executor.RunOnThreadPool(this);
 
     private protected override string CreateJobId() => Executor.IdOf(_sequence);
@@ -191,6 +194,13 @@ internal abstract class ExecutorRun<T> : ExecutorRun
     public override void CancelQueued()
     {
         _error = CancellationOutcome();
+        EndWork();
+        Publish();
+    }
+
+    public override void Reject(Exception error)
+    {
+        _error = error;
         EndWork();
         Publish();
     }

@@ -328,7 +328,15 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
         }
 
         run.Watch();
-        Schedule(run);
+        try
+        {
+            Schedule(run);
+        }
+        catch (ExecutorClosedException e)
+        {
+            run.Reject(e);
+        }
+
         return run.Task;
     }
 
@@ -339,13 +347,17 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
         var retry = options.Retry;
         for (var attempt = 1; ; attempt++)
         {
+            // Taken before the attempt, so a CancelAll during the attempt also ends the wait for the next one.
+            var executorToken = Volatile.Read(ref _cancelAll).Token;
             try
             {
                 return await Launch(create(attempt, cancellationToken, id)).ConfigureAwait(false);
             }
             catch (Exception e) when (attempt < retry.MaxAttempts && (e is JobFailedException || (e is JobTimeoutException && retry.RetryOnTimeout)))
             {
-                await Task.Delay(retry.DelayBefore(attempt + 1), cancellationToken).ConfigureAwait(false);
+                // A job waiting for its next attempt is still the executor's: CancelAll and shutdown reach it too.
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, executorToken);
+                await Task.Delay(retry.DelayBefore(attempt + 1), wait.Token).ConfigureAwait(false);
             }
         }
     }
