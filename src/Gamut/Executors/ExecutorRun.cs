@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Gamut.Jobs;
 
 namespace Gamut.Executors;
@@ -96,7 +97,10 @@ internal abstract class ExecutorRun<T> : ExecutorRun
     private const int NotPublished = 0;
     private const int PublishedState = 1;
 
-    private readonly TaskCompletionSource<T> _completion;
+    // Engines whose callers may continue on the engine's thread (the pool, inline) complete a bare task, as an async
+    // method does; the others (the loop, dedicated threads) a source that runs continuations asynchronously.
+    private readonly TaskCompletionSource<T>? _source;
+    private AsyncTaskMethodBuilder<T> _builder;
     private int _published;
     private volatile bool _workDone;
     private T _result = default!;
@@ -106,10 +110,20 @@ internal abstract class ExecutorRun<T> : ExecutorRun
     private protected ExecutorRun(InProcessExecutor executor, string jobName, int attempt, CancellationToken token, RunControl? control, IProgress<JobProgress>? progress, string? jobId)
         : base(executor, jobName, attempt, token, control, progress, jobId)
     {
-        _completion = new TaskCompletionSource<T>(executor.ContinuationOptions);
+        if (executor.ContinuationOptions == TaskCreationOptions.None)
+        {
+            _builder = AsyncTaskMethodBuilder<T>.Create();
+
+            // Made now, before the run is shared: the builder makes its task lazily and not thread-safely.
+            _ = _builder.Task;
+        }
+        else
+        {
+            _source = new TaskCompletionSource<T>(executor.ContinuationOptions);
+        }
     }
 
-    public Task<T> Task => _completion.Task;
+    public Task<T> Task => _source?.Task ?? _builder.Task;
 
     /// <summary>The job's own work.</summary>
     private protected abstract ValueTask<T> InvokeAsync();
@@ -170,24 +184,46 @@ internal abstract class ExecutorRun<T> : ExecutorRun
 
     public override void Publish()
     {
-        if (Interlocked.Exchange(ref _published, PublishedState) != NotPublished)
+        // Without a control nothing watches the token, so the work's own path is the only publisher: no interlock.
+        if (Control is null)
+        {
+            if (_published != NotPublished)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _published, PublishedState);
+        }
+        else if (Interlocked.Exchange(ref _published, PublishedState) != NotPublished)
         {
             return;
         }
 
         var error = _error;
         Executor.Finished(this, error, _startTimestamp, Control?.Activity);
-        if (error is null)
+        if (_source is { } source)
         {
-            _completion.TrySetResult(_result);
+            if (error is null)
+            {
+                source.TrySetResult(_result);
+            }
+            else if (error is OperationCanceledException oce)
+            {
+                source.TrySetCanceled(oce.CancellationToken);
+            }
+            else
+            {
+                source.TrySetException(error);
+            }
         }
-        else if (error is OperationCanceledException oce)
+        else if (error is null)
         {
-            _completion.TrySetCanceled(oce.CancellationToken);
+            _builder.SetResult(_result);
         }
         else
         {
-            _completion.TrySetException(error);
+            // An OperationCanceledException makes the task cancelled (with its token), as in an async method.
+            _builder.SetException(error);
         }
     }
 

@@ -26,7 +26,12 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
     private readonly string _idPrefix;
     private readonly KeyValuePair<string, object?> _executorTag;
     private CancellationTokenSource _cancelAll = new();
-    private long _sequence;
+    private const int SequenceBlock = 256;
+    private static long s_sequence;
+    [ThreadStatic]
+    private static long t_nextSequence;
+    [ThreadStatic]
+    private static long t_endSequence;
     private long _active;
     private volatile bool _closed;
     private TaskCompletionSource? _drained;
@@ -201,7 +206,18 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
     /// <summary>A run whose work went asynchronous has finished it: free its slot, then publish.</summary>
     internal virtual void WorkFinishedAsynchronously(ExecutorRun run) => run.Publish();
 
-    internal long NextSequence() => Interlocked.Increment(ref _sequence);
+    // Sequence numbers for ids come from one counter for all executors (ids also carry the executor's prefix), taken
+    // by each thread in blocks, so a job whose id is never read costs no interlocked operation for it.
+    internal long NextSequence()
+    {
+        if (t_nextSequence == t_endSequence)
+        {
+            t_endSequence = Interlocked.Add(ref s_sequence, SequenceBlock) + 1;
+            t_nextSequence = t_endSequence - SequenceBlock;
+        }
+
+        return t_nextSequence++;
+    }
 
     internal string IdOf(long sequence) => string.Concat(_idPrefix, sequence.ToString(CultureInfo.InvariantCulture));
 
