@@ -12,6 +12,18 @@ using var server = mode == "async"
     ? loop.ListenTcp(endpoint, EchoAsync)
     : loop.ListenTcp(endpoint, () => new Echo());
 Console.WriteLine($"listening on {server.LocalEndPoint} ({mode})");
+if (Environment.GetEnvironmentVariable("GAMUT_ECHO_STATS") == "1")
+{
+    // Allocation and collections as the server runs: the message path should allocate nothing.
+    _ = Task.Run(async () =>
+    {
+        while (true)
+        {
+            await Task.Delay(1000);
+            Console.Error.WriteLine($"allocated={GC.GetTotalAllocatedBytes(precise: true)} gen0={GC.CollectionCount(0)} threads={System.Diagnostics.Process.GetCurrentProcess().Threads.Count}");
+        }
+    });
+}
 await Task.Delay(Timeout.Infinite);
 
 static async Task EchoAsync(TcpConnection connection)
