@@ -198,7 +198,7 @@ internal sealed class JobScheduler
             _warn($"job {job.Seq} timed out and was stopped: {job.CommandLine}");
         }
 
-        _log?.Append(job.Seq, outcome.StartTime, outcome.Duration, exit, signal, job.CommandLine);
+        _log?.Append(job.Seq, outcome.StartTime, outcome.Duration, outcome.Stdout.Length, exit, signal, job.CommandLine);
         _output.OnFinished(finished);
         _progress.OnFinished(finished.Failed);
         var halt = _halt.OnFinished(exit, signal);

@@ -38,13 +38,13 @@ internal sealed class JobLogWriter : IDisposable
         }
     }
 
-    public void Append(long seq, DateTimeOffset start, TimeSpan runtime, int exitValue, int signal, string command)
+    public void Append(long seq, DateTimeOffset start, TimeSpan runtime, long received, int exitValue, int signal, string command)
     {
         var c = CultureInfo.InvariantCulture;
         _line.Clear();
         _line.Append(seq.ToString(c)).Append("\t:\t")
             .Append((start.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", c)).Append('\t')
-            .Append(runtime.TotalSeconds.ToString("F3", c).PadLeft(10)).Append("\t0\t0\t")
+            .Append(runtime.TotalSeconds.ToString("F3", c).PadLeft(10)).Append("\t0\t").Append(received.ToString(c)).Append('\t')
             .Append(exitValue.ToString(c)).Append('\t')
             .Append(signal.ToString(c)).Append('\t')
             .Append(command.Replace('\n', '\0')).Append('\n');

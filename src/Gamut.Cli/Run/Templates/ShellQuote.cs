@@ -5,7 +5,7 @@ namespace Gamut.Cli.Run.Templates;
 /// <summary>
 /// Quotes a value for a Bourne shell exactly as GNU parallel does, so composed command lines (and
 /// <c>--dry-run</c> output) match it byte for byte: a value made only of letters, digits and <c>-_.+/</c> stays
-/// as it is; anything else is put in single quotes, with each run of single quotes written as <c>'"''"'</c>.
+/// as it is; anything else is put in single quotes, with each single quote written as <c>'"'"'</c>.
 /// </summary>
 internal static class ShellQuote
 {
@@ -41,27 +41,19 @@ internal static class ShellQuote
             return;
         }
 
-        // '-quote the whole value; a run of ' becomes '"'''"' (close, "-quoted run, reopen). Then drop the empty
-        // '' a value that starts or ends with ' would leave at either end.
+        // '-quote the whole value; each ' becomes '"'"' (close, a "-quoted ', reopen). Then drop the empty ''
+        // that a value starting or ending with ' leaves at either end.
         var start = sb.Length;
         sb.Append('\'');
-        var i = 0;
-        while (i < value.Length)
+        foreach (var c in value)
         {
-            if (value[i] == '\'')
+            if (c == '\'')
             {
-                var run = i;
-                while (run < value.Length && value[run] == '\'')
-                {
-                    run++;
-                }
-
-                sb.Append("'\"").Append('\'', run - i).Append("\"'");
-                i = run;
+                sb.Append("'\"'\"'");
             }
             else
             {
-                sb.Append(value[i++]);
+                sb.Append(c);
             }
         }
 
