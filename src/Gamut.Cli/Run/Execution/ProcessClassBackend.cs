@@ -99,7 +99,8 @@ internal sealed partial class ProcessClassBackend : IJobBackend
             var outBytes = await stdout.ConfigureAwait(false);
             var errBytes = await stderr.ConfigureAwait(false);
             var code = process.ExitCode;
-            int? signal = code > 128 && code < 128 + 65 && (timedOut || stop.IsCancellationRequested) ? code - 128 : null;
+            // Process reports a signal as 128 + its number, indistinguishable from such an exit code: take it as a signal.
+            int? signal = code > 128 && code < 128 + 65 ? code - 128 : null;
             return new CommandOutcome
             {
                 ExitCode = code,

@@ -22,7 +22,7 @@ internal static class Durations
             s = s[..^1];
         }
 
-        if (!double.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || double.IsNaN(value) || double.IsInfinity(value))
+        if (!double.TryParse(s, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || double.IsNaN(value) || double.IsInfinity(value))
         {
             throw new UsageException($"{option} '{text}' is not a duration in seconds (e.g. 1.5, 30s, 2m)");
         }
