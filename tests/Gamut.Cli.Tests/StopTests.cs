@@ -34,6 +34,30 @@ public sealed class StopTests
     }
 
     [Fact]
+    public void SIGTERM_mid_run_stops_each_job_s_whole_process_group()
+    {
+        const string marker = "31.4154";
+        var dir = Directory.CreateTempSubdirectory("gamut-stop-");
+        try
+        {
+            // Each job's shell starts a grandchild and waits for it: stopping only the shell would orphan it.
+            using var gamut = new BackgroundGamut(["-j2", ": {}; sleep " + marker + " & wait", ":::", "1", "2"], dir.FullName);
+            Assert.True(ProcessScan.WaitUntil(() => ProcessScan.WithMarker("sleep " + marker, gamut.Pid).Count >= 2), "the jobs never started");
+
+            gamut.Signal("TERM");
+            var result = gamut.WaitForExit();
+
+            Assert.Equal(143, result.ExitCode);
+            Assert.True(ProcessScan.WaitUntil(() => ProcessScan.WithMarker(marker).Count == 0, 10), "a grandchild outlived gamut");
+        }
+        finally
+        {
+            ProcessScan.KillAll(marker);
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_second_Ctrl_C_kills_jobs_that_ignore_SIGTERM()
     {
         const string marker = "31.4152";
@@ -94,16 +118,18 @@ public sealed class StopTests
         var dir = Directory.CreateTempSubdirectory("gamut-timeout-");
         try
         {
-            var result = ProgramRun.RunGamut(["--joblog", "log", "--timeout", "1", ": {}; trap 'echo cleaned up; exit 7' TERM; sleep 3 & wait", ":::", "1"], workingDirectory: dir.FullName);
+            var result = ProgramRun.RunGamut(["--joblog", "log", "--timeout", "1", ": {}; trap 'echo cleaned up; exit 7' TERM; sleep 31.4155 & wait", ":::", "1"], workingDirectory: dir.FullName);
 
             Assert.Equal(1, result.ExitCode);
             Assert.Equal("cleaned up\n", result.Stdout);
             Assert.Contains("timed out", result.Stderr, StringComparison.Ordinal);
             var entry = File.ReadAllLines(Path.Combine(dir.FullName, "log"))[1].Split('\t');
             Assert.Equal(["-1", "15"], entry[6..8]);
+            Assert.True(ProcessScan.WaitUntil(() => ProcessScan.WithMarker("sleep 31.4155").Count == 0, 10), "the job's grandchild outlived the timeout");
         }
         finally
         {
+            ProcessScan.KillAll("sleep 31.4155");
             dir.Delete(recursive: true);
         }
     }

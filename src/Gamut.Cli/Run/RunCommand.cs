@@ -57,7 +57,7 @@ internal static class RunCommand
     }
 
     /// <summary>The local backend: each job a child process in its own process group.</summary>
-    public static IJobBackend CreateBackend(RunOptions options) => new ProcessClassBackend();
+    public static IJobBackend CreateBackend(RunOptions options) => new ProcessesBackend();
 
     private static int Run(RunOptions options, Func<RunOptions, IJobBackend> createBackend)
     {

@@ -44,7 +44,7 @@ internal sealed class JobFactory
             ["PARALLEL_PID"] = _pid,
         };
         var spec = split is { } s
-            ? new CommandSpec { Executable = s.Program, Arguments = s.Argv[1..], Environment = env, TimeoutSeconds = timeoutSeconds, GraceSeconds = _grace }
+            ? new CommandSpec { Executable = s.Argv[0], Arguments = s.Argv[1..], Environment = env, TimeoutSeconds = timeoutSeconds, GraceSeconds = _grace }
             : new CommandSpec { Executable = line, Shell = _shell, Environment = env, TimeoutSeconds = timeoutSeconds, GraceSeconds = _grace };
         return new PlannedJob
         {
