@@ -96,8 +96,9 @@ internal static class RunCommand
             };
 
         // Everything is read first when the total matters before the first job (shuffling, percentages, ETA).
-        var readAllFirst = options.Shuffle || options.Halt.Percent is not null || options.Bar || options.Eta;
+        // Values given on the command line are in memory already: listing them costs nothing and gives the total.
         var onlyArguments = options.Inputs.Count > 0 && options.Inputs.All(i => i.Kind == InputSourceKind.Arguments);
+        var readAllFirst = onlyArguments || options.Shuffle || options.Halt.Percent is not null || options.Bar || options.Eta;
         Exception? inputError = null;
         IJobInputs inputs;
         long total = -1;
@@ -111,10 +112,6 @@ internal static class RunCommand
 
             total = all.Count;
             inputs = new ListedInputs(all);
-        }
-        else if (onlyArguments)
-        {
-            inputs = new ListedInputs(plan.Records());
         }
         else
         {
