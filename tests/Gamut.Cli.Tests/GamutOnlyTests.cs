@@ -123,4 +123,21 @@ public sealed class GamutOnlyTests
 
         Assert.Equal("100000\n", result.Stdout.TrimStart());
     }
+
+    [Fact]
+    public void Output_redirected_to_a_file_is_written_where_the_shell_put_it()
+    {
+        var dir = Directory.CreateTempSubdirectory("gamut-redirect-");
+        try
+        {
+            var script = $"echo first > f; '{ProgramRun.Gamut}' run -k echo ::: a b >> f; '{ProgramRun.Gamut}' run echo ::: c >> f; cat f";
+            var result = ProgramRun.Run("/bin/bash", ["-c", script], workingDirectory: dir.FullName);
+
+            Assert.Equal("first\na\nb\nc\n", result.Stdout);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Win32.SafeHandles;
 using Gamut.Cli.Run.Execution;
 using Gamut.Cli.Run.Halt;
 using Gamut.Cli.Run.Inputs;
@@ -79,10 +78,7 @@ internal static class RunCommand
             ? null
             : JobLogWriter.Open(options.JobLog, append: options.Resume || options.ResumeFailed);
 
-        // Raw descriptors, not Console's streams: those swallow EPIPE, and a closed stdout must end the run.
-        using var streams = new OutputStreams(
-            new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0),
-            new FileStream(new SafeFileHandle(2, ownsHandle: false), FileAccess.Write, bufferSize: 0));
+        using var streams = new OutputStreams(new DescriptorStream(1), new DescriptorStream(2));
         var backend = options.DryRun ? new DryRunBackend() : createBackend(options);
         var outputMode = backend.CanStream ? options.Output : OutputMode.Group;
         IRunOutput output = options.Json ? new JsonOutput(streams, options.KeepOrder)
