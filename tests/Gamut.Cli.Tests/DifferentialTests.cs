@@ -49,6 +49,30 @@ public sealed class DifferentialTests
         }
     }
 
+    [Theory]
+    [InlineData("two groups combine, last fastest")]
+    [InlineData("inputs stay literal")]
+    [InlineData("halt now fail=1 gives the job's status")]
+    [InlineData("--joblog")]
+    [InlineData("--tag on partial lines and stderr")]
+    [InlineData("--timeout stops slow jobs")]
+    public void The_same_front_end_on_the_Threads_executor_matches_GNU_parallel(string name)
+    {
+        // Jobs go to the gamut.command job on an IExecutor instead of straight to the subprocess layer: the seam
+        // a Redis backend plugs into.
+        var c = DifferentialCases.All.Single(x => x.Name == name);
+        var env = new Dictionary<string, string> { ["GAMUT_RUN_EXECUTOR"] = "threads" };
+        var (parallel, parallelFile) = RunIn(c, ProgramRun.RunParallel);
+        var (gamut, gamutFile) = RunIn(c, (args, stdin, _, dir) => ProgramRun.RunGamut(args, stdin, env, dir));
+
+        Assert.Equal(parallel.ExitCode, gamut.ExitCode);
+        Assert.Equal(Normalize(parallel.Stdout, c.Sorted), Normalize(gamut.Stdout, c.Sorted));
+        if (c.CompareFile is not null)
+        {
+            Assert.Equal(WithoutTimes(parallelFile!), WithoutTimes(gamutFile!));
+        }
+    }
+
     private static (ProgramResult Result, string? File) RunIn(DifferentialCase c, Func<IEnumerable<string>, string?, IReadOnlyDictionary<string, string>?, string?, ProgramResult> run)
     {
         var dir = Directory.CreateTempSubdirectory("gamut-diff-");

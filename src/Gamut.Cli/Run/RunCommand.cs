@@ -56,7 +56,10 @@ internal static class RunCommand
     }
 
     /// <summary>The local backend: each job a child process in its own process group.</summary>
-    public static IJobBackend CreateBackend(RunOptions options) => new ProcessesBackend();
+    public static IJobBackend CreateBackend(RunOptions options) =>
+        Environment.GetEnvironmentVariable("GAMUT_RUN_EXECUTOR") == "threads"
+            ? new ExecutorBackend(Gamut.Executors.Executors.Threads(options.Jobs.Resolve(Environment.ProcessorCount)))
+            : new ProcessesBackend();
 
     private static int Run(RunOptions options, Func<RunOptions, IJobBackend> createBackend)
     {

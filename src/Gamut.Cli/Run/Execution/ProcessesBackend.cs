@@ -74,30 +74,8 @@ internal sealed class ProcessesBackend : IJobBackend
 
     private static Command ToCommand(JobRequest request)
     {
-        var spec = request.Spec;
-        var command = spec.Shell is null
-            ? Command.Create(spec.Executable, spec.Arguments)
-            : Command.Create(spec.Shell, ["-c", spec.Executable, .. spec.Arguments]);
-        if (spec.Environment is { Count: > 0 } env)
-        {
-            command = command.WithEnvironment(env);
-        }
-
-        if (spec.WorkingDirectory is not null)
-        {
-            command = command.WithWorkingDirectory(spec.WorkingDirectory);
-        }
-
-        command = command
-            .WithStandardInput(spec.Stdin is null ? InputSource.Null : InputSource.FromBytes(spec.Stdin))
-            .WithThrowOnNonZeroExit(false)
-            .WithTimeout(spec.TimeoutSeconds is { } t ? TimeSpan.FromSeconds(t) : null)
-            .WithOutputLimit(spec.OutputLimitBytes);
-        if (spec.GraceSeconds is { } grace)
-        {
-            command = command.WithGracePeriod(TimeSpan.FromSeconds(grace));
-        }
-
+        // The same translation the gamut.command job uses, so a job runs alike here and on a remote worker.
+        var command = CommandJob.ToCommand(request.Spec);
         return request.Routing switch
         {
             OutputRouting.Inherit => command.WithStandardOutput(OutputTarget.Inherit).WithStandardError(OutputTarget.Inherit),
