@@ -293,8 +293,10 @@ public sealed partial class ProcessPool
         var stop = false;
         lock (_gate)
         {
+            // Reading /proc costs microseconds: do it whenever the worker falls idle (so a worker that grows by
+            // leaps between jobs is caught before its next job), and at most every 50 ms while it stays busy.
             if (_options.MaxMemoryPerWorker is { } max && w.State == WorkerState.Ready &&
-                Stopwatch.GetElapsedTime(w.LastMemoryCheck) > TimeSpan.FromMilliseconds(50))
+                (w.InFlight.Count == 0 || Stopwatch.GetElapsedTime(w.LastMemoryCheck) > TimeSpan.FromMilliseconds(50)))
             {
                 w.LastMemoryCheck = Stopwatch.GetTimestamp();
                 if (w.ResidentBytes() is { } rss && rss > max)
