@@ -40,14 +40,27 @@ internal sealed class ResultWaiters : IAsyncDisposable
         _checker = Task.Run(CheckLoopAsync, CancellationToken.None);
     }
 
+    /// <summary>Registers interest in a job; two callers waiting for the same job share one waiter.</summary>
     public Waiter Register(JobHandle job)
     {
-        var waiter = new Waiter(job);
-        _waiters[job] = waiter;
-        return waiter;
+        lock (_waiters)
+        {
+            var waiter = _waiters.GetOrAdd(job, static j => new Waiter(j));
+            waiter.Users++;
+            return waiter;
+        }
     }
 
-    public void Remove(Waiter waiter) => _waiters.TryRemove(new KeyValuePair<JobHandle, Waiter>(waiter.Job, waiter));
+    public void Remove(Waiter waiter)
+    {
+        lock (_waiters)
+        {
+            if (--waiter.Users == 0)
+            {
+                _waiters.TryRemove(new KeyValuePair<JobHandle, Waiter>(waiter.Job, waiter));
+            }
+        }
+    }
 
     public IReadOnlyCollection<Waiter> All => [.. _waiters.Values];
 
@@ -162,6 +175,8 @@ internal sealed class ResultWaiters : IAsyncDisposable
         public JobHandle Job { get; } = job;
 
         public long RegisteredAt { get; } = Environment.TickCount64;
+
+        public int Users { get; set; }
 
         /// <summary>Set once the job's record is known to exist (after its enqueue returned); before that a missing record is normal.</summary>
         public volatile bool Armed;
