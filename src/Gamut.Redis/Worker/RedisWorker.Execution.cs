@@ -50,7 +50,6 @@ public sealed partial class RedisWorker
                 _running.TryRemove((job.Queue.Queue, job.Id), out _);
             }
 
-            job.Cancel.Dispose();
             Interlocked.Decrement(ref _runningCount);
             Signal(_slotFreed);
         }
