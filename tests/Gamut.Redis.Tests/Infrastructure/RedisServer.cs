@@ -38,6 +38,14 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Starts a server on a copy of another server's directory (e.g. a truncated AOF).</summary>
+    public static async Task<RedisServer> StartInDirectoryAsync(string dir, params string[] args)
+    {
+        var server = new RedisServer(FreePort(), dir, args);
+        await server.LaunchAsync();
+        return server;
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

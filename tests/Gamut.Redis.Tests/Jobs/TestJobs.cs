@@ -54,3 +54,12 @@ public sealed class ProgressJob : IJob<int, int>
         return steps;
     }
 }
+
+public sealed record TextInput(string Text);
+
+/// <summary>Takes an object: a <c>$type</c> field in its payload must stay plain data.</summary>
+[Job("test.text")]
+public sealed class TextJob : IJob<TextInput, string>
+{
+    public ValueTask<string> RunAsync(TextInput input, JobContext context) => ValueTask.FromResult(input.Text);
+}
