@@ -102,19 +102,22 @@ internal sealed class RedisConnection : IAsyncDisposable
     {
         var endpoints = string.Join(", ", config.EndPoints.Select(ep => ep.ToString()));
         var text = e.ToString();
-        if (e.FailureType == ConnectionFailureType.AuthenticationFailure || text.Contains("WRONGPASS", StringComparison.Ordinal)
-            || text.Contains("NOAUTH", StringComparison.Ordinal) || text.Contains("invalid password", StringComparison.OrdinalIgnoreCase)
-            || text.Contains("invalid username-password", StringComparison.OrdinalIgnoreCase))
+        var refused = text.Contains("WRONGPASS", StringComparison.Ordinal) || text.Contains("NOAUTH", StringComparison.Ordinal)
+            || text.Contains("invalid password", StringComparison.OrdinalIgnoreCase) || text.Contains("invalid username-password", StringComparison.OrdinalIgnoreCase);
+        if (refused || (!config.Ssl && e.FailureType == ConnectionFailureType.AuthenticationFailure))
         {
             var who = config.User is null ? "the password" : $"ACL user '{config.User}' with its password";
             return new RedisStartupException(RedisStartupProblem.Authentication, $"Redis at {endpoints} refused {who} (AUTH failed); check the credentials in the URL", e);
         }
 
-        if (config.Ssl && (e.InnerException is AuthenticationException || text.Contains("SSL", StringComparison.OrdinalIgnoreCase)
-            || text.Contains("TLS", StringComparison.Ordinal) || text.Contains("certificate", StringComparison.OrdinalIgnoreCase)
-            || text.Contains("UnableToConnect", StringComparison.Ordinal)))
+        if (config.Ssl && (e.FailureType == ConnectionFailureType.AuthenticationFailure || e.InnerException is AuthenticationException or IOException))
         {
             return new RedisStartupException(RedisStartupProblem.Tls, $"The TLS connection to {endpoints} failed (wrong CA, bad or expired certificate, or a port that does not speak TLS); Gamut never falls back to plaintext", e);
+        }
+
+        if (config.User is not null)
+        {
+            return new RedisStartupException(RedisStartupProblem.Unreachable, $"No usable connection to Redis at {endpoints} as ACL user '{config.User}': the server is down, or the user lacks the commands a client's handshake needs (e.g. +client, +info, +ping): {e.Message}", e);
         }
 
         return new RedisStartupException(RedisStartupProblem.Unreachable, $"No Redis answered at {endpoints} after {config.ConnectRetry} attempts of {config.ConnectTimeout} ms: {e.Message}", e);

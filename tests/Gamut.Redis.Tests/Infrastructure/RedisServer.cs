@@ -83,7 +83,8 @@ public sealed class RedisServer : IAsyncDisposable
         var until = DateTime.UtcNow.AddSeconds(20);
         while (DateTime.UtcNow < until)
         {
-            if (await CliAsync("PING") == "PONG")
+            var pong = await CliAsync("PING");
+            if (pong == "PONG" || pong.Contains("NOAUTH", StringComparison.Ordinal))
             {
                 return;
             }
