@@ -18,6 +18,7 @@ internal static class LuaScripts
     public static readonly string Cancel = Load("cancel");
     public static readonly string Watch = Load("watch");
     public static readonly string Progress = Load("progress");
+    public static readonly string Reclaim = Load("reclaim");
 
     private static string Read(string name)
     {

@@ -27,6 +27,14 @@ public sealed partial class RedisWorker
             }
 
             _running[(job.Queue.Queue, job.Id)] = job;
+            if (job.EntryKey != job.Id)
+            {
+                // Adopted: the raw entry was replaced by the id in the in-flight list.
+                _held[(job.Queue.Queue, job.Id)] = 0;
+                _held.TryRemove((job.Queue.Queue, job.EntryKey), out _);
+                job.EntryKey = job.Id;
+            }
+
             registered = true;
             var completion = await ExecuteAsync(job).ConfigureAwait(false);
             if (job.HandedBack)
@@ -49,6 +57,10 @@ public sealed partial class RedisWorker
             {
                 _running.TryRemove((job.Queue.Queue, job.Id), out _);
             }
+
+            // Whatever happened, the entry is no longer ours to track: if it is still in our in-flight list (an
+            // outcome Redis never took), the reconciliation pass gives it back to the queue.
+            _held.TryRemove((job.Queue.Queue, job.EntryKey), out _);
 
             Interlocked.Decrement(ref _runningCount);
             Signal(_slotFreed);

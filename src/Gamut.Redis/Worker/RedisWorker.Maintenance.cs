@@ -12,6 +12,7 @@ public sealed partial class RedisWorker
     // at once when it resumes) the live workers beat again before the second pass, so they are not reaped.
     private readonly Dictionary<(string Queue, string Worker), long> _suspects = [];
     private int _maintenancePasses;
+    private readonly Dictionary<(string Queue, string Entry), long> _unknownSince = [];
 
     private async Task MaintenanceLoopAsync()
     {
@@ -34,6 +35,7 @@ public sealed partial class RedisWorker
                 if (!_stopTaking.IsCancellationRequested)
                 {
                     await ReapAsync(stop).ConfigureAwait(false);
+                    await ReconcileAsync(stop).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -131,6 +133,57 @@ public sealed partial class RedisWorker
                     await db.SortedSetRemoveAsync(_connection.Global.Workers, worker).ConfigureAwait(false);
                     _log.LogWarning("Worker {Worker}: worker {Dead} on queue {Queue} is gone; {Requeued} jobs returned to the queue, {DeadLettered} dead-lettered", Id, worker, q.Queue, requeued, (long)r[1]);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gives back entries of our own in-flight lists that this process does not hold, seen so in two passes at
+    /// least two beat intervals apart (an entry between take and registration is held from the moment take returns).
+    /// </summary>
+    private async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        var db = _connection.Database;
+        var now = Environment.TickCount64;
+        var minGap = (long)(_connection.Options.HeartbeatInterval.TotalMilliseconds * 2);
+        foreach (var q in _queues)
+        {
+            var entries = await db.ListRangeAsync(q.Active(Id)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var unknown = new HashSet<string>(StringComparer.Ordinal);
+            var reclaim = new List<RedisValue>();
+            foreach (var entry in entries)
+            {
+                var key = Worker.TakenJob.KeyOf((byte[])entry!);
+                if (_held.ContainsKey((q.Queue, key)))
+                {
+                    continue;
+                }
+
+                unknown.Add(key);
+                if (!_unknownSince.TryGetValue((q.Queue, key), out var since))
+                {
+                    _unknownSince[(q.Queue, key)] = now;
+                }
+                else if (now - since >= minGap)
+                {
+                    reclaim.Add(entry);
+                }
+            }
+
+            foreach (var stale in _unknownSince.Keys.Where(k => k.Queue == q.Queue && !unknown.Contains(k.Entry)).ToList())
+            {
+                _unknownSince.Remove(stale);
+            }
+
+            if (reclaim.Count > 0)
+            {
+                var n = (long)await db.ScriptEvaluateAsync(LuaScripts.Reclaim, [q.Active(Id), q.Ready, q.Stats], [q.JobPrefix, Id, q.WakeChannel.ToString(), .. reclaim]).ConfigureAwait(false);
+                foreach (var entry in reclaim)
+                {
+                    _unknownSince.Remove((q.Queue, Worker.TakenJob.KeyOf((byte[])entry!)));
+                }
+
+                _log.LogWarning("Worker {Worker}: {Count} entries of its in-flight list on {Queue} were not held by it (Redis lost recent writes?); returned to the queue", Id, n, q.Queue);
             }
         }
     }

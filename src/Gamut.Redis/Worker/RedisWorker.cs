@@ -28,6 +28,9 @@ public sealed partial class RedisWorker : IAsyncDisposable
     private readonly IJobRunner _runner;
     private readonly CompletionSink _sink;
     private readonly ConcurrentDictionary<(string Queue, string Id), TakenJob> _running = new();
+
+    // Every entry of our in-flight lists that this process holds, from take until Redis has its outcome.
+    private readonly ConcurrentDictionary<(string Queue, string Entry), byte> _held = new();
     private readonly SemaphoreSlim _slotFreed = new(0, 1);
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly CancellationTokenSource _stopTaking = new();
@@ -294,6 +297,7 @@ public sealed partial class RedisWorker : IAsyncDisposable
 
                     foreach (var job in jobs)
                     {
+                        _held[(q.Queue, job.EntryKey)] = 0;
                         Start(job);
                     }
                 }

@@ -30,6 +30,9 @@ internal sealed class TakenJob
 
     public CancellationTokenSource Cancel { get; } = new();
 
+    /// <summary>How this job's entry in the in-flight list is known locally (its id, or a digest of its raw bytes).</summary>
+    public string EntryKey { get; set; } = "";
+
     public volatile bool CancelRequested;
 
     public volatile bool HandedBack;
@@ -39,7 +42,8 @@ internal sealed class TakenJob
         var kind = (string)row[0]!;
         if (kind == "r")
         {
-            return new TakenJob { Queue = queue, Id = "", Raw = (byte[])row[1]! };
+            var raw = (byte[])row[1]!;
+            return new TakenJob { Queue = queue, Id = "", Raw = raw, EntryKey = KeyOf(raw) };
         }
 
         var job = new TakenJob
@@ -53,6 +57,7 @@ internal sealed class TakenJob
             Backoff = (string?)row[7],
             Failures = ParseInt((string?)row[8], 0),
         };
+        job.EntryKey = job.Id;
         var timeout = ParseInt((string?)row[6], 0);
         if (timeout > 0)
         {
@@ -61,6 +66,12 @@ internal sealed class TakenJob
 
         return job;
     }
+
+    /// <summary>The local key of an in-flight entry: the id itself, or <c>raw:</c> and a digest of raw bytes.</summary>
+    public static string KeyOf(byte[] entry) =>
+        entry.Length is > 0 and <= 200 && entry.All(b => b < 128 && (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'.' or (byte)'_' or (byte)'-'))
+            ? System.Text.Encoding.ASCII.GetString(entry)
+            : "raw:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(entry));
 
     private static int ParseInt(string? s, int fallback) =>
         int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : fallback;
