@@ -24,6 +24,12 @@ public sealed record JobOptions
     /// <summary>Run no earlier than this delay from now, for executors that schedule; at once when null.</summary>
     public TimeSpan? Delay { get; init; }
 
+    /// <summary>
+    /// Where the job's progress reports (<see cref="Jobs.JobContext.ReportProgress"/>) go; dropped when null. In-process
+    /// executors call it on the job's thread; executors that cross a boundary forward reports when they can.
+    /// </summary>
+    public IProgress<Jobs.JobProgress>? Progress { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     public void Validate()
     {

@@ -49,6 +49,8 @@ public static class MapRunner
         {
             while (true)
             {
+                // A cancelled map stops pulling inputs and yielding at once (its running jobs are cancelled below).
+                cancellationToken.ThrowIfCancellationRequested();
                 while (!exhausted && pending.Count < window)
                 {
                     bool more;
@@ -123,6 +125,7 @@ public static class MapRunner
         {
             while (true)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 while (!exhausted && outstanding < window)
                 {
                     bool more;

@@ -1,17 +1,23 @@
 using System.Collections.Concurrent;
-using Gamut.Jobs;
-using Microsoft.Extensions.Logging;
 
 namespace Gamut.Executors;
 
 /// <summary>
-/// Runs jobs on the .NET thread pool with at most <see cref="MaxConcurrency"/> at once; the rest wait in a FIFO
-/// queue. With <see cref="ThreadsExecutorOptions.DedicatedThreads"/> it owns its threads instead, for work that
-/// blocks (synchronous I/O, native calls) and would starve the shared pool.
+/// Runs jobs on the .NET thread pool with at most <see cref="MaxConcurrency"/> in progress at once; the rest wait
+/// in a FIFO queue. With <see cref="ThreadsExecutorOptions.DedicatedThreads"/> it owns its threads instead, one job
+/// per thread, for work that blocks (synchronous I/O, native calls) and would starve the shared pool.
 /// </summary>
+/// <remarks>
+/// <para>A slot is held for the whole of an async job, so <see cref="MaxConcurrency"/> bounds jobs in progress, not
+/// just threads busy. Each job is one thread-pool work item, as with <c>Task.Run</c>; a finished job hands its slot
+/// to the next queued one.</para>
+/// <para>On the shared pool a caller's continuation runs on the thread that finished the job (as after
+/// <c>await Task.Run(...)</c>), but only after the job's slot is free, so a caller that waits synchronously for
+/// another job cannot starve the executor. Dedicated threads never run callers' continuations.</para>
+/// </remarks>
 public sealed class ThreadsExecutor : InProcessExecutor
 {
-    private readonly ConcurrentQueue<WorkItem> _queue = new();
+    private readonly ConcurrentQueue<ExecutorRun> _pending = new();
     private readonly SemaphoreSlim? _dedicatedSignal;
     private readonly Thread[] _threads;
     private int _running;
@@ -20,7 +26,7 @@ public sealed class ThreadsExecutor : InProcessExecutor
     /// <summary>Creates the executor.</summary>
     /// <param name="options">Concurrency, dedicated threads, registry, logger.</param>
     public ThreadsExecutor(ThreadsExecutorOptions? options = null)
-        : base("threads", options?.Registry, options?.Logger)
+        : base(options?.DedicatedThreads == true ? "dedicated-threads" : "threads", options?.Registry, options?.Logger, asynchronousContinuations: options?.DedicatedThreads == true)
     {
         options ??= new ThreadsExecutorOptions();
         options.Validate();
@@ -41,31 +47,69 @@ public sealed class ThreadsExecutor : InProcessExecutor
         }
     }
 
-    /// <summary>The most jobs running at once.</summary>
+    /// <summary>The most jobs in progress at once.</summary>
     public int MaxConcurrency { get; }
 
-    /// <inheritdoc/>
-    protected override int DefaultWindow => MaxConcurrency * 2;
+    /// <summary>Whether the executor runs on threads of its own rather than the shared pool.</summary>
+    public bool DedicatedThreads => _dedicatedSignal is not null;
 
     /// <inheritdoc/>
-    protected override Task<T> ExecuteAsync<T>(Func<JobContext, ValueTask<T>> work, JobContext context)
+    public override long QueuedJobs => _pending.Count;
+
+    internal override int DefaultWindow => MaxConcurrency >= int.MaxValue / 2 ? 1024 : Math.Max(2, MaxConcurrency * 2);
+
+    internal override void Schedule(ExecutorRun run)
     {
-        var item = new WorkItem<T>(work, context);
-        _queue.Enqueue(item);
         if (_dedicatedSignal is not null)
         {
+            _pending.Enqueue(run);
             _dedicatedSignal.Release();
-        }
-        else if (TryAcquireSlot())
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static self => _ = self.SlotLoopAsync(), this, preferLocal: false);
+            return;
         }
 
-        return item.Task;
+        if (TryAcquireSlot())
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(run, preferLocal: true);
+            return;
+        }
+
+        _pending.Enqueue(run);
+
+        // A slot freed between the failed acquire and the enqueue was released by a run that saw an empty queue.
+        if (TryAcquireSlot())
+        {
+            DispatchNextOrRelease();
+        }
     }
 
-    /// <inheritdoc/>
-    protected override ValueTask OnShutdownAsync()
+    internal override void RunOnThreadPool(ExecutorRun run)
+    {
+        if (run.Execute())
+        {
+            DispatchNextOrRelease();
+            run.Publish();
+        }
+    }
+
+    internal override void WorkFinishedAsynchronously(ExecutorRun run)
+    {
+        // On dedicated threads the thread that ran the job publishes once it wakes.
+        if (_dedicatedSignal is null)
+        {
+            DispatchNextOrRelease();
+            run.Publish();
+        }
+    }
+
+    internal override void DropQueued()
+    {
+        while (_pending.TryDequeue(out var run))
+        {
+            run.CancelQueued();
+        }
+    }
+
+    internal override ValueTask StopEngineAsync()
     {
         if (_dedicatedSignal is not null && !_stopping)
         {
@@ -93,21 +137,21 @@ public sealed class ThreadsExecutor : InProcessExecutor
         }
     }
 
-    // One slot: runs queued items one after another until the queue is empty. A slot is held for the whole of an
-    // async job, so MaxConcurrency bounds jobs in progress, not just threads busy.
-    private async Task SlotLoopAsync()
+    // Called holding a slot whose run has finished: pass the slot to the next queued run, or give it back.
+    private void DispatchNextOrRelease()
     {
         while (true)
         {
-            while (_queue.TryDequeue(out var item))
+            if (_pending.TryDequeue(out var next))
             {
-                await item.RunAsync().ConfigureAwait(false);
+                ThreadPool.UnsafeQueueUserWorkItem(next, preferLocal: true);
+                return;
             }
 
             Interlocked.Decrement(ref _running);
 
-            // An item enqueued between our last TryDequeue and the decrement saw no free slot; take it now.
-            if (_queue.IsEmpty || !TryAcquireSlot())
+            // A run queued after our TryDequeue and before the decrement found no free slot; take it for it.
+            if (_pending.IsEmpty || !TryAcquireSlot())
             {
                 return;
             }
@@ -116,50 +160,25 @@ public sealed class ThreadsExecutor : InProcessExecutor
 
     private void DedicatedLoop()
     {
+        using var finished = new ManualResetEventSlim(false, spinCount: 0);
         while (true)
         {
             _dedicatedSignal!.Wait();
-            if (_queue.TryDequeue(out var item))
+            if (_pending.TryDequeue(out var run))
             {
-                item.RunAsync().AsTask().GetAwaiter().GetResult();
+                // One job per thread: an async job holds its thread until it ends, so the thread count bounds jobs.
+                finished.Reset();
+                run.WorkFinishedSignal = finished;
+                if (!run.Execute())
+                {
+                    finished.Wait();
+                }
+
+                run.Publish();
             }
             else if (_stopping)
             {
                 return;
-            }
-        }
-    }
-
-    private abstract class WorkItem
-    {
-        public abstract ValueTask RunAsync();
-    }
-
-    private sealed class WorkItem<T>(Func<JobContext, ValueTask<T>> work, JobContext context) : WorkItem
-    {
-        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task<T> Task => _completion.Task;
-
-        public override async ValueTask RunAsync()
-        {
-            try
-            {
-                if (context.CancellationToken.IsCancellationRequested)
-                {
-                    _completion.TrySetCanceled(context.CancellationToken);
-                    return;
-                }
-
-                _completion.TrySetResult(await work(context).ConfigureAwait(false));
-            }
-            catch (OperationCanceledException e) when (context.CancellationToken.IsCancellationRequested)
-            {
-                _completion.TrySetCanceled(e.CancellationToken);
-            }
-            catch (Exception e)
-            {
-                _completion.TrySetException(e);
             }
         }
     }

@@ -7,9 +7,14 @@ namespace Gamut.Jobs;
 /// What a running job knows about its run: its id and name, which attempt this is, the token that
 /// cancels it, a logger, and a way to report progress.
 /// </summary>
-public sealed class JobContext
+/// <remarks>
+/// Executors create one context per attempt. In-process executors make the context the run itself (a subclass
+/// only Gamut can derive), so a trivial job costs one object; the id is then made the first time it is read.
+/// </remarks>
+public class JobContext
 {
     private readonly IProgress<JobProgress>? _progress;
+    private string? _jobId;
 
     /// <summary>Creates a context. Executors create these; tests of a job can too.</summary>
     /// <param name="jobId">The job's id.</param>
@@ -29,7 +34,7 @@ public sealed class JobContext
         ArgumentException.ThrowIfNullOrEmpty(jobId);
         ArgumentException.ThrowIfNullOrEmpty(jobName);
         ArgumentOutOfRangeException.ThrowIfLessThan(attempt, 1);
-        JobId = jobId;
+        _jobId = jobId;
         JobName = jobName;
         Attempt = attempt;
         CancellationToken = cancellationToken;
@@ -37,8 +42,19 @@ public sealed class JobContext
         _progress = progress;
     }
 
+    // For executors' runs: trusted arguments, and an id that is made only when someone reads it.
+    private protected JobContext(string jobName, int attempt, CancellationToken cancellationToken, ILogger logger, IProgress<JobProgress>? progress, string? jobId)
+    {
+        _jobId = jobId;
+        JobName = jobName;
+        Attempt = attempt;
+        CancellationToken = cancellationToken;
+        Logger = logger;
+        _progress = progress;
+    }
+
     /// <summary>The job's id (unique per submission; the same across retries).</summary>
-    public string JobId { get; }
+    public string JobId => Volatile.Read(ref _jobId) ?? InitializeJobId();
 
     /// <summary>The job's registered name.</summary>
     public string JobName { get; }
@@ -64,4 +80,14 @@ public sealed class JobContext
 
         _progress?.Report(new JobProgress(JobId, fraction, message));
     }
+
+    // Two threads may race to make the id; the first one stored wins, so every reader sees the same id.
+    private string InitializeJobId()
+    {
+        var id = CreateJobId();
+        return Interlocked.CompareExchange(ref _jobId, id, null) ?? id;
+    }
+
+    /// <summary>Makes the id of a context created without one.</summary>
+    private protected virtual string CreateJobId() => JobIds.New();
 }

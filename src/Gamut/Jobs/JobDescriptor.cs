@@ -21,20 +21,26 @@ public abstract class JobDescriptor
     /// <summary>The job's output type.</summary>
     public abstract Type OutputType { get; }
 
+    /// <summary>
+    /// Whether the job takes a null input: true when its input type is nullable (a <c>Nullable&lt;T&gt;</c>, or a
+    /// reference type the job's <c>RunAsync</c> declares with <c>?</c>, or code without nullable annotations).
+    /// Executors refuse a null input to a job that does not take one, before it runs.
+    /// </summary>
+    public abstract bool AcceptsNullInput { get; }
+
     /// <summary>Creates an instance of the job, typed.</summary>
     /// <typeparam name="TIn">The expected input type.</typeparam>
     /// <typeparam name="TOut">The expected output type.</typeparam>
     /// <exception cref="JobRegistrationException">The job does not take <typeparamref name="TIn"/> and give <typeparamref name="TOut"/>.</exception>
     public IJob<TIn, TOut> Create<TIn, TOut>()
     {
-        if (InputType != typeof(TIn) || OutputType != typeof(TOut))
-        {
-            throw new JobRegistrationException(
-                $"Job '{Name}' takes {InputType.Name} and gives {OutputType.Name}; it was asked for as {typeof(TIn).Name} -> {typeof(TOut).Name}");
-        }
-
-        return (IJob<TIn, TOut>)CreateInstance();
+        return Typed<TIn, TOut>().Create();
     }
+
+    // The typed view of this descriptor that executors use on their hot path (one type test, no reflection).
+    internal IJobFactory<TIn, TOut> Typed<TIn, TOut>() =>
+        this as IJobFactory<TIn, TOut> ?? throw new JobRegistrationException(
+            $"Job '{Name}' takes {InputType.Name} and gives {OutputType.Name}; it was asked for as {typeof(TIn).Name} -> {typeof(TOut).Name}");
 
     /// <summary>
     /// Runs the job on a serialized input and returns its serialized output: what a worker process or a Redis
@@ -48,25 +54,41 @@ public abstract class JobDescriptor
     /// <remarks>Whatever the job itself throws propagates unchanged.</remarks>
     public abstract ValueTask InvokeAsync(ReadOnlyMemory<byte> payload, IJobSerializer serializer, JobContext context, IBufferWriter<byte> output);
 
-    private protected abstract object CreateInstance();
-
     /// <inheritdoc/>
     public override string ToString() => $"{Name} ({JobType.FullName}: {InputType.Name} -> {OutputType.Name})";
 }
 
-internal sealed class JobDescriptor<TJob, TIn, TOut> : JobDescriptor
+/// <summary>Creates instances of one registered job, typed.</summary>
+internal interface IJobFactory<TIn, TOut>
+{
+    string Name { get; }
+
+    bool AcceptsNullInput { get; }
+
+    IJob<TIn, TOut> Create();
+}
+
+internal sealed class JobDescriptor<TJob, TIn, TOut> : JobDescriptor, IJobFactory<TIn, TOut>
     where TJob : IJob<TIn, TOut>
 {
     private readonly Func<TJob> _factory;
 
     public JobDescriptor(string name, Func<TJob> factory)
-        : base(name) => _factory = factory;
+        : base(name)
+    {
+        _factory = factory;
+        AcceptsNullInput = JobInputNullability.AcceptsNull(typeof(TJob), typeof(TIn), typeof(TOut));
+    }
 
     public override Type JobType => typeof(TJob);
 
     public override Type InputType => typeof(TIn);
 
     public override Type OutputType => typeof(TOut);
+
+    public override bool AcceptsNullInput { get; }
+
+    public IJob<TIn, TOut> Create() => _factory() ?? throw new JobRegistrationException($"The factory of job '{Name}' returned null");
 
     public override async ValueTask InvokeAsync(ReadOnlyMemory<byte> payload, IJobSerializer serializer, JobContext context, IBufferWriter<byte> output)
     {
@@ -80,7 +102,12 @@ internal sealed class JobDescriptor<TJob, TIn, TOut> : JobDescriptor
             throw new JobSerializationException($"The input of job '{Name}' did not deserialize as {typeof(TIn).Name}: {e.Message}", e.InnerException ?? e);
         }
 
-        var result = await _factory().RunAsync(input, context).ConfigureAwait(false);
+        if (input is null && !AcceptsNullInput)
+        {
+            throw new JobSerializationException($"The input of job '{Name}' is null, and the job takes a non-null {typeof(TIn).Name}");
+        }
+
+        var result = await Create().RunAsync(input, context).ConfigureAwait(false);
         try
         {
             serializer.Serialize(output, result);
@@ -90,6 +117,4 @@ internal sealed class JobDescriptor<TJob, TIn, TOut> : JobDescriptor
             throw new JobSerializationException($"The result of job '{Name}' did not serialize as {typeof(TOut).Name}: {e.Message}", e.InnerException ?? e);
         }
     }
-
-    private protected override object CreateInstance() => _factory()!;
 }

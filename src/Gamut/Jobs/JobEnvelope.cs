@@ -33,4 +33,10 @@ public sealed record JobEnvelope
 
     /// <summary>When the job was first submitted.</summary>
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>
+    /// The W3C trace context of the submitter (<c>traceparent</c>, e.g. from <c>Activity.Current?.Id</c>), so the
+    /// job's own activity continues the submitter's trace wherever it runs; none when null.
+    /// </summary>
+    public string? TraceParent { get; init; }
 }

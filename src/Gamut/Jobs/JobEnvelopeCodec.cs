@@ -1,28 +1,49 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Gamut.Jobs;
 
 /// <summary>
-/// Reads and writes the JSON form of <see cref="JobEnvelope"/> (docs/protocol.md). Reading is strict about what
-/// it needs and safe about the rest: the payload is kept as raw bytes (never bound to a type here), unknown
-/// fields are ignored, a newer version is refused, and every problem is an <see cref="EnvelopeException"/>.
+/// Reads and writes the JSON form of <see cref="JobEnvelope"/>, exactly as docs/protocol.md specifies it. Reading is
+/// strict about what it needs and safe about the rest: the payload is kept as raw bytes (never bound to a type
+/// here, so a <c>$type</c> inside it is only data), unknown fields are ignored, a duplicated field is refused, a
+/// version other than <see cref="JobEnvelope.CurrentVersion"/> is refused before anything else is judged, and
+/// every problem is an <see cref="EnvelopeException"/> whose <see cref="EnvelopeException.Reason"/> a dead-letter
+/// entry can carry.
 /// </summary>
 public static class JobEnvelopeCodec
 {
     /// <summary>The default limit on an envelope's size: 16 MiB.</summary>
     public const int DefaultMaxBytes = 16 * 1024 * 1024;
 
-    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 128, CommentHandling = JsonCommentHandling.Disallow };
+    /// <summary>The deepest nesting of JSON arrays and objects accepted, counting the envelope object itself.</summary>
+    public const int MaxDepth = 128;
+
+    /// <summary>The largest <c>timeoutMs</c> accepted (2^31 - 1 ms, about 24.8 days).</summary>
+    public const long MaxTimeoutMs = int.MaxValue;
+
+    /// <summary>The largest <c>createdAt</c> accepted: the last millisecond of the year 9999.</summary>
+    public const long MaxCreatedAtMs = 253402300799999;
+
+    /// <summary>The longest <c>format</c> name accepted.</summary>
+    public const int MaxFormatLength = 32;
+
+    /// <summary>The longest <c>traceparent</c> accepted.</summary>
+    public const int MaxTraceParentLength = 128;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false };
 
     /// <summary>Writes <paramref name="envelope"/> as JSON.</summary>
     /// <param name="envelope">The envelope.</param>
     /// <param name="destination">Where the bytes go.</param>
+    /// <exception cref="ArgumentException">A field is invalid (an id or name outside the rules, a <c>json</c> payload that is not one JSON value...).</exception>
     public static void Write(JobEnvelope envelope, IBufferWriter<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        using var writer = new Utf8JsonWriter(destination, new JsonWriterOptions { SkipValidation = false, MaxDepth = 1000 });
+        ArgumentNullException.ThrowIfNull(destination);
+        Validate(envelope);
+        using var writer = new Utf8JsonWriter(destination, new JsonWriterOptions { SkipValidation = false, MaxDepth = MaxDepth });
         writer.WriteStartObject();
         writer.WriteNumber("v"u8, JobEnvelope.CurrentVersion);
         writer.WriteString("id"u8, envelope.Id);
@@ -39,14 +60,26 @@ public static class JobEnvelopeCodec
 
         if (envelope.Timeout is { } timeout)
         {
-            writer.WriteNumber("timeoutMs"u8, (long)timeout.TotalMilliseconds);
+            writer.WriteNumber("timeoutMs"u8, TimeoutMs(timeout));
         }
 
         writer.WriteNumber("createdAt"u8, envelope.CreatedAt.ToUnixTimeMilliseconds());
+        if (envelope.TraceParent is { } trace)
+        {
+            writer.WriteString("traceparent"u8, trace);
+        }
+
         if (envelope.Format == "json")
         {
             writer.WritePropertyName("payload"u8);
-            writer.WriteRawValue(envelope.Payload.Span, skipInputValidation: false);
+            try
+            {
+                writer.WriteRawValue(envelope.Payload.Span, skipInputValidation: false);
+            }
+            catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
+            {
+                throw new ArgumentException($"The payload of job '{envelope.Name}' is not one JSON value: {e.Message}", nameof(envelope), e);
+            }
         }
         else
         {
@@ -59,227 +92,438 @@ public static class JobEnvelopeCodec
 
     /// <summary>Writes <paramref name="envelope"/> as JSON into a new array.</summary>
     /// <param name="envelope">The envelope.</param>
+    /// <exception cref="ArgumentException">A field is invalid.</exception>
     public static byte[] Write(JobEnvelope envelope)
     {
-        var buffer = new ArrayBufferWriter<byte>(128 + envelope.Payload.Length);
+        ArgumentNullException.ThrowIfNull(envelope);
+        var buffer = new ArrayBufferWriter<byte>(160 + envelope.Payload.Length);
         Write(envelope, buffer);
         return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Reads an envelope.</summary>
-    /// <param name="data">The JSON bytes (UTF-8; a leading BOM is refused).</param>
+    /// <param name="data">The JSON bytes: UTF-8 without a byte order mark.</param>
     /// <param name="maxBytes">The size limit.</param>
     /// <exception cref="EnvelopeException">The envelope is malformed, too large, or of an unsupported version.</exception>
     public static JobEnvelope Read(ReadOnlySpan<byte> data, int maxBytes = DefaultMaxBytes)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
         if (data.Length > maxBytes)
         {
             throw new EnvelopeException(EnvelopeError.TooLarge, $"{data.Length} bytes is over the limit of {maxBytes}");
         }
 
+        if (data.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            throw new EnvelopeException(EnvelopeError.NotJson, "the data starts with a UTF-8 byte order mark; envelopes are UTF-8 without one");
+        }
+
+        if (!Utf8.IsValid(data))
+        {
+            throw new EnvelopeException(EnvelopeError.NotJson, "the data is not valid UTF-8");
+        }
+
         try
         {
-            return ReadCore(data);
+            return new EnvelopeReader(data).Read();
         }
         catch (JsonException e)
         {
             throw new EnvelopeException(EnvelopeError.NotJson, e.Message, e);
         }
-        catch (ArgumentException e)
+    }
+
+    private static void Validate(JobEnvelope envelope)
+    {
+        if (!JobIds.IsValid(envelope.Id))
         {
-            // Invalid UTF-8 inside strings surfaces here.
-            throw new EnvelopeException(EnvelopeError.NotJson, e.Message, e);
+            throw new ArgumentException($"'{Clip(envelope.Id)}' is not a valid job id (1 to {JobIds.MaxLength} ASCII letters, digits and . _ -)", nameof(envelope));
         }
-        catch (InvalidOperationException e)
+
+        if (!JobNames.IsValid(envelope.Name))
         {
-            throw new EnvelopeException(EnvelopeError.InvalidField, e.Message, e);
+            throw new ArgumentException($"'{Clip(envelope.Name)}' is not a valid job name (1 to {JobNames.MaxLength} ASCII letters, digits and . _ - : +)", nameof(envelope));
+        }
+
+        if (!IsValidFormat(envelope.Format))
+        {
+            throw new ArgumentException($"'{Clip(envelope.Format)}' is not a valid payload format (1 to {MaxFormatLength} of a-z 0-9 . + -)", nameof(envelope));
+        }
+
+        if (envelope.Attempt < 1 || envelope.MaxAttempts < 1)
+        {
+            throw new ArgumentException($"attempt ({envelope.Attempt}) and maxAttempts ({envelope.MaxAttempts}) are at least 1", nameof(envelope));
+        }
+
+        if (envelope.Timeout is { } t)
+        {
+            _ = TimeoutMs(t);
+        }
+
+        var created = envelope.CreatedAt.ToUnixTimeMilliseconds();
+        if (created is < 0 or > MaxCreatedAtMs)
+        {
+            throw new ArgumentException($"createdAt {envelope.CreatedAt:O} is before 1970", nameof(envelope));
+        }
+
+        if (envelope.TraceParent is { } trace && !IsValidTraceParent(trace))
+        {
+            throw new ArgumentException($"'{Clip(trace)}' is not a valid traceparent (1 to {MaxTraceParentLength} of 0-9 a-f and -)", nameof(envelope));
         }
     }
 
-    private static JobEnvelope ReadCore(ReadOnlySpan<byte> data)
+    private static long TimeoutMs(TimeSpan timeout)
     {
-        var reader = new Utf8JsonReader(data, ReaderOptions);
-        if (!reader.Read())
+        // Round up: a timeout of 0.5 ms must not become "no time at all".
+        var ms = (long)Math.Ceiling(timeout.TotalMilliseconds);
+        if (ms is < 1 or > MaxTimeoutMs)
         {
-            throw new EnvelopeException(EnvelopeError.NotJson, "the data is empty");
+            throw new ArgumentException($"A timeout of {timeout} is outside 1 ms to {MaxTimeoutMs} ms", nameof(timeout));
         }
 
-        if (reader.TokenType != JsonTokenType.StartObject)
+        return ms;
+    }
+
+    internal static bool IsValidFormat(string? format)
+    {
+        if (string.IsNullOrEmpty(format) || format.Length > MaxFormatLength)
         {
-            throw new EnvelopeException(EnvelopeError.NotAnObject, $"expected a JSON object, found {reader.TokenType}");
+            return false;
         }
 
-        int? version = null;
-        string? id = null, name = null, format = null;
-        int attempt = 1, maxAttempts = 1;
-        long? timeoutMs = null;
-        long? createdAt = null;
-        ReadOnlyMemory<byte>? payload = null;
-        var payloadIsString = false;
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        foreach (var c in format)
         {
-            var field = reader.GetString()!;
-            if (!reader.Read())
+            if (!(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '+' or '-'))
             {
-                break;
-            }
-
-            switch (field)
-            {
-                case "v":
-                    version = ReadInt(ref reader, field);
-                    break;
-                case "id":
-                    id = ReadString(ref reader, field);
-                    break;
-                case "name":
-                    name = ReadString(ref reader, field);
-                    break;
-                case "format":
-                    format = ReadString(ref reader, field);
-                    break;
-                case "attempt":
-                    attempt = ReadInt(ref reader, field);
-                    break;
-                case "maxAttempts":
-                    maxAttempts = ReadInt(ref reader, field);
-                    break;
-                case "timeoutMs":
-                    timeoutMs = reader.TokenType == JsonTokenType.Null ? null : ReadLong(ref reader, field);
-                    break;
-                case "createdAt":
-                    createdAt = ReadLong(ref reader, field);
-                    break;
-                case "payload":
-                    var start = (int)reader.TokenStartIndex;
-                    payloadIsString = reader.TokenType == JsonTokenType.String;
-                    reader.Skip();
-                    var end = (int)reader.BytesConsumed;
-                    payload = data[start..end].ToArray();
-                    break;
-                default:
-                    reader.Skip();
-                    break;
+                return false;
             }
         }
 
-        if (version is null)
+        return true;
+    }
+
+    internal static bool IsValidTraceParent(string? trace)
+    {
+        if (string.IsNullOrEmpty(trace) || trace.Length > MaxTraceParentLength)
         {
-            throw new EnvelopeException(EnvelopeError.MissingField, "the version field 'v' is missing");
+            return false;
         }
 
-        if (version != JobEnvelope.CurrentVersion)
+        foreach (var c in trace)
         {
-            throw new EnvelopeException(EnvelopeError.UnsupportedVersion, $"version {version} is not supported (this reader knows {JobEnvelope.CurrentVersion})");
-        }
-
-        if (id is null)
-        {
-            throw new EnvelopeException(EnvelopeError.MissingField, "the field 'id' is missing");
-        }
-
-        if (!JobIds.IsValid(id))
-        {
-            throw new EnvelopeException(EnvelopeError.InvalidField, $"'{Clip(id)}' is not a valid job id (1 to {JobIds.MaxLength} ASCII letters, digits and . _ -)");
-        }
-
-        if (name is null)
-        {
-            throw new EnvelopeException(EnvelopeError.MissingField, "the field 'name' is missing");
-        }
-
-        if (!JobNames.IsValid(name))
-        {
-            throw new EnvelopeException(EnvelopeError.InvalidField, $"'{Clip(name)}' is not a valid job name");
-        }
-
-        if (payload is null)
-        {
-            throw new EnvelopeException(EnvelopeError.MissingField, "the field 'payload' is missing");
-        }
-
-        if (attempt < 1)
-        {
-            throw new EnvelopeException(EnvelopeError.InvalidField, $"attempt {attempt} is not a positive number");
-        }
-
-        if (maxAttempts < 1)
-        {
-            throw new EnvelopeException(EnvelopeError.InvalidField, $"maxAttempts {maxAttempts} is not a positive number");
-        }
-
-        if (timeoutMs is < 1)
-        {
-            throw new EnvelopeException(EnvelopeError.InvalidField, $"timeoutMs {timeoutMs} is not a positive number");
-        }
-
-        format ??= "json";
-        var body = payload.Value;
-        if (format != "json")
-        {
-            if (!payloadIsString)
+            if (!(char.IsAsciiHexDigitLower(c) || c == '-'))
             {
-                throw new EnvelopeException(EnvelopeError.InvalidField, $"a '{Clip(format)}' payload must be a base64 string");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    internal static string Clip(string? s) => s is null ? "(null)" : s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
+
+    /// <summary>One pass over the envelope. Problems with fields are remembered, not thrown, until the version is known.</summary>
+    private ref struct EnvelopeReader
+    {
+        private readonly ReadOnlySpan<byte> _data;
+        private Utf8JsonReader _reader;
+        private EnvelopeException? _problem;
+        private int _seen;
+
+        public EnvelopeReader(ReadOnlySpan<byte> data)
+        {
+            _data = data;
+            _reader = new Utf8JsonReader(data, ReaderOptions);
+        }
+
+        public JobEnvelope Read()
+        {
+            if (!_reader.Read())
+            {
+                throw new EnvelopeException(EnvelopeError.NotJson, "the data is empty");
             }
 
-            var inner = new Utf8JsonReader(body.Span);
-            inner.Read();
-            body = inner.GetBytesFromBase64();
+            if (_reader.TokenType != JsonTokenType.StartObject)
+            {
+                // Finish reading so that text which is not JSON at all says so.
+                _reader.Skip();
+                throw new EnvelopeException(EnvelopeError.NotAnObject, $"expected a JSON object, found {Describe(_reader.TokenType)}");
+            }
+
+            long? version = null;
+            var versionInvalid = false;
+            string? id = null, name = null, format = null, traceParent = null;
+            long attempt = 1, maxAttempts = 1;
+            long? timeoutMs = null, createdAt = null;
+            var payloadStart = -1;
+            var payloadEnd = -1;
+            var payloadIsString = false;
+
+            while (_reader.Read() && _reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var field = FieldOf(ref _reader);
+                _reader.Read();
+                switch (field)
+                {
+                    case Field.Version:
+                        if (Once(field))
+                        {
+                            if (_reader.TokenType == JsonTokenType.Number && _reader.TryGetInt64(out var v))
+                            {
+                                version = v;
+                            }
+                            else
+                            {
+                                versionInvalid = true;
+                                _reader.Skip();
+                            }
+                        }
+
+                        break;
+                    case Field.Id:
+                        id = Once(field) ? Text("id") : id;
+                        break;
+                    case Field.Name:
+                        name = Once(field) ? Text("name") : name;
+                        break;
+                    case Field.Format:
+                        format = Once(field) ? Text("format") : format;
+                        break;
+                    case Field.Attempt:
+                        attempt = Once(field) ? Integer("attempt", 1, int.MaxValue) : attempt;
+                        break;
+                    case Field.MaxAttempts:
+                        maxAttempts = Once(field) ? Integer("maxAttempts", 1, int.MaxValue) : maxAttempts;
+                        break;
+                    case Field.TimeoutMs:
+                        timeoutMs = Once(field) && _reader.TokenType != JsonTokenType.Null ? Integer("timeoutMs", 1, MaxTimeoutMs) : timeoutMs;
+                        break;
+                    case Field.CreatedAt:
+                        createdAt = Once(field) ? Integer("createdAt", 0, MaxCreatedAtMs) : createdAt;
+                        break;
+                    case Field.TraceParent:
+                        traceParent = Once(field) && _reader.TokenType != JsonTokenType.Null ? Text("traceparent") : traceParent;
+                        break;
+                    case Field.Payload:
+                        Once(field);
+                        payloadStart = (int)_reader.TokenStartIndex;
+                        payloadIsString = _reader.TokenType == JsonTokenType.String;
+                        _reader.Skip();
+                        payloadEnd = (int)_reader.BytesConsumed;
+                        break;
+                    default:
+                        _reader.Skip();
+                        break;
+                }
+            }
+
+            // Anything after the envelope object (a second value, stray text) makes it not one JSON document.
+            if (_reader.Read())
+            {
+                throw new EnvelopeException(EnvelopeError.NotJson, $"unexpected {Describe(_reader.TokenType)} after the envelope object");
+            }
+
+            if (versionInvalid)
+            {
+                throw new EnvelopeException(EnvelopeError.InvalidField, "the version field 'v' must be an integer");
+            }
+
+            if (version is null)
+            {
+                throw new EnvelopeException(EnvelopeError.MissingField, "the version field 'v' is missing");
+            }
+
+            if (version != JobEnvelope.CurrentVersion)
+            {
+                throw new EnvelopeException(EnvelopeError.UnsupportedVersion, $"version {version} is not supported (this reader knows version {JobEnvelope.CurrentVersion})");
+            }
+
+            if (_problem is not null)
+            {
+                throw _problem;
+            }
+
+            id = Required(id, "id");
+            name = Required(name, "name");
+            if (payloadStart < 0)
+            {
+                throw new EnvelopeException(EnvelopeError.MissingField, "the field 'payload' is missing");
+            }
+
+            if (!JobIds.IsValid(id))
+            {
+                throw new EnvelopeException(EnvelopeError.InvalidField, $"'{Clip(id)}' is not a valid job id (1 to {JobIds.MaxLength} ASCII letters, digits and . _ -)");
+            }
+
+            if (!JobNames.IsValid(name))
+            {
+                throw new EnvelopeException(EnvelopeError.InvalidField, $"'{Clip(name)}' is not a valid job name (1 to {JobNames.MaxLength} ASCII letters, digits and . _ - : +)");
+            }
+
+            format ??= "json";
+            if (!IsValidFormat(format))
+            {
+                throw new EnvelopeException(EnvelopeError.InvalidField, $"'{Clip(format)}' is not a valid payload format (1 to {MaxFormatLength} of a-z 0-9 . + -)");
+            }
+
+            if (traceParent is not null && !IsValidTraceParent(traceParent))
+            {
+                throw new EnvelopeException(EnvelopeError.InvalidField, $"'{Clip(traceParent)}' is not a valid traceparent");
+            }
+
+            var payload = _data[payloadStart..payloadEnd];
+            byte[] body;
+            if (format == "json")
+            {
+                body = payload.ToArray();
+            }
+            else if (!payloadIsString)
+            {
+                throw new EnvelopeException(EnvelopeError.InvalidField, $"a '{format}' payload must be a base64 string");
+            }
+            else
+            {
+                var inner = new Utf8JsonReader(payload);
+                inner.Read();
+                if (!inner.TryGetBytesFromBase64(out var decoded))
+                {
+                    throw new EnvelopeException(EnvelopeError.InvalidField, $"the '{format}' payload is not valid base64");
+                }
+
+                body = decoded;
+            }
+
+            return new JobEnvelope
+            {
+                Id = id,
+                Name = name,
+                Payload = body,
+                Format = format,
+                Attempt = (int)attempt,
+                MaxAttempts = (int)maxAttempts,
+                Timeout = timeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+                CreatedAt = createdAt is { } c ? DateTimeOffset.FromUnixTimeMilliseconds(c) : DateTimeOffset.UnixEpoch,
+                TraceParent = traceParent,
+            };
         }
 
-        return new JobEnvelope
+        private bool Once(Field field)
         {
-            Id = id,
-            Name = name,
-            Payload = body,
-            Format = format,
-            Attempt = attempt,
-            MaxAttempts = maxAttempts,
-            Timeout = timeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
-            CreatedAt = createdAt is { } c ? FromUnixMs(c) : DateTimeOffset.UnixEpoch,
+            var bit = 1 << (int)field;
+            if ((_seen & bit) != 0)
+            {
+                Note(EnvelopeError.InvalidField, $"the field '{NameOf(field)}' appears more than once");
+                _reader.Skip();
+                return false;
+            }
+
+            _seen |= bit;
+            return true;
+        }
+
+        private string? Text(string field)
+        {
+            if (_reader.TokenType != JsonTokenType.String)
+            {
+                Note(EnvelopeError.InvalidField, $"'{field}' must be a string, not {Describe(_reader.TokenType)}");
+                _reader.Skip();
+                return null;
+            }
+
+            try
+            {
+                return _reader.GetString();
+            }
+            catch (InvalidOperationException e)
+            {
+                // An escaped lone surrogate ("\ud800") is valid JSON text but not a valid string.
+                Note(EnvelopeError.InvalidField, $"'{field}' is not a valid string: {e.Message}");
+                return null;
+            }
+        }
+
+        private long Integer(string field, long min, long max)
+        {
+            if (_reader.TokenType != JsonTokenType.Number || !_reader.TryGetInt64(out var value))
+            {
+                Note(EnvelopeError.InvalidField, $"'{field}' must be an integer written without a fraction or exponent, not {Describe(_reader)}");
+                _reader.Skip();
+                return min;
+            }
+
+            if (value < min || value > max)
+            {
+                Note(EnvelopeError.InvalidField, $"'{field}' is {value}, outside {min} to {max}");
+            }
+
+            return value;
+        }
+
+        private readonly string Required(string? value, string field) =>
+            value ?? throw new EnvelopeException(EnvelopeError.MissingField, $"the field '{field}' is missing");
+
+        private void Note(EnvelopeError reason, string message) => _problem ??= new EnvelopeException(reason, message);
+
+        private static Field FieldOf(ref Utf8JsonReader reader)
+        {
+            // ValueTextEquals compares after unescaping, so "\u0076" names the field "v" as any JSON reader sees it.
+            if (reader.ValueTextEquals("v"u8)) return Field.Version;
+            if (reader.ValueTextEquals("id"u8)) return Field.Id;
+            if (reader.ValueTextEquals("name"u8)) return Field.Name;
+            if (reader.ValueTextEquals("payload"u8)) return Field.Payload;
+            if (reader.ValueTextEquals("format"u8)) return Field.Format;
+            if (reader.ValueTextEquals("attempt"u8)) return Field.Attempt;
+            if (reader.ValueTextEquals("maxAttempts"u8)) return Field.MaxAttempts;
+            if (reader.ValueTextEquals("timeoutMs"u8)) return Field.TimeoutMs;
+            if (reader.ValueTextEquals("createdAt"u8)) return Field.CreatedAt;
+            if (reader.ValueTextEquals("traceparent"u8)) return Field.TraceParent;
+            return Field.Unknown;
+        }
+
+        private static string NameOf(Field field) => field switch
+        {
+            Field.Version => "v",
+            Field.Id => "id",
+            Field.Name => "name",
+            Field.Payload => "payload",
+            Field.Format => "format",
+            Field.Attempt => "attempt",
+            Field.MaxAttempts => "maxAttempts",
+            Field.TimeoutMs => "timeoutMs",
+            Field.CreatedAt => "createdAt",
+            Field.TraceParent => "traceparent",
+            _ => "?",
         };
-    }
 
-    private static DateTimeOffset FromUnixMs(long ms)
-    {
-        if (ms < 0 || ms > 253402300799999)
+        private static string Describe(JsonTokenType token) => token switch
         {
-            throw new EnvelopeException(EnvelopeError.InvalidField, $"createdAt {ms} is out of range");
-        }
+            JsonTokenType.StartArray => "an array",
+            JsonTokenType.StartObject => "an object",
+            JsonTokenType.String => "a string",
+            JsonTokenType.Number => "a number",
+            JsonTokenType.True or JsonTokenType.False => "a boolean",
+            JsonTokenType.Null => "null",
+            _ => token.ToString(),
+        };
 
-        return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        private static string Describe(Utf8JsonReader reader) =>
+            reader.TokenType == JsonTokenType.Number
+                ? $"the number {Clip(System.Text.Encoding.UTF8.GetString(reader.ValueSpan))}"
+                : Describe(reader.TokenType);
     }
 
-    private static string ReadString(ref Utf8JsonReader reader, string field)
+    private enum Field
     {
-        if (reader.TokenType != JsonTokenType.String)
-        {
-            throw new EnvelopeException(EnvelopeError.InvalidField, $"'{field}' must be a string, not {reader.TokenType}");
-        }
-
-        return reader.GetString()!;
+        Unknown,
+        Version,
+        Id,
+        Name,
+        Format,
+        Attempt,
+        MaxAttempts,
+        TimeoutMs,
+        CreatedAt,
+        TraceParent,
+        Payload,
     }
-
-    private static int ReadInt(ref Utf8JsonReader reader, string field)
-    {
-        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var value))
-        {
-            throw new EnvelopeException(EnvelopeError.InvalidField, $"'{field}' must be a 32-bit integer");
-        }
-
-        return value;
-    }
-
-    private static long ReadLong(ref Utf8JsonReader reader, string field)
-    {
-        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var value))
-        {
-            throw new EnvelopeException(EnvelopeError.InvalidField, $"'{field}' must be a 64-bit integer");
-        }
-
-        return value;
-    }
-
-    private static string Clip(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
 }

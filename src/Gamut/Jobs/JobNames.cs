@@ -12,13 +12,19 @@ public static class JobNames
     /// The default name of a job type: its <see cref="JobAttribute"/> name when it has one, else its full type name.
     /// </summary>
     /// <param name="jobType">The job type.</param>
+    /// <exception cref="ArgumentException">That name is not a valid job name (e.g. a generic type's full name).</exception>
     public static string Of(Type jobType)
+    {
+        var name = DefaultOf(jobType);
+        Validate(name);
+        return name;
+    }
+
+    internal static string DefaultOf(Type jobType)
     {
         ArgumentNullException.ThrowIfNull(jobType);
         var attribute = jobType.GetCustomAttribute<JobAttribute>(inherit: false);
-        var name = attribute?.Name ?? jobType.FullName ?? jobType.Name;
-        Validate(name);
-        return name;
+        return attribute?.Name ?? jobType.FullName ?? jobType.Name;
     }
 
     /// <summary>Whether <paramref name="name"/> is a valid job name.</summary>

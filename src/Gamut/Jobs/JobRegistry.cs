@@ -10,16 +10,20 @@ namespace Gamut.Jobs;
 /// payload. Register jobs by hand (<see cref="Add{TJob, TIn, TOut}(string?)"/>) or by scanning an assembly for
 /// <see cref="JobAttribute"/> (<see cref="AddAssembly(Assembly)"/>).
 /// </summary>
-/// <remarks>Registration is thread-safe; lookups are lock-free.</remarks>
+/// <remarks>
+/// Registration is thread-safe; lookups are lock-free. Every registry starts with the built-in command job,
+/// <c>gamut.command</c> (<see cref="Commands.CommandJob"/>), so any executor can run a command.
+/// </remarks>
 public sealed class JobRegistry
 {
     private readonly object _gate = new();
     private readonly List<Assembly> _assemblies = [];
     private FrozenDictionary<string, JobDescriptor> _jobs = FrozenDictionary<string, JobDescriptor>.Empty;
 
-    /// <summary>Creates an empty registry.</summary>
+    /// <summary>Creates a registry holding only the built-in job <c>gamut.command</c>.</summary>
     public JobRegistry()
     {
+        Add<Commands.CommandJob, Commands.CommandSpec, Commands.CommandOutcome>(static () => new Commands.CommandJob(), Commands.CommandJob.Name);
     }
 
     /// <summary>The registered names.</summary>
@@ -63,10 +67,11 @@ public sealed class JobRegistry
         where TJob : IJob<TIn, TOut>
     {
         ArgumentNullException.ThrowIfNull(factory);
-        name ??= JobNames.Of(typeof(TJob));
+        name ??= JobNames.DefaultOf(typeof(TJob));
         if (!JobNames.IsValid(name))
         {
-            throw new JobRegistrationException($"'{name}' is not a valid job name (1 to {JobNames.MaxLength} ASCII letters, digits and . _ - : +)");
+            throw new JobRegistrationException(
+                $"'{name}' is not a valid job name (1 to {JobNames.MaxLength} ASCII letters, digits and . _ - : +); give {typeof(TJob).Name} a [Job(\"name\")] or pass a name");
         }
 
         Register(new JobDescriptor<TJob, TIn, TOut>(name, factory));

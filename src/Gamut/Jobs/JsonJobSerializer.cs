@@ -6,7 +6,8 @@ namespace Gamut.Jobs;
 
 /// <summary>
 /// The default serializer: System.Text.Json, camelCase, at most 64 levels of nesting, no polymorphic type
-/// names (a <c>$type</c> field is plain data), NaN and Infinity refused.
+/// names unless a type opts in with <c>[JsonDerivedType]</c> (otherwise a <c>$type</c> field is plain data), NaN and
+/// Infinity refused. Gamut's own types (commands, outcomes, errors) use source-generated metadata.
 /// </summary>
 public sealed class JsonJobSerializer : IJobSerializer
 {
@@ -36,7 +37,7 @@ public sealed class JsonJobSerializer : IJobSerializer
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         PropertyNameCaseInsensitive = true,
         MaxDepth = 64,
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(GamutJsonContext.Default, new DefaultJsonTypeInfoResolver()),
     };
 
     /// <inheritdoc/>

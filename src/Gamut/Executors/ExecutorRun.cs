@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using Gamut.Jobs;
+
+namespace Gamut.Executors;
+
+/// <summary>
+/// One attempt of one job on an in-process executor. It is the job's <see cref="JobContext"/>, the thread-pool
+/// work item, and the holder of the caller's task, so a trivial job costs this object and its task.
+/// </summary>
+/// <remarks>
+/// <para>A run has two ends that can come in either order: its work finishing (which frees the engine's slot)
+/// and its caller's task completing (which is published once). Normally the work finishes and the executor then
+/// publishes its outcome; when the job's token is cancelled first (the caller's token, CancelAll, a timeout)
+/// the caller's task completes at once and the work, if it ignores its token, finishes in its own time.</para>
+/// </remarks>
+internal abstract class ExecutorRun : JobContext, IThreadPoolWorkItem
+{
+    private protected readonly InProcessExecutor Executor;
+    private readonly long _sequence;
+
+    private protected ExecutorRun(InProcessExecutor executor, string jobName, int attempt, in RunCancellation cancellation, IProgress<JobProgress>? progress, string? jobId)
+        : base(jobName, attempt, cancellation.Token, executor.Logger, progress, jobId)
+    {
+        Executor = executor;
+        _sequence = jobId is null ? executor.NextSequence() : 0;
+    }
+
+    /// <summary>Set by a dedicated thread that waits for this run's asynchronous work to finish.</summary>
+    internal ManualResetEventSlim? WorkFinishedSignal { get; set; }
+
+    /// <summary>Runs the work on the current thread. True when the work finished before returning.</summary>
+    public abstract bool Execute();
+
+    /// <summary>Completes the caller's task with the outcome the work left (after the engine freed the slot).</summary>
+    public abstract void Publish();
+
+    /// <summary>Completes a run that never started (dropped from a queue by CancelAll or shutdown) as cancelled.</summary>
+    public abstract void CancelQueued();
+
+    void IThreadPoolWorkItem.Execute() => Executor.RunOnThreadPool(this);
+
+    private protected override string CreateJobId() => Executor.IdOf(_sequence);
+}
+
+/// <summary>How a run is cancelled: its token, and what a cancellation of that token means.</summary>
+internal readonly struct RunCancellation
+{
+    public RunCancellation(CancellationToken token, CancellationToken callerToken, CancellationToken executorToken, CancellationTokenSource? ownedSource, TimeSpan? timeout)
+    {
+        Token = token;
+        CallerToken = callerToken;
+        ExecutorToken = executorToken;
+        OwnedSource = ownedSource;
+        Timeout = timeout;
+    }
+
+    /// <summary>The job's token.</summary>
+    public CancellationToken Token { get; }
+
+    /// <summary>The submitter's token.</summary>
+    public CancellationToken CallerToken { get; }
+
+    /// <summary>The executor's CancelAll/shutdown token at submission.</summary>
+    public CancellationToken ExecutorToken { get; }
+
+    /// <summary>A linked source made for this run (disposed when it completes); null when the job's token is shared.</summary>
+    public CancellationTokenSource? OwnedSource { get; }
+
+    /// <summary>The run's timeout, whose expiry cancels <see cref="OwnedSource"/>.</summary>
+    public TimeSpan? Timeout { get; }
+
+    /// <summary>Whether the caller must see a cancellation even when the job ignores its token.</summary>
+    public bool WatchesEarly => OwnedSource is not null;
+}
+
+/// <summary>A run that gives a <typeparamref name="T"/>.</summary>
+internal abstract class ExecutorRun<T> : ExecutorRun
+{
+    private const int NotPublished = 0;
+    private const int PublishedState = 1;
+
+    private readonly TaskCompletionSource<T> _completion;
+    private readonly RunCancellation _cancellation;
+    private CancellationTokenRegistration _registration;
+    private int _published;
+    private volatile bool _workDone;
+    private T _result = default!;
+    private Exception? _error;
+    private long _startTimestamp;
+    private Activity? _activity;
+
+    private protected ExecutorRun(InProcessExecutor executor, string jobName, int attempt, in RunCancellation cancellation, IProgress<JobProgress>? progress, string? jobId)
+        : base(executor, jobName, attempt, cancellation, progress, jobId)
+    {
+        _cancellation = cancellation;
+        _completion = new TaskCompletionSource<T>(executor.ContinuationOptions);
+    }
+
+    public Task<T> Task => _completion.Task;
+
+    /// <summary>The job's own work.</summary>
+    private protected abstract ValueTask<T> InvokeAsync();
+
+    /// <summary>Called once the run is accepted, before it is queued: watches its token when the caller must not wait for the work.</summary>
+    public void Watch()
+    {
+        if (_cancellation.WatchesEarly)
+        {
+            _registration = _cancellation.Token.UnsafeRegister(static s => ((ExecutorRun<T>)s!).OnTokenCancelled(), this);
+        }
+    }
+
+    public override bool Execute()
+    {
+        if (Volatile.Read(ref _published) != NotPublished)
+        {
+            // Cancelled while queued: the caller has its answer and the work never runs.
+            EndWork();
+            return true;
+        }
+
+        if (CancellationToken.IsCancellationRequested)
+        {
+            _error = CancellationOutcome();
+            EndWork();
+            return true;
+        }
+
+        _startTimestamp = Executor.RecordStart(this, out _activity);
+        ValueTask<T> pending;
+        try
+        {
+            pending = InvokeAsync();
+        }
+        catch (Exception e)
+        {
+            Record(e);
+            EndWork();
+            return true;
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            _result = pending.Result;
+            EndWork();
+            return true;
+        }
+
+        _ = AwaitWorkAsync(pending);
+        return false;
+    }
+
+    public override void Publish()
+    {
+        if (Interlocked.Exchange(ref _published, PublishedState) != NotPublished)
+        {
+            return;
+        }
+
+        var error = _error;
+        Executor.Finished(this, error, _startTimestamp, _activity);
+        if (error is null)
+        {
+            _completion.TrySetResult(_result);
+        }
+        else if (error is OperationCanceledException oce)
+        {
+            _completion.TrySetCanceled(oce.CancellationToken);
+        }
+        else
+        {
+            _completion.TrySetException(error);
+        }
+    }
+
+    public override void CancelQueued()
+    {
+        _error = CancellationOutcome();
+        EndWork();
+        Publish();
+    }
+
+    private async ValueTask AwaitWorkAsync(ValueTask<T> pending)
+    {
+        // The caller must not wait for a job that ignores its token: once the work is asynchronous, a
+        // cancellation of the token publishes at once (runs that watch early already do).
+        if (!_cancellation.WatchesEarly && CancellationToken.CanBeCanceled)
+        {
+            _registration = CancellationToken.UnsafeRegister(static s => ((ExecutorRun<T>)s!).OnTokenCancelled(), this);
+        }
+
+        try
+        {
+            _result = await pending.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Record(e);
+        }
+
+        EndWork();
+        if (WorkFinishedSignal is { } signal)
+        {
+            signal.Set();
+        }
+
+        Executor.WorkFinishedAsynchronously(this);
+    }
+
+    // The work is over: nothing watches its token any more. (Done here, on the work's own path, never from a
+    // cancellation callback, where the registration may still be being written and the source is mid-cancel.)
+    private void EndWork()
+    {
+        _registration.Unregister();
+        _cancellation.OwnedSource?.Dispose();
+        _workDone = true;
+    }
+
+    private void OnTokenCancelled()
+    {
+        if (Volatile.Read(ref _published) != NotPublished)
+        {
+            return;
+        }
+
+        var outcome = CancellationOutcome();
+        if (!_workDone)
+        {
+            _error = outcome;
+        }
+
+        Publish();
+    }
+
+    private void Record(Exception e)
+    {
+        _error = e is OperationCanceledException && CancellationToken.IsCancellationRequested
+            ? CancellationOutcome()
+            : new JobFailedException(JobName, JobId, JobError.From(e), Attempt, e);
+    }
+
+    // What a cancellation of the job's token means to the caller: their own token, the executor's CancelAll or
+    // shutdown, or (when neither) the run's timeout.
+    private Exception CancellationOutcome()
+    {
+        if (_cancellation.CallerToken.IsCancellationRequested)
+        {
+            return new OperationCanceledException(_cancellation.CallerToken);
+        }
+
+        if (_cancellation.ExecutorToken.IsCancellationRequested || _cancellation.Timeout is not { } timeout)
+        {
+            return new OperationCanceledException(CancellationToken);
+        }
+
+        return new JobTimeoutException(JobName, JobId, timeout, "its cancellation token was cancelled (in-process code stops only when it checks its token)");
+    }
+}
+
+/// <summary>A delegate submitted to an in-process executor.</summary>
+internal sealed class DelegateRun<T> : ExecutorRun<T>
+{
+    private readonly Func<JobContext, ValueTask<T>> _work;
+
+    public DelegateRun(InProcessExecutor executor, Func<JobContext, ValueTask<T>> work, int attempt, in RunCancellation cancellation, IProgress<JobProgress>? progress, string? jobId)
+        : base(executor, InProcessExecutor.DelegateJobName, attempt, cancellation, progress, jobId) => _work = work;
+
+    private protected override ValueTask<T> InvokeAsync() => _work(this);
+}
+
+/// <summary>A registered job submitted to an in-process executor.</summary>
+internal sealed class JobRun<TIn, TOut> : ExecutorRun<TOut>
+{
+    private readonly IJobFactory<TIn, TOut> _job;
+    private readonly TIn _input;
+
+    public JobRun(InProcessExecutor executor, IJobFactory<TIn, TOut> job, TIn input, int attempt, in RunCancellation cancellation, IProgress<JobProgress>? progress, string? jobId)
+        : base(executor, job.Name, attempt, cancellation, progress, jobId)
+    {
+        _job = job;
+        _input = input;
+    }
+
+    private protected override ValueTask<TOut> InvokeAsync() => _job.Create().RunAsync(_input, this);
+}

@@ -1,0 +1,402 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Gamut.Ipc.Native;
+using Gamut.Pool.Engine;
+using Gamut.Pool.Launch;
+using Gamut.Pool.Protocol;
+using Gamut.Pool.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace Gamut.Pool;
+
+/// <summary>Workers' lives: start, handshake, the reader of each channel, readiness, stopping and recycling.</summary>
+public sealed partial class ProcessPool
+{
+    private static readonly TimeSpan TickPeriod = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>Starts workers until the pool has its number (unless it is closed or workers keep dying).</summary>
+    private void EnsureWorkers()
+    {
+        List<WorkerHandle>? start = null;
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            var live = _workers.Count(w => w.State is WorkerState.Starting or WorkerState.Ready);
+            while (live < Workers)
+            {
+                if (_startFailures.Tripped)
+                {
+                    if (!_startFailures.MayProbe || _workers.Any(w => w.State == WorkerState.Starting))
+                    {
+                        break;
+                    }
+
+                    // Half-open: one worker tries; if it fails too, the limit trips again at once.
+                    _startFailures.Probe();
+                    live = Workers;
+                }
+                else
+                {
+                    live++;
+                }
+
+                var id = ++_workerIds;
+                var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+                var slotPath = Path.Combine(MappedRegion.SharedMemoryDirectory, string.Create(CultureInfo.InvariantCulture, $"gamut-{_idPrefix}w{id}.slot"));
+                var w = new WorkerHandle(id, token, WorkerSlot.Create(slotPath), _options.StderrTailLines);
+                _workers.Add(w);
+                (start ??= []).Add(w);
+            }
+        }
+
+        foreach (var w in start ?? [])
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.pool.Spawn(s.w), (pool: this, w), preferLocal: false);
+        }
+    }
+
+    private void Spawn(WorkerHandle w)
+    {
+        var args = new WorkerArguments(_socketName.TrimStart('\0'), w.Id, w.Slot.Path, Environment.ProcessId);
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal) { [WorkerArguments.TokenVariable] = w.Token };
+        foreach (var (k, v) in _options.Environment ?? new Dictionary<string, string?>())
+        {
+            env[k] = v;
+        }
+
+        try
+        {
+            var info = new WorkerStartInfo(
+                WorkerCommand.HostPath,
+                WorkerCommand.Arguments(_workerAssembly, args.ToArgs()),
+                env,
+                Environment.CurrentDirectory,
+                line => _logger.LogInformation("worker {WorkerId} stdout: {Line}", w.Id, line),
+                line =>
+                {
+                    w.AddStderr(line);
+                    _logger.LogWarning("worker {WorkerId} stderr: {Line}", w.Id, line);
+                });
+            var process = _launcher.Start(info);
+            bool closed;
+            lock (_gate)
+            {
+                w.Process = process;
+                closed = w.State == WorkerState.Dead || _immediate;
+            }
+
+            if (closed)
+            {
+                process.Signal(LinuxNative.SIGKILL);
+            }
+
+            _logger.LogDebug("worker {WorkerId} started, pid {Pid}", w.Id, process.Pid);
+            _ = WatchAsync(w, process);
+        }
+        catch (Exception e) when (e is WorkerStartException or IOException or InvalidOperationException)
+        {
+            _logger.LogError("worker {WorkerId} could not start: {Error}", w.Id, e.Message);
+            w.StartError = $"it could not be started: {e.Message}";
+            OnWorkerExited(w, null);
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            var thread = new Thread(static s =>
+            {
+                var (pool, sock) = ((ProcessPool, Socket))s!;
+                pool.Handshake(sock);
+            })
+            {
+                IsBackground = true,
+                Name = "gamut-pool-reader",
+            };
+            thread.Start((this, socket));
+        }
+    }
+
+    /// <summary>Checks who connected, sends the worker its configuration, then reads its channel until the end (on this thread).</summary>
+    private void Handshake(Socket socket)
+    {
+        WorkerHandle? w = null;
+        var channel = new FrameSocket(socket, _options.MaxPayloadBytes + (1 << 20));
+        try
+        {
+            socket.ReceiveTimeout = 10_000;
+            if (!channel.TryRead(out var type, out var body) || type != FrameType.Hello)
+            {
+                throw new ProtocolException("no hello");
+            }
+
+            var r = new FrameReader(body.Span);
+            var id = (int)r.U32();
+            var pid = (int)r.U32();
+            var token = r.String();
+            var (peerPid, peerUid) = PeerOf(socket);
+            lock (_gate)
+            {
+                w = _workers.Find(x => x.Id == id && x.State == WorkerState.Starting && x.Channel is null);
+                if (w is null || peerPid != pid || peerUid != LinuxNative.GetEffectiveUserId() ||
+                    (w.Pid != 0 && w.Pid != pid) ||
+                    !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(token), Encoding.ASCII.GetBytes(w.Token)))
+                {
+                    w = null;
+                    throw new ProtocolException($"a connection from pid {peerPid} that is not a worker of this pool");
+                }
+
+                w.Channel = channel;
+            }
+
+            socket.ReceiveTimeout = 0;
+            SendInit(w);
+            while (channel.TryRead(out type, out body))
+            {
+                OnFrame(w, type, body);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ProtocolException or ObjectDisposedException or IOException)
+        {
+            if (w is null)
+            {
+                _logger.LogWarning("the pool refused a connection: {Error}", e.Message);
+            }
+            else if (w.State is WorkerState.Ready or WorkerState.Retiring or WorkerState.Starting)
+            {
+                _logger.LogWarning("{Worker}: channel error: {Error}", w, e.Message);
+            }
+        }
+        finally
+        {
+            if (w is null)
+            {
+                channel.Dispose();
+            }
+            else
+            {
+                w.ReaderDone.TrySetResult();
+                OnChannelClosed(w);
+            }
+        }
+    }
+
+    private static (int Pid, uint Uid) PeerOf(Socket socket)
+    {
+        // SO_PEERCRED: the kernel's word on who is at the other end (struct ucred { pid, uid, gid }).
+        Span<byte> cred = stackalloc byte[12];
+        var n = socket.GetRawSocketOption(1, 17, cred);
+        return n < 8 ? (0, uint.MaxValue) : (BitConverter.ToInt32(cred), BitConverter.ToUInt32(cred[4..]));
+    }
+
+    private void SendInit(WorkerHandle w)
+    {
+        var serializerType = ReferenceEquals(Serializer, Jobs.JsonJobSerializer.Default) ? "" : Serializer.GetType().AssemblyQualifiedName!;
+        var writer = new FrameWriter(1024 + _initializerInput.Length);
+        writer.BeginFrame(FrameType.Init);
+        writer.I64(_options.MaxPayloadBytes);
+        writer.String(serializerType);
+        if (_initializer is null)
+        {
+            writer.U8(0);
+        }
+        else
+        {
+            writer.U8(1);
+            _initializer.Write(writer);
+            writer.Bytes(_initializerInput);
+        }
+
+        writer.EndFrame();
+        w.Channel!.Send(writer.Written);
+    }
+
+    private void OnFrame(WorkerHandle w, FrameType type, ReadOnlyMemory<byte> body)
+    {
+        switch (type)
+        {
+            case FrameType.Ready:
+                OnReady(w);
+                break;
+            case FrameType.InitFailed:
+                var r = new FrameReader(body.Span);
+                var error = JobErrorCodec.Read(ref r);
+                w.StartError = $"its initializer (job '{_initializer?.Name}') threw {error.Type}: {error.Message}";
+                _logger.LogError("{Worker}: {Error}", w, w.StartError);
+                break;
+            case FrameType.Results:
+                OnResults(w, body.Span);
+                AfterResults(w);
+                break;
+            case FrameType.Log:
+                var log = new FrameReader(body.Span);
+                var level = (LogLevel)log.U8();
+                _logger.Log(level, "worker {WorkerId}: {Message}", w.Id, log.String());
+                break;
+            default:
+                throw new ProtocolException($"an unexpected frame {type} from the worker");
+        }
+    }
+
+    private void OnReady(WorkerHandle w)
+    {
+        lock (_gate)
+        {
+            if (w.State != WorkerState.Starting)
+            {
+                return;
+            }
+
+            if (_options.MaxMemoryPerWorker is { } max && w.ResidentBytes() is { } rss && rss > max)
+            {
+                w.StartError = $"it uses {rss / (1024 * 1024)} MiB at start, over ProcessPoolOptions.MaxMemoryPerWorker ({max / (1024 * 1024)} MiB)";
+                StopWorkerLocked(w, StopReason.StartTimeout, kill: true);
+                return;
+            }
+
+            w.State = WorkerState.Ready;
+            w.WasReady = true;
+            if (_startFailures.Tripped)
+            {
+                _logger.LogInformation("{Worker} started after earlier failures; the pool restarts workers again", w);
+            }
+
+            _startFailures.Reset();
+            _crashLoop = null;
+        }
+
+        _logger.LogDebug("{Worker} ready in {Ms} ms", w, Stopwatch.GetElapsedTime(w.StartedAt).TotalMilliseconds);
+        EnsureWorkers();
+        Dispatch();
+    }
+
+    private void AfterResults(WorkerHandle w)
+    {
+        var stop = false;
+        lock (_gate)
+        {
+            // Reading /proc costs microseconds: do it whenever the worker falls idle (so a worker that grows by
+            // leaps between jobs is caught before its next job), and at most every 50 ms while it stays busy.
+            if (_options.MaxMemoryPerWorker is { } max && w.State == WorkerState.Ready &&
+                (w.InFlight.Count == 0 || Stopwatch.GetElapsedTime(w.LastMemoryCheck) > TimeSpan.FromMilliseconds(50)))
+            {
+                w.LastMemoryCheck = Stopwatch.GetTimestamp();
+                if (w.ResidentBytes() is { } rss && rss > max)
+                {
+                    _logger.LogInformation("{Worker} uses {Mb} MiB, over the limit: replacing it", w, rss / (1024 * 1024));
+                    RetireLocked(w, StopReason.Memory);
+                }
+            }
+
+            if (w.State == WorkerState.Retiring && w.InFlight.Count == 0)
+            {
+                stop = true;
+                w.State = WorkerState.Stopping;
+                w.TermSentAt = Stopwatch.GetTimestamp();
+                w.Enqueue(0, static (writer, _) =>
+                {
+                    writer.BeginFrame(FrameType.Stop);
+                    writer.EndFrame();
+                });
+            }
+        }
+
+        if (stop)
+        {
+            w.Flush();
+            EnsureWorkers();
+        }
+
+        Dispatch();
+    }
+
+    /// <summary>Stops giving a worker work; it stops once its in-flight work is answered, and a replacement starts now.</summary>
+    private void RetireLocked(WorkerHandle w, StopReason reason)
+    {
+        if (w.State != WorkerState.Ready)
+        {
+            return;
+        }
+
+        w.State = WorkerState.Retiring;
+        w.StopReason = reason;
+        ThreadPool.UnsafeQueueUserWorkItem(static p => p.EnsureWorkers(), this, preferLocal: false);
+    }
+
+    /// <summary>Stops a worker now: SIGTERM (or SIGKILL), and SIGKILL after the grace period. A replacement starts.</summary>
+    private void StopWorkerLocked(WorkerHandle w, StopReason reason, bool kill = false)
+    {
+        if (w.State is WorkerState.Dead)
+        {
+            return;
+        }
+
+        if (w.State != WorkerState.Stopping)
+        {
+            w.State = WorkerState.Stopping;
+            w.StopReason = reason;
+            w.TermSentAt = Stopwatch.GetTimestamp();
+        }
+
+        if (kill || _options.StopGracePeriod == TimeSpan.Zero)
+        {
+            w.KillSent = true;
+            w.Process?.Signal(LinuxNative.SIGKILL);
+        }
+        else
+        {
+            w.Process?.Signal(LinuxNative.SIGTERM);
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static p => p.EnsureWorkers(), this, preferLocal: false);
+    }
+
+    private void OnChannelClosed(WorkerHandle w)
+    {
+        // A worker without its channel is of no use: if it does not end by itself at once, it is killed.
+        _ = Task.Delay(200).ContinueWith(
+            static (_, s) =>
+            {
+                var (pool, worker) = ((ProcessPool, WorkerHandle))s!;
+                lock (pool._gate)
+                {
+                    if (worker.State != WorkerState.Dead && worker.Process is { Exited.IsCompleted: false })
+                    {
+                        pool.StopWorkerLocked(worker, worker.State == WorkerState.Stopping ? worker.StopReason : StopReason.ChannelClosed, kill: true);
+                    }
+                }
+            },
+            (this, w),
+            TaskScheduler.Default);
+    }
+
+    private async Task WatchAsync(WorkerHandle w, IWorkerProcess process)
+    {
+        var exit = await process.Exited.ConfigureAwait(false);
+        if (w.Channel is not null)
+        {
+            // Every result the worker wrote before it died is still in the socket: read it all before judging.
+            await Task.WhenAny(w.ReaderDone.Task, Task.Delay(2000)).ConfigureAwait(false);
+        }
+
+        OnWorkerExited(w, exit);
+    }
+}

@@ -1,0 +1,400 @@
+using System.Runtime.CompilerServices;
+using Gamut.Processes.Internal;
+using Microsoft.Win32.SafeHandles;
+
+namespace Gamut.Processes.Linux;
+
+/// <summary>
+/// A non-blocking descriptor (a pipe end or a pidfd) served by the <see cref="Reactor"/>: reads and writes
+/// try the system call first and wait for readiness only on EAGAIN. At most one read and one write may be in
+/// flight at a time.
+/// </summary>
+internal sealed class AsyncFd : PipeEnd
+{
+    /// <summary>Pipes grow to this size once a stream proves to be bulk (Linux's default is 64 KiB).</summary>
+    public const int LargePipeSize = 1 << 20;
+
+    // Pipe capacity is charged to the user (pipe-user-pages-soft); only a few pipes are enlarged at once.
+    private const int MaxLargePipes = 32;
+    private static int s_largePipes;
+
+    private readonly SafeFileHandle _handle;
+    private readonly ReadinessWaiter _readable = new();
+    private readonly ReadinessWaiter _writable = new();
+    private readonly int _rawFd;
+    private volatile bool _forceEof;
+    private bool _enlarged;
+    private Timer? _eofTimer;
+    private int _disposed;
+
+    private AsyncFd(SafeFileHandle handle)
+    {
+        _handle = handle;
+        _rawFd = (int)handle.DangerousGetHandle();
+    }
+
+    /// <summary>The reactor's slot for this descriptor.</summary>
+    public int Slot { get; set; }
+
+    /// <summary>The registration's generation (guards against stale events after a slot is reused).</summary>
+    public uint Generation { get; set; }
+
+    /// <summary>The read-readiness event count (for pidfds: "the process exited").</summary>
+    public ReadinessWaiter Readable => _readable;
+
+    /// <summary>Takes ownership of <paramref name="fd"/>, makes it non-blocking and registers it.</summary>
+    public static AsyncFd Register(int fd, bool setNonBlocking = true)
+    {
+        if (setNonBlocking)
+        {
+            var flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
+            Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK);
+        }
+
+        var result = new AsyncFd(new SafeFileHandle(fd, ownsHandle: true));
+        Reactor.Instance.Register(result, fd);
+        return result;
+    }
+
+    /// <summary>Called by the reactor thread with the epoll event flags.</summary>
+    public void OnEvents(uint events)
+    {
+        if ((events & (Libc.EPOLLIN | Libc.EPOLLHUP | Libc.EPOLLERR | Libc.EPOLLRDHUP)) != 0)
+        {
+            _readable.Signal();
+        }
+
+        if ((events & (Libc.EPOLLOUT | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
+        {
+            _writable.Signal();
+        }
+    }
+
+    /// <summary>
+    /// Reads what is there, or waits for data; 0 at end of stream. After <see cref="ForceEofAfter"/> has
+    /// expired, an empty pipe also counts as the end (a process outside the group may still hold it open).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var sequence = _readable.Sequence;
+            var n = TryRead(buffer.Span, out var errno);
+            if (n >= 0)
+            {
+                if (n == buffer.Length && n >= 1 << 16)
+                {
+                    Enlarge();
+                }
+
+                return n;
+            }
+
+            if (errno != Libc.EAGAIN)
+            {
+                throw new IOException($"Reading a pipe failed ({Libc.Describe(errno)})");
+            }
+
+            if (_forceEof)
+            {
+                return 0;
+            }
+
+            await _readable.WaitAsync(sequence, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes all of <paramref name="buffer"/>, waiting for room as needed.</summary>
+    /// <exception cref="PipeClosedException">The reading end is closed (EPIPE).</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var sequence = _writable.Sequence;
+            var n = TryWrite(buffer.Span, out var errno);
+            if (n >= 0)
+            {
+                buffer = buffer[n..];
+                continue;
+            }
+
+            if (errno == Libc.EPIPE)
+            {
+                throw new PipeClosedException();
+            }
+
+            if (errno != Libc.EAGAIN)
+            {
+                throw new IOException($"Writing a pipe failed ({Libc.Describe(errno)})");
+            }
+
+            Enlarge();
+            await _writable.WaitAsync(sequence, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A blocking read (for the synchronous <see cref="Stream"/> methods).</summary>
+    public override int Read(Span<byte> buffer)
+    {
+        while (true)
+        {
+            var n = TryRead(buffer, out var errno);
+            if (n >= 0)
+            {
+                return n;
+            }
+
+            if (errno != Libc.EAGAIN)
+            {
+                throw new IOException($"Reading a pipe failed ({Libc.Describe(errno)})");
+            }
+
+            if (_forceEof)
+            {
+                return 0;
+            }
+
+            Poll(Libc.POLLIN);
+        }
+    }
+
+    /// <summary>A blocking write of all of <paramref name="buffer"/>.</summary>
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var n = TryWrite(buffer, out var errno);
+            if (n >= 0)
+            {
+                buffer = buffer[n..];
+                continue;
+            }
+
+            if (errno == Libc.EPIPE)
+            {
+                throw new PipeClosedException();
+            }
+
+            if (errno != Libc.EAGAIN)
+            {
+                throw new IOException($"Writing a pipe failed ({Libc.Describe(errno)})");
+            }
+
+            Poll(Libc.POLLOUT);
+        }
+    }
+
+    /// <summary>From <paramref name="delay"/> on, an empty pipe reads as end of stream.</summary>
+    public override void ForceEofAfter(TimeSpan delay)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        if (delay <= TimeSpan.Zero)
+        {
+            ForceEof();
+            return;
+        }
+
+        _eofTimer = new Timer(static s => ((AsyncFd)s!).ForceEof(), this, delay, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Runs <paramref name="action"/> with the raw descriptor, kept open for the duration.</summary>
+    /// <returns>False when the descriptor is already closed.</returns>
+    public bool TryUse<TState>(TState state, Action<int, TState> action)
+    {
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            action(_rawFd, state);
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="call"/> with the raw descriptor, kept open for the duration.</summary>
+    /// <returns>The call's result, or -1 with <paramref name="errno"/> = EBADF once closed.</returns>
+    public int Use(Func<int, int> call, out int errno)
+    {
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            var result = call(_rawFd);
+            errno = result < 0 ? Libc.Errno : 0;
+            return result;
+        }
+        catch (ObjectDisposedException)
+        {
+            errno = Libc.EBADF;
+            return -1;
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Unregisters, releases any waiter and closes the descriptor (once no call is using it).</summary>
+    public override void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _eofTimer?.Dispose();
+        Reactor.Instance.Unregister(this, _rawFd);
+        _readable.Close();
+        _writable.Close();
+        if (_enlarged)
+        {
+            Interlocked.Decrement(ref s_largePipes);
+        }
+
+        _handle.Dispose();
+    }
+
+    private void ForceEof()
+    {
+        _forceEof = true;
+        _readable.Signal();
+    }
+
+    private unsafe int TryRead(Span<byte> buffer, out int errno)
+    {
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            fixed (byte* p = buffer)
+            {
+                while (true)
+                {
+                    var n = (int)Libc.read(_rawFd, p, buffer.Length);
+                    if (n >= 0)
+                    {
+                        errno = 0;
+                        return n;
+                    }
+
+                    errno = Libc.Errno;
+                    if (errno != Libc.EINTR)
+                    {
+                        return -1;
+                    }
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed under us (the output was abandoned): the stream ends here.
+            errno = 0;
+            return 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    private unsafe int TryWrite(ReadOnlySpan<byte> buffer, out int errno)
+    {
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            fixed (byte* p = buffer)
+            {
+                while (true)
+                {
+                    var n = (int)Libc.write(_rawFd, p, buffer.Length);
+                    if (n >= 0)
+                    {
+                        errno = 0;
+                        return n;
+                    }
+
+                    errno = Libc.Errno;
+                    if (errno != Libc.EINTR)
+                    {
+                        return -1;
+                    }
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            errno = Libc.EPIPE;
+            return -1;
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    private unsafe void Poll(short events)
+    {
+        var pfd = stackalloc short[4];
+        *(int*)pfd = _rawFd;
+        pfd[2] = events;
+        pfd[3] = 0;
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            Libc.poll(pfd, 1, -1);
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+
+    private void Enlarge()
+    {
+        if (_enlarged)
+        {
+            return;
+        }
+
+        _enlarged = true;
+        if (Interlocked.Increment(ref s_largePipes) > MaxLargePipes)
+        {
+            Interlocked.Decrement(ref s_largePipes);
+            _enlarged = false;
+            return;
+        }
+
+        // Failure (EPERM over the per-user limit) only means the pipe keeps its size.
+        Use(static fd => Libc.fcntl(fd, Libc.F_SETPIPE_SZ, LargePipeSize), out _);
+    }
+}

@@ -1,0 +1,140 @@
+using Gamut.Processes.Internal;
+
+namespace Gamut.Processes.Linux;
+
+/// <summary>
+/// A child started by <see cref="LinuxSpawner"/>, known by its pidfd. Every signal goes through the pidfd
+/// (to the process, or with PIDFD_SIGNAL_PROCESS_GROUP to its group), so a pid reused after the child was
+/// reaped can never be hit; exit is seen as the pidfd becoming readable, and reaped with
+/// <c>waitid(P_PIDFD)</c> — this child only, never another part of the program's children.
+/// </summary>
+internal sealed class LinuxChild : IChildHandle
+{
+    private readonly AsyncFd _pidfd;
+    private readonly int _watchdogSlot;
+    private volatile bool _exited;
+    private volatile bool _groupSignalUnsupported;
+    private int _released;
+
+    public LinuxChild(int pid, AsyncFd pidfd, AsyncFd? stdin, AsyncFd? stdout, AsyncFd? stderr, int watchdogSlot)
+    {
+        ProcessId = pid;
+        _pidfd = pidfd;
+        StandardInput = stdin;
+        StandardOutput = stdout;
+        StandardError = stderr;
+        _watchdogSlot = watchdogSlot;
+        Exited = WatchAsync();
+    }
+
+    public int ProcessId { get; }
+
+    public PipeEnd? StandardInput { get; }
+
+    public PipeEnd? StandardOutput { get; }
+
+    public PipeEnd? StandardError { get; }
+
+    public Task<ProcessExitStatus> Exited { get; }
+
+    public bool Signal(int signal)
+    {
+        if (_exited)
+        {
+            return false;
+        }
+
+        var rc = _pidfd.Use(fd => Libc.pidfd_send_signal(fd, signal, 0), out _);
+        return rc == 0;
+    }
+
+    public bool SignalGroup(int signal)
+    {
+        if (!_groupSignalUnsupported)
+        {
+            var rc = _pidfd.Use(fd => Libc.pidfd_send_signal(fd, signal, Libc.PIDFD_SIGNAL_PROCESS_GROUP), out var errno);
+            if (rc == 0)
+            {
+                return true;
+            }
+
+            if (errno != Libc.EINVAL)
+            {
+                return false; // ESRCH: nobody left in the group; EBADF: released.
+            }
+
+            // Kernels before 6.9 lack PIDFD_SIGNAL_PROCESS_GROUP.
+            _groupSignalUnsupported = true;
+        }
+
+        if (Volatile.Read(ref _released) != 0)
+        {
+            return false;
+        }
+
+        // The fallback: the group id is the child's pid, and it cannot be reused while a member lives.
+        return Libc.kill(-ProcessId, signal) == 0;
+    }
+
+    public bool IsGroupEmpty() => !SignalGroup(0);
+
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0)
+        {
+            return;
+        }
+
+        _pidfd.Dispose();
+        if (_watchdogSlot >= 0)
+        {
+            ParentExitWatchdog.Unregister(_watchdogSlot);
+        }
+    }
+
+    private async Task<ProcessExitStatus> WatchAsync()
+    {
+        while (true)
+        {
+            var sequence = _pidfd.Readable.Sequence;
+            if (TryReap() is { } status)
+            {
+                _exited = true;
+                return status;
+            }
+
+            await _pidfd.Readable.WaitAsync(sequence, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private unsafe ProcessExitStatus? TryReap()
+    {
+        var info = stackalloc byte[Libc.SigInfoSize];
+        new Span<byte>(info, Libc.SigInfoSize).Clear();
+        int rc, errno;
+        do
+        {
+            var p = (nint)info;
+            rc = _pidfd.Use(fd => Libc.waitid(Libc.P_PIDFD, fd, (void*)p, Libc.WEXITED | Libc.WNOHANG), out errno);
+        }
+        while (rc < 0 && errno == Libc.EINTR);
+
+        if (rc < 0)
+        {
+            // ECHILD: something else reaped our child (a SIGCHLD handler calling waitpid(-1)); the status is lost.
+            return new ProcessExitStatus(-1);
+        }
+
+        var pid = *(int*)(info + 16);
+        if (pid == 0)
+        {
+            return null;
+        }
+
+        var code = *(int*)(info + 8);
+        var status = *(int*)(info + 24);
+        return code == Libc.CLD_EXITED
+            ? new ProcessExitStatus(status)
+            : new ProcessExitStatus(128 + status, status);
+    }
+}
