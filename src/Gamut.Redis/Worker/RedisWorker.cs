@@ -56,7 +56,7 @@ public sealed partial class RedisWorker : IAsyncDisposable
         _runner = options.Isolation switch
         {
             WorkerIsolation.Threads => new ThreadsJobRunner(options.Concurrency, options.Registry, options.Serializer),
-            _ => throw new NotSupportedException("Process isolation needs the process pool (Gamut.Pool), which this build does not have yet"),
+            _ => new ProcessesJobRunner(options.Concurrency, options.Registry, options.Serializer, connection.Logger),
         };
         _sink = new CompletionSink(connection, Id);
         _sink.Recorded += OnRecorded;

@@ -63,3 +63,14 @@ public sealed class TextJob : IJob<TextInput, string>
 {
     public ValueTask<string> RunAsync(TextInput input, JobContext context) => ValueTask.FromResult(input.Text);
 }
+
+/// <summary>Ends its process: only survivable when jobs run process-isolated.</summary>
+[Job("test.crash")]
+public sealed class CrashJob : IJob<int, int>
+{
+    public ValueTask<int> RunAsync(int input, JobContext context)
+    {
+        Environment.Exit(input);
+        return ValueTask.FromResult(0);
+    }
+}
