@@ -18,6 +18,7 @@ public sealed partial class RedisWorker
     private async Task RunOneAsync(TakenJob job)
     {
         var registered = false;
+        var slotReleased = false;
         try
         {
             CrashPoints.Hit("after-take");
@@ -42,8 +43,24 @@ public sealed partial class RedisWorker
                 completion = Worker.Completion.Create(job, "back");
             }
 
+            // The slot is for running: it frees when the job body returns, and the outcome is recorded in the
+            // background (batched with others), so the next take overlaps this one's recording. Until Redis has the
+            // outcome the job stays in our in-flight list: a crash now means it runs again, never that it is lost.
+            job.Finished = true;
+            slotReleased = true;
+            Interlocked.Increment(ref _recording);
+            ReleaseSlot();
             CrashPoints.Hit("after-run");
-            await _sink.Add(completion).ConfigureAwait(false);
+            try
+            {
+                await _sink.Add(completion).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _recording);
+                Signal(_slotFreed);
+            }
+
             CrashPoints.Hit("after-complete");
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
@@ -62,9 +79,17 @@ public sealed partial class RedisWorker
             // outcome Redis never took), the reconciliation pass gives it back to the queue.
             _held.TryRemove((job.Queue.Queue, job.EntryKey), out _);
 
-            Interlocked.Decrement(ref _runningCount);
-            Signal(_slotFreed);
+            if (!slotReleased)
+            {
+                ReleaseSlot();
+            }
         }
+    }
+
+    private void ReleaseSlot()
+    {
+        Interlocked.Decrement(ref _runningCount);
+        Signal(_slotFreed);
     }
 
     /// <summary>Runs the job and turns whatever happened into the outcome to record.</summary>

@@ -38,6 +38,7 @@ public sealed partial class RedisWorker : IAsyncDisposable
     private readonly ILogger _log;
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private int _runningCount;
+    private int _recording;
     private long _succeeded, _failed, _retried, _dead, _duplicates, _cancelled, _handedBack, _reaped;
     private Task _pull = Task.CompletedTask;
     private Task _maintenance = Task.CompletedTask;
@@ -204,10 +205,10 @@ public sealed partial class RedisWorker : IAsyncDisposable
             await _slotFreed.WaitAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None).ConfigureAwait(false);
         }
 
-        if (!_running.IsEmpty)
+        if (_running.Values.Any(j => !j.Finished))
         {
             // Past the deadline: cancel what still runs and give it back to its queue for another worker.
-            var left = _running.Values.ToArray();
+            var left = _running.Values.Where(j => !j.Finished).ToArray();
             _log.LogWarning("Worker {Worker}: {Count} jobs still running at the shutdown deadline; handing them back", Id, left.Length);
             foreach (var job in left)
             {
@@ -221,7 +222,7 @@ public sealed partial class RedisWorker : IAsyncDisposable
                 await _slotFreed.WaitAsync(TimeSpan.FromMilliseconds(50), CancellationToken.None).ConfigureAwait(false);
             }
 
-            foreach (var job in _running.Values)
+            foreach (var job in _running.Values.Where(j => !j.Finished))
             {
                 // Ignored its token: hand it back anyway; its own late outcome would be rejected by the fence.
                 _ = _sink.Add(Worker.Completion.Create(job, "back"));
@@ -270,7 +271,10 @@ public sealed partial class RedisWorker : IAsyncDisposable
         var failures = 0;
         while (!stop.IsCancellationRequested)
         {
-            var free = _options.Concurrency - Volatile.Read(ref _runningCount);
+            // Outcomes waiting to be recorded are bounded too, so a slow Redis slows taking instead of piling up memory.
+            var free = Math.Min(
+                _options.Concurrency - Volatile.Read(ref _runningCount),
+                (_options.Concurrency * 4) - Volatile.Read(ref _recording));
             if (free <= 0)
             {
                 await WaitAsync(_slotFreed, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);

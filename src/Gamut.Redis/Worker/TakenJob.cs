@@ -37,6 +37,9 @@ internal sealed class TakenJob
 
     public volatile bool HandedBack;
 
+    /// <summary>The job body has returned; only its outcome is left to record.</summary>
+    public volatile bool Finished;
+
     public static TakenJob From(QueueKeys queue, RedisResult[] row)
     {
         var kind = (string)row[0]!;

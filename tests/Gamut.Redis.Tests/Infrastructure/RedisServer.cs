@@ -34,7 +34,16 @@ public sealed class RedisServer : IAsyncDisposable
         var dir = Path.Combine(Path.GetTempPath(), "gamut-redis-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(dir);
         var server = new RedisServer(FreePort(), dir, args);
-        await server.LaunchAsync();
+        try
+        {
+            await server.LaunchAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
         return server;
     }
 
@@ -97,6 +106,7 @@ public sealed class RedisServer : IAsyncDisposable
             await Task.Delay(50);
         }
 
+        Kill();
         throw new TimeoutException($"redis-server on port {Port} did not answer: {Log()}");
     }
 
