@@ -31,7 +31,12 @@ internal sealed class CompletionSink
 
     public Task<string> Add(Completion completion)
     {
-        _channel.Writer.TryWrite(completion);
+        if (!_channel.Writer.TryWrite(completion))
+        {
+            // The worker is past its shutdown drain: the entry stays in the in-flight list for the reaper.
+            completion.Verdict.TrySetResult("abandoned");
+        }
+
         return completion.Verdict.Task;
     }
 

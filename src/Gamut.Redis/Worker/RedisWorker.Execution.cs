@@ -21,7 +21,7 @@ public sealed partial class RedisWorker
         var slotReleased = false;
         try
         {
-            CrashPoints.Hit("after-take");
+            CrashPoints.Hit("after-take", () => !_taking && Volatile.Read(ref _recording) == 0 && Volatile.Read(ref _runningCount) == 1);
             if (job.Raw is not null && !await AdoptAsync(job).ConfigureAwait(false))
             {
                 return;
@@ -46,14 +46,16 @@ public sealed partial class RedisWorker
             // The slot is for running: it frees when the job body returns, and the outcome is recorded in the
             // background (batched with others), so the next take overlaps this one's recording. Until Redis has the
             // outcome the job stays in our in-flight list: a crash now means it runs again, never that it is lost.
+            // The outcome is handed to the sink before the slot frees, so a draining shutdown never misses it.
             job.Finished = true;
-            slotReleased = true;
+            CrashPoints.Hit("after-run", () => !_taking && Volatile.Read(ref _recording) == 0 && Volatile.Read(ref _runningCount) == 1);
             Interlocked.Increment(ref _recording);
+            var verdict = _sink.Add(completion);
+            slotReleased = true;
             ReleaseSlot();
-            CrashPoints.Hit("after-run");
             try
             {
-                await _sink.Add(completion).ConfigureAwait(false);
+                await verdict.ConfigureAwait(false);
             }
             finally
             {
@@ -61,7 +63,7 @@ public sealed partial class RedisWorker
                 Signal(_slotFreed);
             }
 
-            CrashPoints.Hit("after-complete");
+            CrashPoints.Hit("after-complete", () => !_taking && Volatile.Read(ref _recording) == 0 && Volatile.Read(ref _runningCount) == 0);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {

@@ -39,6 +39,7 @@ public sealed partial class RedisWorker : IAsyncDisposable
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private int _runningCount;
     private int _recording;
+    private volatile bool _taking;
     private long _succeeded, _failed, _retried, _dead, _duplicates, _cancelled, _handedBack, _reaped;
     private Task _pull = Task.CompletedTask;
     private Task _maintenance = Task.CompletedTask;
@@ -275,14 +276,15 @@ public sealed partial class RedisWorker : IAsyncDisposable
             var free = Math.Min(
                 _options.Concurrency - Volatile.Read(ref _runningCount),
                 (_options.Concurrency * 4) - Volatile.Read(ref _recording));
-            if (free <= 0)
+            if (free <= 0 || CrashPoints.Pending)
             {
-                await WaitAsync(_slotFreed, Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
+                await WaitAsync(_slotFreed, CrashPoints.Pending ? TimeSpan.FromMilliseconds(50) : Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
                 continue;
             }
 
             var took = 0;
             long? nextDue = null;
+            _taking = true;
             try
             {
                 foreach (var q in _queues)
@@ -307,10 +309,12 @@ public sealed partial class RedisWorker : IAsyncDisposable
                 }
 
                 failures = 0;
+                _taking = false;
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
                 // Redis is away (or a key has the wrong type): keep the worker alive and try again with backoff.
+                _taking = false;
                 failures++;
                 if (failures is 1 or 10 or 100)
                 {
