@@ -12,16 +12,17 @@ local now = now_ms()
 local out = {}
 local i = 9
 local wake = false
+local succeeded = 0
 local q = ARGV[7]
 for j = 1, tonumber(ARGV[3]) do
   local id, fence, kind, body, arg = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   i = i + 5
   local key = ARGV[1] .. id
   redis.call('LREM', KEYS[1], 1, id)
-  if key_type(key) ~= 'hash' then
+  local f = redis.pcall('HMGET', key, 's', 'a', 'w', 'x')
+  if f.err or not f[1] then
     out[j] = 'missing'
   else
-    local f = redis.call('HMGET', key, 's', 'a', 'w', 'x')
     if f[1] ~= 'running' or tostring(f[2]) ~= fence or f[3] ~= ARGV[2] then
       if tostring(f[2]) == fence and f[3] == ARGV[2] and f[1] ~= 'queued' and f[1] ~= 'delayed' then
         out[j] = 'already'
@@ -36,7 +37,7 @@ for j = 1, tonumber(ARGV[3]) do
         redis.call('HSET', key, 's', 'succeeded', 'r', body, 'fin', now)
         redis.call('HDEL', key, 'p')
         redis.call('PEXPIRE', key, ARGV[4])
-        redis.call('HINCRBY', KEYS[4], 'succeeded', 1)
+        succeeded = succeeded + 1
         if #body <= 65536 then
           notify(f[4], 'succeeded ' .. q .. ' ' .. id .. '\n' .. body)
         else
@@ -78,5 +79,6 @@ for j = 1, tonumber(ARGV[3]) do
     end
   end
 end
+if succeeded > 0 then redis.call('HINCRBY', KEYS[4], 'succeeded', succeeded) end
 if wake then redis.call('PUBLISH', ARGV[8], '1') end
 return out

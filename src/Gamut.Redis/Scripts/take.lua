@@ -16,6 +16,7 @@ for _, id in ipairs(due) do
   end
 end
 local out = {}
+local stale = 0
 local max, maxp = tonumber(ARGV[3]), tonumber(ARGV[4])
 local function dead_here(e, key, reason, detail)
   redis.call('LREM', KEYS[3], 1, e)
@@ -37,28 +38,25 @@ while #out < max do
   if not e then break end
   if is_id(e) then
     local key = ARGV[1] .. e
-    local ty = key_type(key)
-    if ty == 'none' then
+    -- One read for everything: a record of the wrong type makes HMGET fail, which pcall turns into a value.
+    local f = redis.pcall('HMGET', key, 's', 'n', 'p', 'm', 'to', 'rb', 'fl')
+    if f.err then
+      dead_here(e, nil, 'bad-record', 'the job record of ' .. e .. ' is a ' .. key_type(key) .. ', not a hash')
+    elseif not f[1] then
       dead_here(e, nil, 'missing-record', 'the queue held the id ' .. e .. ' but no job record exists')
-    elseif ty ~= 'hash' then
-      dead_here(e, nil, 'bad-record', 'the job record of ' .. e .. ' is a ' .. ty .. ', not a hash')
+    elseif f[1] ~= 'queued' then
+      -- Stale: cancelled, finished, or queued twice. Never run it.
+      redis.call('LREM', KEYS[3], 1, e)
+      stale = stale + 1
+    elseif f[3] and #f[3] > maxp then
+      dead_here(e, key, 'too-large', 'the payload is ' .. #f[3] .. ' bytes (limit ' .. maxp .. ')')
     else
-      local s = redis.call('HGET', key, 's')
-      if s ~= 'queued' then
-        -- Stale: cancelled, finished, or queued twice. Never run it.
-        redis.call('LREM', KEYS[3], 1, e)
-        redis.call('HINCRBY', KEYS[4], 'stale', 1)
-      elseif redis.call('HSTRLEN', key, 'p') > maxp then
-        dead_here(e, key, 'too-large', 'the payload is ' .. redis.call('HSTRLEN', key, 'p') .. ' bytes (limit ' .. maxp .. ')')
+      local a = redis.pcall('HINCRBY', key, 'a', 1)
+      if type(a) == 'table' or a < 1 then
+        dead_here(e, key, 'bad-record', 'the attempt counter a is not a non-negative integer')
       else
-        local a = redis.pcall('HINCRBY', key, 'a', 1)
-        if type(a) == 'table' or a < 1 then
-          dead_here(e, key, 'bad-record', 'the attempt counter a is not a non-negative integer')
-        else
-          redis.call('HSET', key, 's', 'running', 'w', ARGV[2], 'st', now)
-          local f = redis.call('HMGET', key, 'n', 'p', 'm', 'to', 'rb', 'fl')
-          out[#out + 1] = { 'j', e, a, f[1] or '', f[2] or '', f[3] or '', f[4] or '', f[5] or '', f[6] or '' }
-        end
+        redis.call('HSET', key, 's', 'running', 'w', ARGV[2], 'st', now)
+        out[#out + 1] = { 'j', e, a, f[2] or '', f[3] or '', f[4] or '', f[5] or '', f[6] or '', f[7] or '' }
       end
     end
   elseif #e > maxp then
@@ -67,6 +65,7 @@ while #out < max do
     out[#out + 1] = { 'r', e }
   end
 end
+if stale > 0 then redis.call('HINCRBY', KEYS[4], 'stale', stale) end
 local nextDue = ''
 if #out == 0 then
   local z = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
