@@ -179,6 +179,9 @@ public sealed class ExecutorTests(SharedRedis redis)
             var state = (await client.GetStatusAsync(handle)).State;
             Assert.True(state is RedisJobState.Delayed or RedisJobState.Running or RedisJobState.Succeeded);
             Assert.Equal(36, await client.WaitAsync<int>(handle).WaitAsync(TestOptions.Guard));
+            var scheduled = await client.ScheduleAsync(Square, 7, DateTimeOffset.UtcNow.AddMilliseconds(400));
+            Assert.Equal(49, await client.WaitAsync<int>(scheduled).WaitAsync(TestOptions.Guard));
+            Assert.True((await client.GetStatusAsync(scheduled)).StartedAt >= (await client.GetStatusAsync(scheduled)).CreatedAt);
         }
     }
 

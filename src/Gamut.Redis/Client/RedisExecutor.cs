@@ -181,6 +181,25 @@ public sealed class RedisExecutor : IExecutor
         return handle;
     }
 
+    /// <summary>Enqueues a job to run no earlier than <paramref name="runAt"/> (a scheduled job; at once when that time has passed).</summary>
+    /// <typeparam name="TIn">The input type.</typeparam>
+    /// <typeparam name="TOut">The output type.</typeparam>
+    /// <param name="job">Which registered job.</param>
+    /// <param name="input">Its input.</param>
+    /// <param name="runAt">When it becomes ready (Redis' clock decides).</param>
+    /// <param name="options">Id, queue, timeout, retries.</param>
+    /// <param name="cancellationToken">Stops the enqueue.</param>
+    public Task<JobHandle> ScheduleAsync<TIn, TOut>(JobRef<TIn, TOut> job, TIn input, DateTimeOffset runAt, JobOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var delay = runAt - DateTimeOffset.UtcNow;
+        if (delay > TimeSpan.FromDays(3650))
+        {
+            throw new ArgumentOutOfRangeException(nameof(runAt), runAt, "A job can be scheduled at most ten years ahead.");
+        }
+
+        return EnqueueAsync(job, input, (options ?? JobOptions.Default) with { Delay = delay > TimeSpan.Zero ? delay : null }, cancellationToken);
+    }
+
     /// <summary>
     /// Enqueues many jobs in few round trips (batches of <see cref="RedisExecutorOptions.EnqueueBatchSize"/> per script
     /// call, pipelined). Each job gets a new id; the options' id is ignored.

@@ -63,7 +63,38 @@ internal static class ServerChecks
             }
         }
 
+        await WarnAboutConfigurationAsync(connection, cancellationToken).ConfigureAwait(false);
         await ProbePermissionsAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Settings that lose jobs or expose Redis, read with CONFIG GET when the user may (a warning each).</summary>
+    private static async Task WarnAboutConfigurationAsync(RedisConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var server = connection.Multiplexer.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica);
+            if (server is null)
+            {
+                return;
+            }
+
+            var config = (await server.ConfigGetAsync("*").WaitAsync(cancellationToken).ConfigureAwait(false))
+                .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+            if (config.TryGetValue("appendonly", out var aof) && aof == "yes" && config.TryGetValue("appendfsync", out var fsync) && fsync == "no")
+            {
+                connection.Logger.LogWarning("Redis has appendfsync no: the operating system decides when the AOF reaches the disk (about every 30 s); a crash of the machine can lose that much");
+            }
+
+            if (config.TryGetValue("protected-mode", out var protectedMode) && protectedMode == "no"
+                && config.TryGetValue("requirepass", out var pass) && string.IsNullOrEmpty(pass) && connection.Options.Configuration.User is null)
+            {
+                connection.Logger.LogWarning("Redis runs with protected-mode off and no password: anyone who can reach it can read and push jobs");
+            }
+        }
+        catch (Exception e) when (e is RedisException)
+        {
+            // CONFIG is often not permitted (managed Redis, ACL users): these are only warnings.
+        }
     }
 
     private static async Task ProbePermissionsAsync(RedisConnection connection, CancellationToken cancellationToken)
