@@ -24,7 +24,8 @@ public static class Program
             stop.Cancel();
         });
         var options = RedisOptions.FromUrl(url).WithKeyPrefix(prefix)
-            .WithHeartbeat(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(1000));
+            .WithHeartbeat(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(1000))
+            with { MaxLostDeliveries = int.TryParse(Environment.GetEnvironmentVariable("GAMUT_TEST_MAX_LOST"), out var lost) ? lost : 5 };
         var workerOptions = new RedisWorkerOptions
         {
             Queues = queues.Split(','),

@@ -201,4 +201,39 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_job_that_kills_every_worker_that_runs_it_is_dead_lettered_after_a_bounded_number_of_deaths()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var prefix = "poison";
+        var options = TestOptions.For(server, prefix);
+        await using var client = await RedisExecutor.ConnectAsync(options);
+        var poison = await client.EnqueueAsync(JobRef.To<Jobs.CrashJob, int, int>(), 3);
+        var deaths = 0;
+        var dead = false;
+        while (!dead)
+        {
+            Assert.True(deaths < 10, "the poison job was never dead-lettered");
+
+            // Each new worker first reaps its dead predecessor's job, then takes it and dies too; the worker that
+            // reaps it for the third time dead-letters it instead, and lives.
+            using var worker = WorkerProcess.Start(server, prefix, "default", 1, null);
+            await Wait.UntilAsync(async () => worker.HasExited || (await client.GetStatusAsync(poison)).State == RedisJobState.Dead, "a death or the dead letter");
+            dead = (await client.GetStatusAsync(poison)).State == RedisJobState.Dead;
+            if (worker.HasExited)
+            {
+                Assert.Equal(3, worker.ExitCode);
+                deaths++;
+            }
+        }
+
+        // MaxLostDeliveries is 2 in the worker processes: the third death dead-letters it.
+        Assert.Equal(3, deaths);
+        var error = await Assert.ThrowsAsync<JobDeadLetteredException>(() => client.WaitAsync<int>(poison).WaitAsync(TestOptions.Guard));
+        Assert.Equal("worker-died", error.Reason);
+        var entry = await server.CliAsync("LINDEX", $"{prefix}:{{default}}:dead", "0");
+        Assert.Contains("worker-died", entry);
+        Assert.Contains(poison.Id, entry);
+    }
 }

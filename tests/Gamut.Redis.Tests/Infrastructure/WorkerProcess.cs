@@ -51,6 +51,7 @@ public sealed class WorkerProcess : IDisposable
         psi.Environment["GAMUT_TEST_LEDGER"] = ledgerDir ?? "";
         psi.Environment["GAMUT_TEST_CRASHPOINT"] = crashPoint ?? "";
         psi.Environment["DOTNET_TieredPGO"] = "0";
+        psi.Environment["GAMUT_TEST_MAX_LOST"] = "2";
         var worker = new WorkerProcess(Process.Start(psi)!);
         worker._process.OutputDataReceived += (_, e) =>
         {
