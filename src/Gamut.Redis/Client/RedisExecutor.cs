@@ -24,7 +24,7 @@ namespace Gamut.Redis;
 /// later ones are counted as duplicates. Enqueue is idempotent on the job id (<see cref="JobOptions.Id"/>), so an
 /// enqueue whose reply was lost can be retried with the same id without creating a second job.
 /// </remarks>
-public sealed class RedisExecutor : IExecutor
+public sealed partial class RedisExecutor : IExecutor
 {
     private readonly RedisConnection _connection;
     private readonly bool _ownsConnection;
@@ -179,148 +179,6 @@ public sealed class RedisExecutor : IExecutor
         var handle = new JobHandle(QueueOf(options), options.Id ?? JobIds.New());
         await EnqueueOneAsync(handle, job.Name, Serialize(input), options, null, cancellationToken).ConfigureAwait(false);
         return handle;
-    }
-
-    /// <summary>Enqueues a job to run no earlier than <paramref name="runAt"/> (a scheduled job; at once when that time has passed).</summary>
-    /// <typeparam name="TIn">The input type.</typeparam>
-    /// <typeparam name="TOut">The output type.</typeparam>
-    /// <param name="job">Which registered job.</param>
-    /// <param name="input">Its input.</param>
-    /// <param name="runAt">When it becomes ready (Redis' clock decides).</param>
-    /// <param name="options">Id, queue, timeout, retries.</param>
-    /// <param name="cancellationToken">Stops the enqueue.</param>
-    public Task<JobHandle> ScheduleAsync<TIn, TOut>(JobRef<TIn, TOut> job, TIn input, DateTimeOffset runAt, JobOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        var delay = runAt - DateTimeOffset.UtcNow;
-        if (delay > TimeSpan.FromDays(3650))
-        {
-            throw new ArgumentOutOfRangeException(nameof(runAt), runAt, "A job can be scheduled at most ten years ahead.");
-        }
-
-        return EnqueueAsync(job, input, (options ?? JobOptions.Default) with { Delay = delay > TimeSpan.Zero ? delay : null }, cancellationToken);
-    }
-
-    /// <summary>
-    /// Enqueues many jobs in few round trips (batches of <see cref="RedisExecutorOptions.EnqueueBatchSize"/> per script
-    /// call, pipelined). Each job gets a new id; the options' id is ignored.
-    /// </summary>
-    /// <typeparam name="TIn">The input type.</typeparam>
-    /// <typeparam name="TOut">The output type.</typeparam>
-    /// <param name="job">Which registered job.</param>
-    /// <param name="inputs">The inputs.</param>
-    /// <param name="options">Queue, delay, timeout, retries for every job.</param>
-    /// <param name="cancellationToken">Stops enqueueing.</param>
-    /// <returns>The handles, in input order.</returns>
-    public async Task<IReadOnlyList<JobHandle>> EnqueueManyAsync<TIn, TOut>(JobRef<TIn, TOut> job, IEnumerable<TIn> inputs, JobOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(inputs);
-        options ??= JobOptions.Default;
-        options = options with { Id = null };
-        options.Validate();
-        ThrowIfClosed();
-        var queue = QueueOf(options);
-        var keys = _connection.Queue(queue);
-        await RegisterQueueAsync(queue).ConfigureAwait(false);
-        var handles = new List<JobHandle>();
-        var pending = new List<Task>();
-        foreach (var chunk in inputs.Chunk(_options.EnqueueBatchSize))
-        {
-            var args = EnqueueArgs.Start(keys, chunk.Length);
-            foreach (var input in chunk)
-            {
-                var id = JobIds.New();
-                EnqueueArgs.Add(args, id, job.Name, Serialize(input), options, null);
-                handles.Add(new JobHandle(queue, id));
-            }
-
-            pending.Add(EvaluateWithRetryAsync(LuaScripts.Enqueue, EnqueueArgs.Keys(keys), [.. args], cancellationToken));
-            if (pending.Count >= 8)
-            {
-                await Task.WhenAll(pending).ConfigureAwait(false);
-                pending.Clear();
-            }
-        }
-
-        await Task.WhenAll(pending).ConfigureAwait(false);
-        return handles;
-    }
-
-    /// <summary>Waits for a job's result (one enqueued earlier, by this client or another).</summary>
-    /// <typeparam name="TOut">The result type.</typeparam>
-    /// <param name="job">The job.</param>
-    /// <param name="cancellationToken">Stops waiting (the job is not cancelled).</param>
-    /// <exception cref="JobLostException">The job has no record (Redis lost it, or it expired).</exception>
-    public async Task<TOut> WaitAsync<TOut>(JobHandle job, CancellationToken cancellationToken = default)
-    {
-        ThrowIfClosed();
-        var waiter = _waiters.Register(job);
-        try
-        {
-            await WatchAsync(waiter, cancellationToken).ConfigureAwait(false);
-            waiter.Armed = true;
-            var reply = await waiter.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var status = reply.Kind is "failed" ? await GetStatusAsync(job, cancellationToken).ConfigureAwait(false) : null;
-            return await DecodeAsync<TOut>(job, status?.Name ?? "job", reply, null, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _waiters.Remove(waiter);
-        }
-    }
-
-    /// <summary>Reads a job's record.</summary>
-    /// <param name="job">The job.</param>
-    /// <param name="cancellationToken">Stops reading.</param>
-    public async Task<RedisJobStatus> GetStatusAsync(JobHandle job, CancellationToken cancellationToken = default)
-    {
-        var v = await _connection.Database.HashGetAsync(_connection.Queue(job.Queue).Job(job.Id),
-        [
-            JobFields.State, JobFields.Name, JobFields.Deliveries, JobFields.Failures, JobFields.Lost, JobFields.Worker,
-            JobFields.Created, JobFields.Started, JobFields.Finished, JobFields.Error, JobFields.Progress, JobFields.CancelRequested,
-        ]).WaitAsync(cancellationToken).ConfigureAwait(false);
-        JobError? error = null;
-        if (!v[9].IsNullOrEmpty)
-        {
-            var (type, _, message, stack) = Reply.ParseError((byte[])v[9]!);
-            error = new JobError(type, message, stack);
-        }
-
-        return new RedisJobStatus
-        {
-            Job = job,
-            State = RedisJobStates.Parse((string?)v[0]),
-            Name = (string?)v[1],
-            Deliveries = ToInt(v[2]),
-            Failures = ToInt(v[3]),
-            LostDeliveries = ToInt(v[4]),
-            Worker = (string?)v[5],
-            CreatedAt = ToTime(v[6]),
-            StartedAt = ToTime(v[7]),
-            FinishedAt = ToTime(v[8]),
-            Error = error,
-            Progress = (string?)v[10],
-            CancelRequested = !v[11].IsNullOrEmpty,
-        };
-    }
-
-    /// <summary>Cancels a job: a queued or delayed one at once, a running one by telling its worker (which cancels the job's token, or stops its process).</summary>
-    /// <param name="job">The job.</param>
-    /// <param name="cancellationToken">Stops the request.</param>
-    public async Task<CancelOutcome> CancelAsync(JobHandle job, CancellationToken cancellationToken = default)
-    {
-        var keys = _connection.Queue(job.Queue);
-        var result = (string?)await EvaluateWithRetryAsync(
-            LuaScripts.Cancel,
-            [keys.Job(job.Id), keys.Ready, keys.Delayed, keys.Stats],
-            [job.Id, (long)_connection.Options.ResultTtl.TotalMilliseconds, keys.CancelsPrefix, _connection.Global.ControlPrefix, job.Queue],
-            cancellationToken).ConfigureAwait(false);
-        return result switch
-        {
-            "cancelled" => CancelOutcome.Cancelled,
-            "cancelling" => CancelOutcome.Cancelling,
-            "missing" => CancelOutcome.Missing,
-            _ => CancelOutcome.AlreadyFinished,
-        };
     }
 
     /// <inheritdoc/>
@@ -515,13 +373,6 @@ public sealed class RedisExecutor : IExecutor
             }
         }
     }
-
-    private static int ToInt(RedisValue v) => v.IsNullOrEmpty ? 0 : (int)Math.Clamp((long)v, int.MinValue, int.MaxValue);
-
-    private static DateTimeOffset? ToTime(RedisValue v) =>
-        v.IsNullOrEmpty || !long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) || ms < 0 || ms > 253402300799999
-            ? null
-            : DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
     internal static string Utf8(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 }
