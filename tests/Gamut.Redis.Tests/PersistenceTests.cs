@@ -22,11 +22,19 @@ public sealed class PersistenceTests(ITestOutputHelper output)
         var ledger = new ProducerLedger(dir);
         var options = TestOptions.For(server, "rq3");
         var n = Wait.Scale(2000, 10_000);
+        ExecutionLog.UseDirectory(dir);
         await using var worker = await RedisWorker.StartAsync(options, new RedisWorkerOptions { Registry = TestOptions.Registry(), Concurrency = 8 });
         await using var client = await RedisExecutor.ConnectAsync(options);
 
         // Some clients wait for results across the restart; their completion messages may be lost with the connection.
-        var waiting = Enumerable.Range(0, 20).Select(i => client.SubmitAsync(LedgerJob, 200)).ToList();
+        var waiting = Enumerable.Range(0, 20).Select(async _ =>
+        {
+            var id = JobIds.New();
+            ledger.Submit(id);
+            var result = await client.SubmitAsync(LedgerJob, 200, new JobOptions { Id = id });
+            ledger.Ack(id);
+            return result;
+        }).ToList();
         var handles = new List<JobHandle>();
         var restarted = false;
         foreach (var chunk in Enumerable.Range(0, n).Chunk(100))
@@ -75,9 +83,13 @@ public sealed class PersistenceTests(ITestOutputHelper output)
         }, "every acknowledged job succeeded");
         var tally = await LedgerChecker.CheckAsync(server, "rq3", "default", ledger, new HashSet<int>());
         output.WriteLine($"appendfsync {fsync}: {tally}");
-        Assert.Equal(n, tally.Acked);
+        Assert.Equal(n + 20, tally.Acked);
         Assert.Equal(0, tally.Lost);
         Assert.Equal(0, tally.Stuck);
+        Assert.Equal(0, tally.WinnerMismatch);
+        Assert.Equal(0, tally.Unexpected);
+        await worker.StopAsync();
+        ExecutionLog.UseDirectory(null);
         Directory.Delete(dir, recursive: true);
     }
 

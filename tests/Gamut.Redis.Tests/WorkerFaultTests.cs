@@ -62,7 +62,7 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
             {
                 await Task.Delay(300);
                 var ready = workers.Where(w => w.Ready.IsCompletedSuccessfully && !w.HasExited).ToList();
-                if (ready.Count == 0 || kills >= 20)
+                if (ready.Count == 0 || kills >= Wait.Scale(20, 100))
                 {
                     continue;
                 }

@@ -7,20 +7,25 @@ namespace Gamut.Redis.Tests.Ledger;
 public static class ExecutionLog
 {
     private static readonly object Gate = new();
-    private static readonly FileStream? Stream = Open();
+    private static FileStream? Stream = Open();
+
+    /// <summary>Logs this process's executions under <paramref name="dir"/> from now on (for workers hosted in the test process).</summary>
+    public static void UseDirectory(string? dir)
+    {
+        lock (Gate)
+        {
+            Stream?.Dispose();
+            Stream = dir is null ? null : new FileStream(Path.Combine(dir, $"exec-{Environment.ProcessId}.log"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1);
+        }
+    }
 
     public static void Append(string jobId, int attempt)
     {
-        if (Stream is null)
-        {
-            return;
-        }
-
         var line = System.Text.Encoding.ASCII.GetBytes($"{jobId} {attempt} {Environment.ProcessId}\n");
         lock (Gate)
         {
-            Stream.Write(line);
-            Stream.Flush();
+            Stream?.Write(line);
+            Stream?.Flush();
         }
     }
 
