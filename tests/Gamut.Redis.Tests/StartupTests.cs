@@ -100,7 +100,7 @@ public sealed class StartupTests
     }
 
     [Fact]
-    public async Task Tls_works_with_the_right_ca_and_fails_closed_on_a_plaintext_port()
+    public async Task Tls_works_with_the_right_ca_and_fails_closed_with_a_wrong_ca_or_on_a_plaintext_port()
     {
         var certs = Wait.TempDir("tls");
         try
@@ -116,6 +116,10 @@ public sealed class StartupTests
             {
                 Assert.Equal(36, await client.SubmitAsync(JobRef.To<SquareJob, int, int>(), 6).WaitAsync(TestOptions.Guard));
             }
+
+            var wrongCa = TestOptions.For(server) with { Configuration = RedisUrl.Parse($"rediss://127.0.0.1:{tlsPort}?ca={Path.Combine(certs, "other-ca.crt")}&sni=localhost&timeout=1000") };
+            var refused = await Assert.ThrowsAsync<RedisStartupException>(() => RedisExecutor.ConnectAsync(wrongCa));
+            Assert.Equal(RedisStartupProblem.Tls, refused.Problem);
 
             var plaintextPort = TestOptions.For(server) with { Configuration = RedisUrl.Parse($"rediss://127.0.0.1:{server.Port}?ca={Path.Combine(certs, "ca.crt")}&sni=localhost&timeout=1000") };
             var error = await Assert.ThrowsAsync<RedisStartupException>(() => RedisExecutor.ConnectAsync(plaintextPort));
@@ -168,6 +172,7 @@ public sealed class StartupTests
         Run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=gamut-test-ca");
         Run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
         File.WriteAllText(Path.Combine(dir, "ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+        Run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key", "-out", "other-ca.crt", "-days", "2", "-subj", "/CN=not-the-ca");
         Run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf");
     }
 }
