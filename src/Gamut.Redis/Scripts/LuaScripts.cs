@@ -19,6 +19,11 @@ internal static class LuaScripts
     public static readonly string Watch = Load("watch");
     public static readonly string Progress = Load("progress");
     public static readonly string Reclaim = Load("reclaim");
+    public static readonly string LockAcquire = Load("lock-acquire");
+    public static readonly string LockRenew = Load("lock-renew");
+    public static readonly string LockRelease = Load("lock-release");
+    public static readonly string QueuePush = Load("queue-push");
+    public static readonly string QueuePop = Load("queue-pop");
 
     private static string Read(string name)
     {
