@@ -41,7 +41,7 @@ internal sealed class RedisArgs
         }
     }
 
-    public RedisOptions ToOptions()
+    public RedisOptions ToOptions(string command = "gamut")
     {
         if (string.IsNullOrEmpty(Url))
         {
@@ -50,7 +50,7 @@ internal sealed class RedisArgs
 
         try
         {
-            return RedisOptions.FromUrl(Url).WithKeyPrefix(Prefix).WithLogger(new StderrLogger("gamut"));
+            return RedisOptions.FromUrl(Url).WithKeyPrefix(Prefix).WithLogger(new StderrLogger(command));
         }
         catch (RedisUrlException e)
         {

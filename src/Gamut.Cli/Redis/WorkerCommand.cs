@@ -111,7 +111,7 @@ internal static class WorkerCommand
             throw new RedisUsageException(e.Message);
         }
 
-        var redisOptions = redis.ToOptions();
+        var redisOptions = redis.ToOptions("gamut worker");
         using var stop = new CancellationTokenSource();
         var signals = 0;
         void OnSignal(PosixSignalContext context)
