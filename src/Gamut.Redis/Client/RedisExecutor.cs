@@ -373,6 +373,4 @@ public sealed partial class RedisExecutor : IExecutor
             }
         }
     }
-
-    internal static string Utf8(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 }

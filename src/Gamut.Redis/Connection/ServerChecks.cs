@@ -136,7 +136,4 @@ internal static class ServerChecks
 
         return fields;
     }
-
-    internal static long ParseLong(Dictionary<string, string> fields, string name) =>
-        fields.TryGetValue(name, out var v) && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
 }
