@@ -70,6 +70,30 @@ public sealed class CliTests(SharedRedis redis)
         Assert.Equal(0, worker.ExitCode);
     }
 
+    [Fact]
+    public async Task Gamut_worker_runs_dotnet_jobs_from_a_loaded_assembly_and_command_jobs_isolated_in_processes()
+    {
+        var prefix = "load" + Guid.NewGuid().ToString("N")[..6];
+        var assembly = typeof(CliTests).Assembly.Location;
+        using var worker = StartWorker("--redis", redis.Server.Url, "--prefix", prefix, "-j", "2", "--isolate", "processes", "--load", assembly);
+        try
+        {
+            var options = RedisOptions.FromUrl(redis.Server.Url).WithKeyPrefix(prefix);
+            await using var client = await RedisExecutor.ConnectAsync(options);
+            Assert.Equal(144, await client.SubmitAsync(global::Gamut.Jobs.JobRef.Named<int, int>("test.square"), 12).WaitAsync(TestOptions.Guard));
+            var remote = await RunAsync("run", "--redis", redis.Server.Url, "--prefix", prefix, "-k", "echo", "pid-check", ":::", "x");
+            Assert.Equal(0, remote.Code);
+            Assert.Equal("pid-check x\n", remote.Out);
+        }
+        finally
+        {
+            using var term = Process.Start("kill", ["-TERM", worker.Id.ToString()]);
+            await worker.WaitForExitAsync().WaitAsync(TestOptions.Guard);
+        }
+
+        Assert.Equal(0, worker.ExitCode);
+    }
+
     [Theory]
     [InlineData("-j", "0", "not a positive whole number")]
     [InlineData("-j", "abc", "not a positive whole number")]
