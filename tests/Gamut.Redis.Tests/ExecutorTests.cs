@@ -169,6 +169,22 @@ public sealed class ExecutorTests(SharedRedis redis)
     }
 
     [Fact]
+    public async Task A_job_that_ignores_its_token_past_its_timeout_fails_as_timed_out_and_frees_its_slot()
+    {
+        var (client, worker) = await StartAsync(concurrency: 1);
+        await using (worker)
+        await using (client)
+        {
+            var error = await Assert.ThrowsAsync<JobTimeoutException>(() =>
+                client.SubmitAsync(JobRef.To<StubbornJob, int, int>(), 30_000, new JobOptions { Timeout = TimeSpan.FromMilliseconds(200) }).WaitAsync(TestOptions.Guard));
+            Assert.Contains("timed out", error.Message);
+
+            // The stubborn job still sleeps on its thread for half a minute; the next job must not wait behind it.
+            Assert.Equal(25, await client.SubmitAsync(Square, 5).WaitAsync(TimeSpan.FromSeconds(20)));
+        }
+    }
+
+    [Fact]
     public async Task A_delayed_job_waits_in_the_schedule_then_runs()
     {
         var (client, worker) = await StartAsync();

@@ -141,7 +141,7 @@ public sealed partial class RedisWorker
         }
         catch (OperationCanceledException) when (timeout?.IsCancellationRequested == true)
         {
-            return TimedOut(job, job.Timeout!.Value, "its cancellation token was cancelled");
+            return TimedOut(job, job.Timeout!.Value, "its cancellation token was cancelled (in-process code that ignores it runs on, outside the worker's slots)");
         }
         catch (JobSerializationException e) when (e.Message.StartsWith("The input of job", StringComparison.Ordinal))
         {

@@ -7,7 +7,9 @@ namespace Gamut.Redis.Worker;
 /// <summary>Runs jobs on a <see cref="ThreadsExecutor"/> in the worker's process.</summary>
 internal sealed class ThreadsJobRunner(int concurrency, JobRegistry registry, IJobSerializer serializer) : IJobRunner
 {
-    private readonly ThreadsExecutor _executor = new(new ThreadsExecutorOptions { MaxConcurrency = concurrency, Registry = registry });
+    // The worker bounds how many jobs run; the executor gets room beyond that, so jobs abandoned past their timeout
+    // (in-process code that ignores its token) cannot starve the ones that follow.
+    private readonly ThreadsExecutor _executor = new(new ThreadsExecutorOptions { MaxConcurrency = (concurrency * 2) + 64, Registry = registry });
 
     public async Task<byte[]> RunAsync(JobDescriptor job, ReadOnlyMemory<byte> payload, JobContext context)
     {

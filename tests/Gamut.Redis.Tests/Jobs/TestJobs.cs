@@ -74,3 +74,14 @@ public sealed class CrashJob : IJob<int, int>
         return ValueTask.FromResult(0);
     }
 }
+
+/// <summary>Blocks its thread for the input in ms and ignores cancellation: a job that cannot be stopped in-process.</summary>
+[Job("test.stubborn")]
+public sealed class StubbornJob : IJob<int, int>
+{
+    public ValueTask<int> RunAsync(int input, JobContext context)
+    {
+        Thread.Sleep(input);
+        return ValueTask.FromResult(input);
+    }
+}
