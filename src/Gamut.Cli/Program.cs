@@ -24,6 +24,12 @@ public static class Program
             case "-V" or "--version" or "version":
                 Console.Out.WriteLine($"gamut {Usage.Version}");
                 return 0;
+            case "run" when Redis.RedisRun.Requested(args):
+                return Redis.RedisRun.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
+            case "worker":
+                return Redis.WorkerCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
+            case "status":
+                return Redis.StatusCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
             case "run":
                 return RunCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
             default:
