@@ -1,12 +1,40 @@
 using System.Net;
 using Gamut.Loop;
 
-// A TCP echo server on Gamut's event loop: usage gamut-echo PORT [protocol|async]
+// A TCP echo server on Gamut's event loop: gamut-echo PORT [protocol|async]
+//   protocol (default): a TcpProtocol whose OnData writes the bytes back (Twisted/asyncio Protocol style);
+//   async: a handler per connection that awaits ReadAsync/WriteAsync on a TcpConnection.
 var port = int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture);
+var mode = args.Length > 1 ? args[1] : "protocol";
 await using var loop = new EventLoop(new EventLoopOptions { BlockedThreshold = null });
-using var server = loop.ListenTcp(new IPEndPoint(IPAddress.Loopback, port), () => new Echo());
-Console.WriteLine($"listening on {server.LocalEndPoint}");
+var endpoint = new IPEndPoint(IPAddress.Loopback, port);
+using var server = mode == "async"
+    ? loop.ListenTcp(endpoint, EchoAsync)
+    : loop.ListenTcp(endpoint, () => new Echo());
+Console.WriteLine($"listening on {server.LocalEndPoint} ({mode})");
+if (Environment.GetEnvironmentVariable("GAMUT_ECHO_STATS") == "1")
+{
+    // Allocation and collections as the server runs: the message path should allocate nothing.
+    _ = Task.Run(async () =>
+    {
+        while (true)
+        {
+            await Task.Delay(1000);
+            Console.Error.WriteLine($"allocated={GC.GetTotalAllocatedBytes(precise: true)} gen0={GC.CollectionCount(0)} threads={System.Diagnostics.Process.GetCurrentProcess().Threads.Count}");
+        }
+    });
+}
 await Task.Delay(Timeout.Infinite);
+
+static async Task EchoAsync(TcpConnection connection)
+{
+    var buffer = new byte[65536];
+    int n;
+    while ((n = await connection.ReadAsync(buffer)) > 0)
+    {
+        await connection.WriteAsync(buffer.AsMemory(0, n));
+    }
+}
 
 internal sealed class Echo : TcpProtocol
 {

@@ -1,3 +1,5 @@
+using Gamut.Cli.Run;
+
 namespace Gamut.Cli;
 
 /// <summary>The gamut tool's entry point: dispatches to a sub-command.</summary>
@@ -8,20 +10,32 @@ public static class Program
     /// <returns>The exit status.</returns>
     public static int Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        if (args.Length == 0)
         {
-            Console.Out.Write(Usage.Text);
-            return args.Length == 0 ? 255 : 0;
+            Console.Error.Write(Usage.Text);
+            return RunCommand.OtherError;
         }
 
-        if (args[0] is "-V" or "--version" or "version")
+        switch (args[0])
         {
-            Console.Out.WriteLine($"gamut {Usage.Version}");
-            return 0;
+            case "-h" or "--help" or "help":
+                Console.Out.Write(Usage.Text);
+                return 0;
+            case "-V" or "--version" or "version":
+                Console.Out.WriteLine($"gamut {Usage.Version}");
+                return 0;
+            case "run" when Redis.RedisRun.Requested(args):
+                return Redis.RedisRun.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
+            case "worker":
+                return Redis.WorkerCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
+            case "status":
+                return Redis.StatusCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
+            case "run":
+                return RunCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
+            default:
+                Console.Error.WriteLine($"gamut: unknown command '{args[0]}'");
+                Console.Error.WriteLine("Usage: gamut run [OPTIONS] COMMAND [ARGS...] ::: INPUTS...   (see 'gamut --help')");
+                return RunCommand.OtherError;
         }
-
-        Console.Error.WriteLine($"gamut: unknown command '{args[0]}'");
-        Console.Error.WriteLine("Try 'gamut --help'.");
-        return 255;
     }
 }

@@ -38,6 +38,10 @@ public static class Program
           fds                       list /proc/self/fd as "fd -> target"
           env [NAME]                print the environment (sorted) or one variable
           cwd                       print the working directory
+          host-children N MARKER KEEP  start N marked `sleep 300` through Gamut (KillOnParentExit=KEEP), print "ready", wait
+          host-run EXE ARG...       run one command through Gamut, print its stdout
+          host-fd-exhaustion        (under prlimit --nofile) exhaust fds, try a spawn, report
+          host-pids-limit MARKER    wait for a stdin line, spawn until the pids limit, report
         """;
 
     public static async Task<int> Main(string[] args)
@@ -200,6 +204,14 @@ public static class Program
                 case "cwd":
                     Console.Out.WriteLine(Environment.CurrentDirectory);
                     break;
+                case "host-children":
+                    return await Hosts.Children(int.Parse(Next(), CultureInfo.InvariantCulture), Next(), bool.Parse(Next()));
+                case "host-run":
+                    return await Hosts.Run(Next(), args[i..]);
+                case "host-fd-exhaustion":
+                    return await Hosts.FdExhaustion();
+                case "host-pids-limit":
+                    return await Hosts.PidsLimit(Next());
                 default:
                     Console.Error.WriteLine($"testkit: unknown verb '{verb}'\n{Usage}");
                     return 100;
@@ -216,7 +228,8 @@ public static class Program
     [
         "echo-args", "argv-json", "out", "err", "out-lines", "err-lines", "interleave", "flood", "cat", "stdin-report",
         "close-stdin", "sleep", "ready", "ignore-term", "log-term", "grandchild", "stubborn-grandchild", "double-fork",
-        "setsid-child", "pids", "exit", "kill-self", "fds", "env", "cwd",
+        "setsid-child", "pids", "exit", "kill-self", "fds", "env", "cwd", "host-children", "host-run", "host-fd-exhaustion",
+        "host-pids-limit",
     ];
 
     private static bool IsVerb(string s) => s_verbs.Contains(s);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Gamut.Jobs;
 
 namespace Gamut.Executors;
@@ -18,15 +19,23 @@ internal abstract class ExecutorRun : JobContext, IThreadPoolWorkItem
     private protected readonly InProcessExecutor Executor;
     private readonly long _sequence;
 
-    private protected ExecutorRun(InProcessExecutor executor, string jobName, int attempt, in RunCancellation cancellation, IProgress<JobProgress>? progress, string? jobId)
-        : base(jobName, attempt, cancellation.Token, executor.Logger, progress, jobId)
+    private protected ExecutorRun(InProcessExecutor executor, string jobName, int attempt, CancellationToken token, RunControl? control, IProgress<JobProgress>? progress, string? jobId)
+        : base(jobName, attempt, token, executor.Logger, progress, jobId)
     {
         Executor = executor;
+        Control = control;
         _sequence = jobId is null ? executor.NextSequence() : 0;
     }
 
+    /// <summary>What only some runs need (a caller's token, a timeout, a registration, an activity); null for a trivial job.</summary>
+    private protected RunControl? Control { get; set; }
+
     /// <summary>Set by a dedicated thread that waits for this run's asynchronous work to finish.</summary>
-    internal ManualResetEventSlim? WorkFinishedSignal { get; set; }
+    internal ManualResetEventSlim? WorkFinishedSignal
+    {
+        get => Control?.WorkFinishedSignal;
+        set => (Control ??= new RunControl(CancellationToken)).WorkFinishedSignal = value;
+    }
 
     /// <summary>Runs the work on the current thread. True when the work finished before returning.</summary>
     public abstract bool Execute();
@@ -37,25 +46,28 @@ internal abstract class ExecutorRun : JobContext, IThreadPoolWorkItem
     /// <summary>Completes a run that never started (dropped from a queue by CancelAll or shutdown) as cancelled.</summary>
     public abstract void CancelQueued();
 
+    /// <summary>Completes a run the engine would not take (it stopped between the check and the hand-over) with <paramref name="error"/>.</summary>
+    public abstract void Reject(Exception error);
+
     void IThreadPoolWorkItem.Execute() => Executor.RunOnThreadPool(this);
 
     private protected override string CreateJobId() => Executor.IdOf(_sequence);
 }
 
-/// <summary>How a run is cancelled: its token, and what a cancellation of that token means.</summary>
-internal readonly struct RunCancellation
+/// <summary>
+/// The state of a run beyond the common case: what a cancellation of its token means (the caller's token, the
+/// executor's, a timeout), the linked source it owns, the registration that watches its token, its activity. A
+/// trivial job has none and allocates none.
+/// </summary>
+internal sealed class RunControl
 {
-    public RunCancellation(CancellationToken token, CancellationToken callerToken, CancellationToken executorToken, CancellationTokenSource? ownedSource, TimeSpan? timeout)
+    public RunControl(CancellationToken executorToken, CancellationToken callerToken = default, CancellationTokenSource? ownedSource = null, TimeSpan? timeout = null)
     {
-        Token = token;
-        CallerToken = callerToken;
         ExecutorToken = executorToken;
+        CallerToken = callerToken;
         OwnedSource = ownedSource;
         Timeout = timeout;
     }
-
-    /// <summary>The job's token.</summary>
-    public CancellationToken Token { get; }
 
     /// <summary>The submitter's token.</summary>
     public CancellationToken CallerToken { get; }
@@ -63,14 +75,20 @@ internal readonly struct RunCancellation
     /// <summary>The executor's CancelAll/shutdown token at submission.</summary>
     public CancellationToken ExecutorToken { get; }
 
-    /// <summary>A linked source made for this run (disposed when it completes); null when the job's token is shared.</summary>
+    /// <summary>A linked source made for this run (disposed when its work ends); null when the job's token is shared.</summary>
     public CancellationTokenSource? OwnedSource { get; }
 
     /// <summary>The run's timeout, whose expiry cancels <see cref="OwnedSource"/>.</summary>
     public TimeSpan? Timeout { get; }
 
-    /// <summary>Whether the caller must see a cancellation even when the job ignores its token.</summary>
+    /// <summary>Whether the caller must see a cancellation even when the job ignores its token (from submission on).</summary>
     public bool WatchesEarly => OwnedSource is not null;
+
+    public CancellationTokenRegistration Registration { get; set; }
+
+    public Activity? Activity { get; set; }
+
+    public ManualResetEventSlim? WorkFinishedSignal { get; set; }
 }
 
 /// <summary>A run that gives a <typeparamref name="T"/>.</summary>
@@ -79,24 +97,33 @@ internal abstract class ExecutorRun<T> : ExecutorRun
     private const int NotPublished = 0;
     private const int PublishedState = 1;
 
-    private readonly TaskCompletionSource<T> _completion;
-    private readonly RunCancellation _cancellation;
-    private CancellationTokenRegistration _registration;
+    // Engines whose callers may continue on the engine's thread (the pool, inline) complete a bare task, as an async
+    // method does; the others (the loop, dedicated threads) a source that runs continuations asynchronously.
+    private readonly TaskCompletionSource<T>? _source;
+    private AsyncTaskMethodBuilder<T> _builder;
     private int _published;
     private volatile bool _workDone;
     private T _result = default!;
     private Exception? _error;
     private long _startTimestamp;
-    private Activity? _activity;
 
-    private protected ExecutorRun(InProcessExecutor executor, string jobName, int attempt, in RunCancellation cancellation, IProgress<JobProgress>? progress, string? jobId)
-        : base(executor, jobName, attempt, cancellation, progress, jobId)
+    private protected ExecutorRun(InProcessExecutor executor, string jobName, int attempt, CancellationToken token, RunControl? control, IProgress<JobProgress>? progress, string? jobId)
+        : base(executor, jobName, attempt, token, control, progress, jobId)
     {
-        _cancellation = cancellation;
-        _completion = new TaskCompletionSource<T>(executor.ContinuationOptions);
+        if (executor.ContinuationOptions == TaskCreationOptions.None)
+        {
+            _builder = AsyncTaskMethodBuilder<T>.Create();
+
+            // Made now, before the run is shared: the builder makes its task lazily and not thread-safely.
+            _ = _builder.Task;
+        }
+        else
+        {
+            _source = new TaskCompletionSource<T>(executor.ContinuationOptions);
+        }
     }
 
-    public Task<T> Task => _completion.Task;
+    public Task<T> Task => _source?.Task ?? _builder.Task;
 
     /// <summary>The job's own work.</summary>
     private protected abstract ValueTask<T> InvokeAsync();
@@ -104,9 +131,9 @@ internal abstract class ExecutorRun<T> : ExecutorRun
     /// <summary>Called once the run is accepted, before it is queued: watches its token when the caller must not wait for the work.</summary>
     public void Watch()
     {
-        if (_cancellation.WatchesEarly)
+        if (Control is { WatchesEarly: true } control)
         {
-            _registration = _cancellation.Token.UnsafeRegister(static s => ((ExecutorRun<T>)s!).OnTokenCancelled(), this);
+            control.Registration = CancellationToken.UnsafeRegister(static s => ((ExecutorRun<T>)s!).OnTokenCancelled(), this);
         }
     }
 
@@ -126,7 +153,12 @@ internal abstract class ExecutorRun<T> : ExecutorRun
             return true;
         }
 
-        _startTimestamp = Executor.RecordStart(this, out _activity);
+        _startTimestamp = Executor.RecordStart(this, out var activity);
+        if (activity is not null)
+        {
+            (Control ??= new RunControl(CancellationToken)).Activity = activity;
+        }
+
         ValueTask<T> pending;
         try
         {
@@ -152,24 +184,46 @@ internal abstract class ExecutorRun<T> : ExecutorRun
 
     public override void Publish()
     {
-        if (Interlocked.Exchange(ref _published, PublishedState) != NotPublished)
+        // Without a control nothing watches the token, so the work's own path is the only publisher: no interlock.
+        if (Control is null)
+        {
+            if (_published != NotPublished)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _published, PublishedState);
+        }
+        else if (Interlocked.Exchange(ref _published, PublishedState) != NotPublished)
         {
             return;
         }
 
         var error = _error;
-        Executor.Finished(this, error, _startTimestamp, _activity);
-        if (error is null)
+        Executor.Finished(this, error, _startTimestamp, Control?.Activity);
+        if (_source is { } source)
         {
-            _completion.TrySetResult(_result);
+            if (error is null)
+            {
+                source.TrySetResult(_result);
+            }
+            else if (error is OperationCanceledException oce)
+            {
+                source.TrySetCanceled(oce.CancellationToken);
+            }
+            else
+            {
+                source.TrySetException(error);
+            }
         }
-        else if (error is OperationCanceledException oce)
+        else if (error is null)
         {
-            _completion.TrySetCanceled(oce.CancellationToken);
+            _builder.SetResult(_result);
         }
         else
         {
-            _completion.TrySetException(error);
+            // An OperationCanceledException makes the task cancelled (with its token), as in an async method.
+            _builder.SetException(error);
         }
     }
 
@@ -180,13 +234,21 @@ internal abstract class ExecutorRun<T> : ExecutorRun
         Publish();
     }
 
+    public override void Reject(Exception error)
+    {
+        _error = error;
+        EndWork();
+        Publish();
+    }
+
     private async ValueTask AwaitWorkAsync(ValueTask<T> pending)
     {
         // The caller must not wait for a job that ignores its token: once the work is asynchronous, a
         // cancellation of the token publishes at once (runs that watch early already do).
-        if (!_cancellation.WatchesEarly && CancellationToken.CanBeCanceled)
+        if (Control is not { WatchesEarly: true } && CancellationToken.CanBeCanceled)
         {
-            _registration = CancellationToken.UnsafeRegister(static s => ((ExecutorRun<T>)s!).OnTokenCancelled(), this);
+            var control = Control ??= new RunControl(CancellationToken);
+            control.Registration = CancellationToken.UnsafeRegister(static s => ((ExecutorRun<T>)s!).OnTokenCancelled(), this);
         }
 
         try
@@ -211,8 +273,12 @@ internal abstract class ExecutorRun<T> : ExecutorRun
     // cancellation callback, where the registration may still be being written and the source is mid-cancel.)
     private void EndWork()
     {
-        _registration.Unregister();
-        _cancellation.OwnedSource?.Dispose();
+        if (Control is { } control)
+        {
+            control.Registration.Unregister();
+            control.OwnedSource?.Dispose();
+        }
+
         _workDone = true;
     }
 
@@ -243,12 +309,18 @@ internal abstract class ExecutorRun<T> : ExecutorRun
     // shutdown, or (when neither) the run's timeout.
     private Exception CancellationOutcome()
     {
-        if (_cancellation.CallerToken.IsCancellationRequested)
+        var control = Control;
+        if (control is null)
         {
-            return new OperationCanceledException(_cancellation.CallerToken);
+            return new OperationCanceledException(CancellationToken);
         }
 
-        if (_cancellation.ExecutorToken.IsCancellationRequested || _cancellation.Timeout is not { } timeout)
+        if (control.CallerToken.IsCancellationRequested)
+        {
+            return new OperationCanceledException(control.CallerToken);
+        }
+
+        if (control.ExecutorToken.IsCancellationRequested || control.Timeout is not { } timeout)
         {
             return new OperationCanceledException(CancellationToken);
         }
@@ -257,13 +329,16 @@ internal abstract class ExecutorRun<T> : ExecutorRun
     }
 }
 
+/// <summary>A run's token, and its control when it needs one.</summary>
+internal readonly record struct RunPlan(CancellationToken Token, RunControl? Control);
+
 /// <summary>A delegate submitted to an in-process executor.</summary>
 internal sealed class DelegateRun<T> : ExecutorRun<T>
 {
     private readonly Func<JobContext, ValueTask<T>> _work;
 
-    public DelegateRun(InProcessExecutor executor, Func<JobContext, ValueTask<T>> work, int attempt, in RunCancellation cancellation, IProgress<JobProgress>? progress, string? jobId)
-        : base(executor, InProcessExecutor.DelegateJobName, attempt, cancellation, progress, jobId) => _work = work;
+    public DelegateRun(InProcessExecutor executor, Func<JobContext, ValueTask<T>> work, int attempt, in RunPlan plan, IProgress<JobProgress>? progress, string? jobId)
+        : base(executor, InProcessExecutor.DelegateJobName, attempt, plan.Token, plan.Control, progress, jobId) => _work = work;
 
     private protected override ValueTask<T> InvokeAsync() => _work(this);
 }
@@ -274,8 +349,8 @@ internal sealed class JobRun<TIn, TOut> : ExecutorRun<TOut>
     private readonly IJobFactory<TIn, TOut> _job;
     private readonly TIn _input;
 
-    public JobRun(InProcessExecutor executor, IJobFactory<TIn, TOut> job, TIn input, int attempt, in RunCancellation cancellation, IProgress<JobProgress>? progress, string? jobId)
-        : base(executor, job.Name, attempt, cancellation, progress, jobId)
+    public JobRun(InProcessExecutor executor, IJobFactory<TIn, TOut> job, TIn input, int attempt, in RunPlan plan, IProgress<JobProgress>? progress, string? jobId)
+        : base(executor, job.Name, attempt, plan.Token, plan.Control, progress, jobId)
     {
         _job = job;
         _input = input;

@@ -15,6 +15,15 @@ public static class Executors
     /// <param name="registry">The jobs it may run.</param>
     public static InlineExecutor Inline(JobRegistry? registry = null) => new(registry);
 
+    /// <summary>
+    /// An executor on the caller's thread that also makes every registered job's input and output cross
+    /// <paramref name="serializer"/>, as a worker process would: a test finds what will not serialize.
+    /// </summary>
+    /// <param name="registry">The jobs it may run.</param>
+    /// <param name="serializer">The serializer to check with; <see cref="JsonJobSerializer.Default"/> when null.</param>
+    public static InlineExecutor InlineCheckingSerialization(JobRegistry? registry = null, IJobSerializer? serializer = null) =>
+        new(registry, serializer ?? JsonJobSerializer.Default);
+
     /// <summary>An executor on the thread pool with bounded concurrency.</summary>
     /// <param name="maxConcurrency">The most jobs at once; the number of cores when null.</param>
     /// <param name="registry">The jobs it may run.</param>

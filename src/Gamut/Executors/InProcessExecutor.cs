@@ -18,7 +18,7 @@ namespace Gamut.Executors;
 /// <para>The hot path of a trivial job (no timeout, no retries, no cancellable token) allocates the run (which is
 /// also the job's context) and its task; its id is made only if someone reads it.</para>
 /// </remarks>
-public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
+public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
 {
     internal const string DelegateJobName = "delegate";
 
@@ -26,11 +26,20 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
     private readonly string _idPrefix;
     private readonly KeyValuePair<string, object?> _executorTag;
     private CancellationTokenSource _cancelAll = new();
-    private long _sequence;
+    private const int SequenceBlock = 256;
+    private static long s_sequence;
+    [ThreadStatic]
+    private static long t_nextSequence;
+    [ThreadStatic]
+    private static long t_endSequence;
     private long _active;
     private volatile bool _closed;
     private TaskCompletionSource? _drained;
     private int _engineStopped;
+
+    // The last job looked up: a loop or a map submits one job over and over, and its JobRef carries the same
+    // name string each time, so a reference comparison skips the registry's hashing. One object, swapped atomically.
+    private object? _lastJob;
 
     private protected InProcessExecutor(string name, JobRegistry? registry, ILogger? logger, bool asynchronousContinuations)
     {
@@ -64,6 +73,9 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
     internal ILogger Logger { get; }
 
     internal TaskCreationOptions ContinuationOptions { get; }
+
+    /// <summary>When set, registered jobs' inputs and outputs cross this serializer, as to a worker process.</summary>
+    internal IJobSerializer? RoundTripSerializer { get; init; }
 
     /// <summary>The default map window: submitted, unconsumed jobs a map allows.</summary>
     internal abstract int DefaultWindow { get; }
@@ -194,86 +206,20 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
     /// <summary>A run whose work went asynchronous has finished it: free its slot, then publish.</summary>
     internal virtual void WorkFinishedAsynchronously(ExecutorRun run) => run.Publish();
 
-    internal long NextSequence() => Interlocked.Increment(ref _sequence);
+    // Sequence numbers for ids come from one counter for all executors (ids also carry the executor's prefix), taken
+    // by each thread in blocks, so a job whose id is never read costs no interlocked operation for it.
+    internal long NextSequence()
+    {
+        if (t_nextSequence == t_endSequence)
+        {
+            t_endSequence = Interlocked.Add(ref s_sequence, SequenceBlock) + 1;
+            t_nextSequence = t_endSequence - SequenceBlock;
+        }
+
+        return t_nextSequence++;
+    }
 
     internal string IdOf(long sequence) => string.Concat(_idPrefix, sequence.ToString(CultureInfo.InvariantCulture));
-
-    internal long RecordStart(ExecutorRun run, out Activity? activity)
-    {
-        if (GamutTelemetry.JobsStarted.Enabled)
-        {
-            GamutTelemetry.JobsStarted.Add(1, _executorTag, new(GamutTelemetry.JobTag, run.JobName));
-        }
-
-        activity = GamutTelemetry.Source.HasListeners() ? StartActivity(run) : null;
-        return GamutTelemetry.JobDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
-    }
-
-    internal void Finished(ExecutorRun run, Exception? error, long startTimestamp, Activity? activity)
-    {
-        if (error is null)
-        {
-            if (GamutTelemetry.JobsCompleted.Enabled)
-            {
-                GamutTelemetry.JobsCompleted.Add(1, _executorTag, new(GamutTelemetry.JobTag, run.JobName));
-            }
-        }
-        else
-        {
-            var kind = ErrorKind(error);
-            if (GamutTelemetry.JobsFailed.Enabled)
-            {
-                GamutTelemetry.JobsFailed.Add(1, _executorTag, new(GamutTelemetry.JobTag, run.JobName), new(GamutTelemetry.ErrorTypeTag, kind));
-            }
-
-            if (Logger.IsEnabled(LogLevel.Debug))
-            {
-                ExecutorLog.JobFailed(Logger, run.JobName, run.JobId, Name, kind, error);
-            }
-        }
-
-        if (startTimestamp != 0)
-        {
-            GamutTelemetry.JobDuration.Record(
-                Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds,
-                _executorTag,
-                new(GamutTelemetry.JobTag, run.JobName),
-                new(GamutTelemetry.ErrorTypeTag, error is null ? null : ErrorKind(error)));
-        }
-
-        if (activity is not null)
-        {
-            if (error is not null)
-            {
-                activity.SetStatus(ActivityStatusCode.Error, error.Message);
-                activity.SetTag(GamutTelemetry.ErrorTypeTag, ErrorKind(error));
-            }
-
-            activity.Dispose();
-        }
-
-        Exit();
-    }
-
-    private static string ErrorKind(Exception error) => error switch
-    {
-        OperationCanceledException => "canceled",
-        JobTimeoutException => "timeout",
-        _ => "failed",
-    };
-
-    private static Activity? StartActivity(ExecutorRun run)
-    {
-        var activity = GamutTelemetry.Source.StartActivity("gamut.job");
-        if (activity is { IsAllDataRequested: true })
-        {
-            activity.SetTag(GamutTelemetry.JobTag, run.JobName);
-            activity.SetTag(GamutTelemetry.JobIdTag, run.JobId);
-            activity.SetTag(GamutTelemetry.AttemptTag, run.Attempt);
-        }
-
-        return activity;
-    }
 
     private Task<TOut> SubmitJob<TIn, TOut>(JobRef<TIn, TOut> job, TIn input, JobOptions? options, CancellationToken cancellationToken, bool tokenCoversExecutor)
     {
@@ -281,13 +227,28 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
         try
         {
             var name = job.Name ?? throw new ArgumentException("The job reference is empty (default(JobRef)); create it with JobRef.To or JobRef.Named", nameof(job));
-            factory = Registry.Get(name).Typed<TIn, TOut>();
+            if (Volatile.Read(ref _lastJob) is LastJob<TIn, TOut> last && ReferenceEquals(last.Name, name))
+            {
+                factory = last.Factory;
+            }
+            else
+            {
+                factory = Registry.Get(name).Typed<TIn, TOut>();
+                Volatile.Write(ref _lastJob, new LastJob<TIn, TOut>(name, factory));
+            }
+
             if (input is null && !factory.AcceptsNullInput)
             {
                 throw new ArgumentNullException(nameof(input), $"Job '{name}' takes a non-null {typeof(TIn).Name}; its input was null");
             }
 
             options = Checked(options);
+            if (RoundTripSerializer is { } serializer)
+            {
+                var crossing = new RoundTripJob<TIn, TOut>(factory, serializer);
+                input = crossing.CrossIn(input);
+                factory = crossing;
+            }
         }
         catch (Exception e) when (e is JobException or ArgumentException)
         {
@@ -339,20 +300,21 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
     }
 
     // The job's token: the executor's own when nothing else can cancel it (no allocation), else a linked source.
-    private RunCancellation Plan(CancellationToken callerToken, TimeSpan? timeout, bool tokenCoversExecutor)
+    private RunPlan Plan(CancellationToken callerToken, TimeSpan? timeout, bool tokenCoversExecutor)
     {
         var executorToken = Volatile.Read(ref _cancelAll).Token;
         if (timeout is null)
         {
             if (!callerToken.CanBeCanceled)
             {
-                return new RunCancellation(executorToken, default, executorToken, null, null);
+                return new RunPlan(executorToken, null);
             }
 
             if (tokenCoversExecutor)
             {
-                // A map links its token to the executor's once, for all its jobs.
-                return new RunCancellation(callerToken, callerToken, executorToken, null, null);
+                // A map links its token to the executor's once, for all its jobs; a cancellation of it needs no
+                // telling apart, so the run needs no control either.
+                return new RunPlan(callerToken, null);
             }
         }
 
@@ -364,7 +326,7 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
             source.CancelAfter(t);
         }
 
-        return new RunCancellation(source.Token, callerToken, executorToken, source, timeout);
+        return new RunPlan(source.Token, new RunControl(executorToken, callerToken, source, timeout));
     }
 
     private Task<T> Launch<T>(ExecutorRun<T> run)
@@ -382,7 +344,15 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
         }
 
         run.Watch();
-        Schedule(run);
+        try
+        {
+            Schedule(run);
+        }
+        catch (ExecutorClosedException e)
+        {
+            run.Reject(e);
+        }
+
         return run.Task;
     }
 
@@ -393,13 +363,17 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
         var retry = options.Retry;
         for (var attempt = 1; ; attempt++)
         {
+            // Taken before the attempt, so a CancelAll during the attempt also ends the wait for the next one.
+            var executorToken = Volatile.Read(ref _cancelAll).Token;
             try
             {
                 return await Launch(create(attempt, cancellationToken, id)).ConfigureAwait(false);
             }
             catch (Exception e) when (attempt < retry.MaxAttempts && (e is JobFailedException || (e is JobTimeoutException && retry.RetryOnTimeout)))
             {
-                await Task.Delay(retry.DelayBefore(attempt + 1), cancellationToken).ConfigureAwait(false);
+                // A job waiting for its next attempt is still the executor's: CancelAll and shutdown reach it too.
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, executorToken);
+                await Task.Delay(retry.DelayBefore(attempt + 1), wait.Token).ConfigureAwait(false);
             }
         }
     }
@@ -429,4 +403,6 @@ public abstract class InProcessExecutor : IInProcessExecutor, IQueueDepthSource
             }
         }
     }
+
+    private sealed record LastJob<TIn, TOut>(string Name, IJobFactory<TIn, TOut> Factory);
 }

@@ -21,6 +21,22 @@ public sealed class InlineExecutor : InProcessExecutor
     {
     }
 
+    /// <summary>
+    /// Creates an executor that also checks that registered jobs could run across a process boundary: each input
+    /// and output makes a round trip through <paramref name="serializer"/>, so a value that does not serialize fails
+    /// here with <see cref="JobSerializationException"/> (an input: before the job runs; an output: as the job's
+    /// failure, as a worker process would report it), and the job sees a copy, never the caller's object.
+    /// </summary>
+    /// <param name="registry">The jobs it may run.</param>
+    /// <param name="serializer">The serializer the production executor will use (e.g. <see cref="JsonJobSerializer.Default"/>).</param>
+    /// <param name="logger">Where jobs log.</param>
+    public InlineExecutor(JobRegistry? registry, IJobSerializer serializer, ILogger? logger = null)
+        : base("inline", registry, logger, asynchronousContinuations: false)
+    {
+        ArgumentNullException.ThrowIfNull(serializer);
+        RoundTripSerializer = serializer;
+    }
+
     internal override int DefaultWindow => 1;
 
     internal override void Schedule(ExecutorRun run)

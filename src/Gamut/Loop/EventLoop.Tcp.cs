@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace Gamut.Loop;
 
-public sealed unsafe partial class EventLoop
+public sealed partial class EventLoop
 {
     private byte[]? _readBuffer;
 
@@ -33,8 +33,7 @@ public sealed unsafe partial class EventLoop
         {
             // SO_REUSEADDR alone (a restarted server can bind past TIME_WAIT); .NET's ReuseAddress also sets
             // SO_REUSEPORT on Linux, which would let a second listener share, and steal from, the port.
-            var one = 1;
-            Libc.setsockopt((int)listener.Handle, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, &one, sizeof(int));
+            Libc.SetReuseAddress((int)listener.Handle);
             listener.Bind(endpoint);
             listener.Listen(backlog);
             listener.Blocking = false;
@@ -48,6 +47,33 @@ public sealed unsafe partial class EventLoop
         var server = new TcpServer(this, listener, protocolFactory);
         RunOnLoop(static s => ((TcpServer)s!).Start(), server);
         return server;
+    }
+
+    /// <summary>
+    /// Listens for TCP connections on <paramref name="endpoint"/> and runs <paramref name="handler"/> on the loop for
+    /// each one, with a <see cref="TcpConnection"/> to <c>await</c> reads and writes on. The connection closes when
+    /// the handler's task ends; what it throws is reported through <see cref="CallbackFailed"/> and aborts it.
+    /// </summary>
+    /// <param name="endpoint">Where to listen; port 0 lets the system choose.</param>
+    /// <param name="handler">Serves one connection, on the loop thread.</param>
+    /// <param name="backlog">The kernel's queue of connections not yet accepted.</param>
+    /// <returns>The server; dispose it to stop listening.</returns>
+    public TcpServer ListenTcp(IPEndPoint endpoint, Func<TcpConnection, Task> handler, int backlog = 1024)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return ListenTcp(endpoint, () => new StreamProtocol(handler), backlog);
+    }
+
+    /// <summary>Connects to <paramref name="endpoint"/>, for code on the loop to <c>await</c> reads and writes on. From any thread.</summary>
+    /// <param name="endpoint">The server.</param>
+    /// <param name="cancellationToken">Stops connecting.</param>
+    /// <returns>The connection.</returns>
+    /// <exception cref="SocketException">The connection was refused or failed.</exception>
+    public async Task<TcpConnection> ConnectAsync(IPEndPoint endpoint, CancellationToken cancellationToken = default)
+    {
+        var protocol = new StreamProtocol();
+        await ConnectTcpAsync(endpoint, protocol, cancellationToken).ConfigureAwait(false);
+        return new TcpConnection(protocol);
     }
 
     /// <summary>

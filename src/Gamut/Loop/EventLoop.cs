@@ -34,6 +34,8 @@ public sealed partial class EventLoop : InProcessExecutor
     private readonly LoopWatchdog? _watchdog;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _threadId;
+    private long _lastPoll;
+    private int _busyTurns;
     private int _sleeping;
     private int _wakePending;
     private volatile bool _stopRequested;
@@ -257,7 +259,15 @@ public sealed partial class EventLoop : InProcessExecutor
                 timeout = 0;
             }
         }
+        else if (++_busyTurns < 64 && _turnTime - _lastPoll < PollEvery && !_stopRequested)
+        {
+            // Busy turns (callbacks posting callbacks) look at I/O every 64 turns or 0.2 ms, whichever is first,
+            // instead of making a system call per turn.
+            return;
+        }
 
+        _busyTurns = 0;
+        _lastPoll = _turnTime;
         _poller.Poll(timeout);
         if (_sleeping != 0)
         {
@@ -296,6 +306,8 @@ public sealed partial class EventLoop : InProcessExecutor
         }
     }
 
+    internal void ReportCallbackFailure(Exception e) => OnCallbackFailed(e);
+
     private void OnCallbackFailed(Exception e)
     {
         LoopLog.CallbackFailed(Logger, e);
@@ -308,6 +320,8 @@ public sealed partial class EventLoop : InProcessExecutor
             LoopLog.HandlerFailed(Logger, inner);
         }
     }
+
+    private static readonly long PollEvery = Stopwatch.Frequency / 5000;
 
     private static long Now() => Stopwatch.GetTimestamp();
 }

@@ -64,6 +64,12 @@ internal static unsafe partial class Libc
 
     public static int Errno => Marshal.GetLastPInvokeError();
 
+    public static void SetReuseAddress(int fd)
+    {
+        var one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(int));
+    }
+
     public static int EpollControl(int epfd, int op, int fd, uint events, ulong data)
     {
         var ev = stackalloc byte[16];

@@ -178,7 +178,8 @@ public sealed partial class ProcessPool
             writer.U32((uint)jobs.Count);
             foreach (var job in jobs)
             {
-                var flags = (job.RawPayload ? JobFlags.RawInput : JobFlags.None) | (job.Options.Timeout is null ? JobFlags.None : JobFlags.Timed);
+                var flags = (job.RawPayload ? JobFlags.RawInput : JobFlags.None) | (job.Options.Timeout is null ? JobFlags.None : JobFlags.Timed) |
+                    (job.SerializedResult ? JobFlags.SerializedResult : JobFlags.None);
                 writer.I64(job.Seq);
                 writer.U32((uint)job.JobIndex);
                 writer.U32((uint)job.Attempt);

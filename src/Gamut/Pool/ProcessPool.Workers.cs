@@ -344,10 +344,21 @@ public sealed partial class ProcessPool
         Dispatch();
     }
 
-    /// <summary>Retires a worker whose resident memory is over the limit (one read of /proc, when results arrive: between jobs).</summary>
+    /// <summary>
+    /// Retires a worker whose resident memory is over the limit: one read of /proc when results arrive (between jobs)
+    /// and before they are delivered, each time the worker is about to fall idle (so one that grows by leaps is caught
+    /// before its next job) and at most every 50 ms while it stays busy.
+    /// </summary>
     private void CheckMemory(WorkerHandle w)
     {
-        if (_options.MaxMemoryPerWorker is not { } max || w.State != WorkerState.Ready || w.ResidentBytes() is not { } rss || rss <= max)
+        if (_options.MaxMemoryPerWorker is not { } max || w.State != WorkerState.Ready ||
+            (w.FramesInFlight > 1 && Stopwatch.GetElapsedTime(w.LastMemoryCheck) < TimeSpan.FromMilliseconds(50)))
+        {
+            return;
+        }
+
+        w.LastMemoryCheck = Stopwatch.GetTimestamp();
+        if (w.ResidentBytes() is not { } rss || rss <= max)
         {
             return;
         }

@@ -162,6 +162,56 @@ public sealed partial class ProcessPool : IExecutor
         }
     }
 
+    /// <summary>
+    /// Runs a registered job on an input that is already serialized and gives back the serialized result: for
+    /// callers that hold payloads as bytes (the Redis worker). Errors are those of <see cref="SubmitAsync{TIn, TOut}"/>.
+    /// </summary>
+    internal Task<byte[]> SubmitSerializedAsync(string name, byte[] payload, string id, int attempt, JobOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var descriptor = Registry.Get(name);
+            var sink = new SerializedSink();
+            // The caller keeps the result as bytes in the serializer's format: the worker must not answer raw.
+            Accept(new SingleJob(_jobs.IndexOf(descriptor), descriptor.Name, id, attempt, options, payload, raw: false, sink) { SerializedResult = true }, cancellationToken);
+            return sink.Task;
+        }
+        catch (Exception e) when (e is JobException or ExecutorClosedException or ArgumentException)
+        {
+            return Task.FromException<byte[]>(e);
+        }
+        catch (OperationCanceledException e)
+        {
+            return Task.FromCanceled<byte[]>(e.CancellationToken.IsCancellationRequested ? e.CancellationToken : cancellationToken);
+        }
+    }
+
+    private sealed class SerializedSink() : TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously), IResultSink
+    {
+        public void SetResult(ReadOnlySpan<byte> payload, bool raw)
+        {
+            if (raw)
+            {
+                TrySetException(new JobSerializationException("The worker answered raw bytes where serialized ones were asked for"));
+                return;
+            }
+
+            TrySetResult(payload.ToArray());
+        }
+
+        public void SetError(Exception error)
+        {
+            if (error is OperationCanceledException oce)
+            {
+                TrySetCanceled(oce.CancellationToken);
+            }
+            else
+            {
+                TrySetException(error);
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public void CancelAll()
     {

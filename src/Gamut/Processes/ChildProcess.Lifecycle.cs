@@ -31,7 +31,7 @@ public sealed partial class ChildProcess
         var startTimestamp = Stopwatch.GetTimestamp();
         var handle = Spawner.Spawn(request);
         var child = new ChildProcess(command, handle, startTime, startTimestamp, cancellationToken);
-        child.Begin(options.ForRun);
+        child.Begin(options.ForRun, stdoutIsOurs: options.Stdout is null);
         return child;
     }
 
@@ -47,7 +47,7 @@ public sealed partial class ChildProcess
     }
 
     /// <summary>Waits for the end and returns the result, whatever it is (pipelines judge it themselves).</summary>
-    internal Task<CommandResult> Completion => _completion;
+    internal Task<CommandResult> Completion => _done.Task;
 
     /// <summary>Raises what <see cref="WaitForExitAsync"/> would raise for <paramref name="result"/>.</summary>
     internal void ThrowIfFailedFor(CommandResult result) => ThrowIfFailed(result);
@@ -102,9 +102,10 @@ public sealed partial class ChildProcess
         _ => null, // captured on demand, or not piped to the parent at all
     };
 
-    private void Begin(bool forRun)
+    private void Begin(bool forRun, bool stdoutIsOurs)
     {
-        if (SinkFor(_command.StandardOutput, forRun) is { } outSink)
+        // A pipeline stage's stdout belongs to the next stage (or, in the fallback, to the relay).
+        if (stdoutIsOurs && SinkFor(_command.StandardOutput, forRun) is { } outSink)
         {
             _stdout.TryStart(outSink);
         }
@@ -138,6 +139,12 @@ public sealed partial class ChildProcess
         }
 
         _completion = RunToEndAsync();
+        _completion.ContinueWith(
+            static (t, done) => ((TaskCompletionSource<CommandResult>)done!).TrySetFromTask(t),
+            _done,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private async Task FeedAsync(PipeEnd stdin, ReadOnlyMemory<byte> bytes, Stream? source, bool leaveOpen)
@@ -216,8 +223,8 @@ public sealed partial class ChildProcess
             }
 
             // Whoever still holds an output pipe now escaped the group (setsid); do not wait on it forever.
-            _handle.StandardOutput?.ForceEofAfter(PipeLinger);
-            _handle.StandardError?.ForceEofAfter(PipeLinger);
+            LingerThenEnd(_stdout);
+            LingerThenEnd(_stderr);
         }
 
         // A started (not run) command's output is read once the caller takes it or asks for the result.
@@ -240,8 +247,17 @@ public sealed partial class ChildProcess
         }
 
         _handle.Release();
-        _stopSource?.Dispose();
         return BuildResult(exit);
+    }
+
+    private static void LingerThenEnd(OutputChannel channel)
+    {
+        // Usually the pump has already seen the end (the group's exit closed the pipe); only a lagging or
+        // held pipe needs the timer.
+        if (channel.Pipe is { } pipe && (channel.IsTaken || !(channel.Claimed.IsCompleted && channel.Completion.IsCompleted)))
+        {
+            pipe.ForceEofAfter(PipeLinger);
+        }
     }
 
     private async Task WaitForEmptyGroupAsync()

@@ -12,8 +12,9 @@ namespace Gamut.Processes;
 /// <remarks>
 /// <para>Streams whose target is <see cref="OutputTarget.Capture"/> are offered here, as a raw
 /// <see cref="Stream"/> or as lines; each can be taken once. What nobody takes is captured into the
-/// <see cref="CommandResult"/> when <see cref="WaitForExitAsync"/> is called (or when the process ends).
-/// Read what you take: a child blocks when a pipe is full.</para>
+/// <see cref="CommandResult"/> once <see cref="WaitForExitAsync"/>, <see cref="StopAsync"/> or disposal asks
+/// for the result (until then it is not read, so a chatty child waits). Read what you take: a child blocks
+/// when a pipe is full.</para>
 /// <para>Every stop (<see cref="StopAsync"/>, the timeout, the cancellation token given to
 /// <see cref="Command.Start"/>, the output limit, disposal) sends SIGTERM (and SIGCONT) to the process group,
 /// waits the grace period, then sends SIGKILL to the group, and completes only when the group is empty.</para>
@@ -34,11 +35,17 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
     private readonly CancellationToken _cancellationToken;
     private readonly CancellationTokenSource? _stopSource;
     private Task<CommandResult> _completion = null!;
+
+    // What callers await: completed from _completion, but never running their continuations on the thread
+    // that finished the command (which may be the reactor).
+    private readonly TaskCompletionSource<CommandResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _stdinFeeder = Task.CompletedTask;
     private ChildProcess[] _upstream = [];
     private Stream? _stdinStream;
     private Stream? _stdoutStream;
     private Stream? _stderrStream;
+    private readonly object _gate = new();
+    private List<Action>? _abandonLineReaders;
     private int _stopReason;
     private int _termSent;
     private int _killSent;
@@ -118,7 +125,11 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
     /// <exception cref="InvalidOperationException">It is not captured, or already taken.</exception>
     public Stream StandardError => _stderrStream ??= new ChildOutputStream(_stderr.TakeRaw());
 
-    /// <summary>The child's stdout, line by line (UTF-8, without line endings), as it arrives.</summary>
+    /// <summary>
+    /// The child's stdout, line by line (UTF-8, without line endings), as it arrives. Leaving the loop early
+    /// discards the rest of the stream; an enumeration that is neither read nor left holds the child back
+    /// (up to 1,024 lines, then the pipe fills), until the handle is disposed.
+    /// </summary>
     /// <param name="cancellationToken">Stops the enumeration (not the process).</param>
     public IAsyncEnumerable<string> ReadOutputLinesAsync(CancellationToken cancellationToken = default) =>
         ReadLinesOf(_stdout, cancellationToken);
@@ -128,27 +139,31 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
     public IAsyncEnumerable<string> ReadErrorLinesAsync(CancellationToken cancellationToken = default) =>
         ReadLinesOf(_stderr, cancellationToken);
 
-    /// <summary>Both output streams merged, each line tagged with its source, in the order lines complete.</summary>
+    /// <summary>
+    /// Both output streams merged, each line tagged with its source, in the order lines complete (streams
+    /// that go elsewhere, or are already being read, are left out).
+    /// </summary>
     /// <param name="cancellationToken">Stops the enumeration (not the process).</param>
-    public IAsyncEnumerable<OutputLine> ReadLinesAsync(CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ProcessOutputLine> ReadLinesAsync(CancellationToken cancellationToken = default)
     {
-        var channels = new[] { _stdout, _stderr }.Where(c => c.Pipe is not null).ToArray();
+        var channels = new[] { _stdout, _stderr }.Where(c => c.IsIdle).ToArray();
         if (channels.Length == 0)
         {
             throw _stdout.AlreadyTaken();
         }
 
-        var lines = new LineChannel<OutputLine>(channels.Length);
+        var lines = new LineChannel<ProcessOutputLine>(channels.Length);
         foreach (var channel in channels)
         {
-            var source = channel.Source;
-            if (!channel.TryStart(lines.CreateSink(text => new OutputLine(source, text))))
+            var isError = channel.Source == OutputSource.StandardError;
+            if (!channel.TryStart(lines.CreateSink(text => new ProcessOutputLine(text, isError))))
             {
                 throw channel.AlreadyTaken();
             }
         }
 
-        return lines.Reader.ReadAllAsync(cancellationToken);
+        TrackLineReader(lines.Abandon);
+        return lines.ReadAllAsync(cancellationToken);
     }
 
     /// <summary>
@@ -161,7 +176,7 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
     public async Task<CommandResult> WaitForExitAsync(CancellationToken cancellationToken = default)
     {
         CaptureUntaken();
-        var result = await _completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var result = await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         ThrowIfFailed(result);
         return result;
     }
@@ -202,7 +217,7 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
 
         RequestStop(CommandStopReason.Requested, gracePeriod);
         CaptureUntaken();
-        return await _completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends SIGKILL to the whole group now (no grace); await <see cref="WaitForExitAsync"/> or dispose to see it end.</summary>
@@ -221,7 +236,13 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
         }
 
         CaptureUntaken();
-        await _completion.ConfigureAwait(false);
+        lock (_gate)
+        {
+            // Nobody reads those lines any more; the pumps must not wait for a reader.
+            _abandonLineReaders?.ForEach(abandon => abandon());
+        }
+
+        await _done.Task.ConfigureAwait(false);
         _stdinStream?.Dispose();
         _handle.StandardInput?.Dispose();
         _stdoutStream?.Dispose();
@@ -259,7 +280,7 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
         RequestStop(CommandStopReason.OutputFailed, null);
     }
 
-    private static IAsyncEnumerable<string> ReadLinesOf(OutputChannel channel, CancellationToken cancellationToken)
+    private IAsyncEnumerable<string> ReadLinesOf(OutputChannel channel, CancellationToken cancellationToken)
     {
         var lines = new LineChannel<string>(1);
         if (!channel.TryStart(lines.CreateSink(static text => text)))
@@ -267,7 +288,16 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
             throw channel.AlreadyTaken();
         }
 
-        return lines.Reader.ReadAllAsync(cancellationToken);
+        TrackLineReader(lines.Abandon);
+        return lines.ReadAllAsync(cancellationToken);
+    }
+
+    private void TrackLineReader(Action abandon)
+    {
+        lock (_gate)
+        {
+            (_abandonLineReaders ??= []).Add(abandon);
+        }
     }
 
     private void CaptureUntaken()
@@ -282,7 +312,7 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
 
     internal void RequestStop(CommandStopReason reason, TimeSpan? gracePeriod)
     {
-        if (Interlocked.CompareExchange(ref _stopReason, (int)reason, 0) != 0)
+        if (_completion is { IsCompleted: true } || Interlocked.CompareExchange(ref _stopReason, (int)reason, 0) != 0)
         {
             return;
         }
@@ -297,15 +327,8 @@ public sealed partial class ChildProcess : IAsyncDisposable, IOutputOwner
             upstream.RequestStop(CommandStopReason.Requested, gracePeriod);
         }
 
-        try
-        {
-            _stopSource?.Cancel();
-        }
-        catch (AggregateException)
-        {
-            // A caller's line callback threw on cancellation; the stop goes on.
-        }
-
+        // Callbacks registered on the stop token are callers' code: run them on the thread pool, not here.
+        _ = _stopSource?.CancelAsync();
         BeginGroupStop();
     }
 

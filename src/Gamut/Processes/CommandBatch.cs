@@ -11,7 +11,8 @@ namespace Gamut.Processes;
 /// </summary>
 /// <remarks>
 /// The commands' pipes and exits are served by Gamut's one reactor thread: a thousand commands in flight do
-/// not hold a thousand blocked threads.
+/// not hold a thousand blocked threads. Each of the <see cref="CommandBatchOptions.MaxConcurrency"/> slots is
+/// a loop that takes the next command as soon as its previous one ends, so no hand-off sits between them.
 /// </remarks>
 public static class CommandBatch
 {
@@ -23,7 +24,7 @@ public static class CommandBatch
         IEnumerable<Command> commands, CommandBatchOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(commands);
-        return RunAsync(ToAsync(commands), options, cancellationToken);
+        return Run(new SyncSource(commands), options ?? new CommandBatchOptions(), cancellationToken);
     }
 
     /// <summary>Runs <paramref name="commands"/>; see <see cref="CommandBatch"/>.</summary>
@@ -34,105 +35,104 @@ public static class CommandBatch
         IAsyncEnumerable<Command> commands, CommandBatchOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(commands);
-        return Run(commands, options ?? new CommandBatchOptions(), cancellationToken);
+        return Run(new AsyncSource(commands), options ?? new CommandBatchOptions(), cancellationToken);
     }
 
     private static async IAsyncEnumerable<CommandCompletion> Run(
-        IAsyncEnumerable<Command> commands, CommandBatchOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Source source, CommandBatchOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var completions = Channel.CreateUnbounded<CommandCompletion>(new UnboundedChannelOptions { SingleReader = true });
+        // Synchronous continuations: a finished command hands its completion straight to a waiting consumer.
+        var completions = Channel.CreateUnbounded<CommandCompletion>(
+            new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var slots = new SemaphoreSlim(options.MaxConcurrency);
         using var window = options.Ordered ? new SemaphoreSlim(options.MaxConcurrency * 2) : null;
-        var producer = ProduceAsync(commands, completions.Writer, slots, window, stop.Token);
+        var workers = new Task[options.MaxConcurrency];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = WorkAsync(source, completions.Writer, window, stop.Token);
+        }
+
+        // A failing input (its enumerator threw, or gave null) ends the batch with that error, after the rest stop.
+        var all = Task.WhenAll(workers).ContinueWith(
+            static (t, writer) => ((ChannelWriter<CommandCompletion>)writer!).TryComplete(t.Exception?.InnerException),
+            completions.Writer,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         try
         {
-            if (!options.Ordered)
+            var waiting = options.Ordered ? new Dictionary<int, CommandCompletion>() : null;
+            var next = 0;
+            await foreach (var completion in completions.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                await foreach (var completion in completions.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                if (waiting is null)
                 {
                     yield return completion;
+                    continue;
                 }
-            }
-            else
-            {
-                var waiting = new Dictionary<int, CommandCompletion>();
-                var next = 0;
-                await foreach (var completion in completions.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    waiting.Add(completion.Index, completion);
-                    while (waiting.Remove(next, out var ready))
-                    {
-                        next++;
-                        window!.Release();
-                        yield return ready;
-                    }
-                }
-            }
 
-            await producer.ConfigureAwait(false);
+                waiting.Add(completion.Index, completion);
+                while (waiting.Remove(next, out var ready))
+                {
+                    next++;
+                    window!.Release();
+                    yield return ready;
+                }
+            }
         }
         finally
         {
             // Early exit or cancellation: stop what runs and wait until it is gone.
             await stop.CancelAsync().ConfigureAwait(false);
-            await producer.ConfigureAwait(false);
+            await all.ConfigureAwait(false);
+            await source.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private static async Task ProduceAsync(
-        IAsyncEnumerable<Command> commands,
-        ChannelWriter<CommandCompletion> completions,
-        SemaphoreSlim slots,
-        SemaphoreSlim? window,
-        CancellationToken cancellationToken)
+    private static async Task WorkAsync(Source source, ChannelWriter<CommandCompletion> completions, SemaphoreSlim? window, CancellationToken cancellationToken)
     {
-        var running = 1; // the producer itself, so the channel completes after the last command and the end of input
-        var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Done()
+        await Task.Yield();
+        while (!cancellationToken.IsCancellationRequested)
         {
-            if (Interlocked.Decrement(ref running) == 0)
+            if (window is not null)
             {
-                completions.TryComplete();
-                allDone.TrySetResult();
-            }
-        }
-
-        try
-        {
-            var index = 0;
-            await foreach (var command in commands.WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                ArgumentNullException.ThrowIfNull(command);
-                if (window is not null)
+                try
                 {
                     await window.WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
-
-                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                Interlocked.Increment(ref running);
-                _ = RunOneAsync(command, index++, completions, slots, cancellationToken).ContinueWith(
-                    static (_, done) => ((Action)done!)(), (Action)Done, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            Done();
-        }
 
-        await allDone.Task.ConfigureAwait(false);
+            (bool Found, Command? Command, int Index) next;
+            try
+            {
+                next = await source.NextAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch when (!cancellationToken.IsCancellationRequested)
+            {
+                await source.FailAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            var (found, command, index) = next;
+            if (!found)
+            {
+                return;
+            }
+
+            completions.TryWrite(await RunOneAsync(command!, index, cancellationToken).ConfigureAwait(false));
+        }
     }
 
-    private static async Task RunOneAsync(Command command, int index, ChannelWriter<CommandCompletion> completions, SemaphoreSlim slots, CancellationToken cancellationToken)
+    private static async Task<CommandCompletion> RunOneAsync(Command command, int index, CancellationToken cancellationToken)
     {
-        CommandCompletion completion;
         try
         {
             var result = await command.RunAsync(cancellationToken).ConfigureAwait(false);
-            completion = new CommandCompletion(index, command, result, null);
+            return new CommandCompletion(index, command, result, null);
         }
         catch (Exception e)
         {
@@ -144,23 +144,106 @@ public static class CommandBatch
                 CommandInputException i => i.Result,
                 _ => null,
             };
-            completion = new CommandCompletion(index, command, result, e);
+            return new CommandCompletion(index, command, result, e);
         }
-        finally
-        {
-            slots.Release();
-        }
-
-        completions.TryWrite(completion);
     }
 
-    private static async IAsyncEnumerable<Command> ToAsync(IEnumerable<Command> commands)
+    /// <summary>The input, shared by the worker loops: each call takes the next command and its index.</summary>
+    private abstract class Source : IAsyncDisposable
     {
-        foreach (var command in commands)
+        public abstract ValueTask<(bool Found, Command? Command, int Index)> NextAsync(CancellationToken cancellationToken);
+
+        public abstract ValueTask DisposeAsync();
+
+        /// <summary>The input failed: the other loops take nothing more.</summary>
+        public abstract ValueTask FailAsync();
+    }
+
+    private sealed class SyncSource(IEnumerable<Command> commands) : Source
+    {
+        private readonly object _gate = new();
+        private IEnumerator<Command>? _enumerator = commands.GetEnumerator();
+        private int _index;
+
+        public override ValueTask<(bool Found, Command? Command, int Index)> NextAsync(CancellationToken cancellationToken)
         {
-            yield return command;
+            lock (_gate)
+            {
+                if (_enumerator is null || cancellationToken.IsCancellationRequested || !_enumerator.MoveNext())
+                {
+                    return ValueTask.FromResult<(bool, Command?, int)>((false, null, -1));
+                }
+
+                return ValueTask.FromResult<(bool, Command?, int)>((true, _enumerator.Current ?? throw new ArgumentException($"Command {_index} is null."), _index++));
+            }
         }
 
-        await Task.CompletedTask.ConfigureAwait(false);
+        public override ValueTask DisposeAsync()
+        {
+            lock (_gate)
+            {
+                _enumerator?.Dispose();
+                _enumerator = null;
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public override ValueTask FailAsync() => DisposeAsync();
+    }
+
+    private sealed class AsyncSource(IAsyncEnumerable<Command> commands) : Source
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private readonly IAsyncEnumerator<Command> _enumerator = commands.GetAsyncEnumerator();
+        private bool _done;
+        private int _index;
+
+        public override async ValueTask<(bool Found, Command? Command, int Index)> NextAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return (false, null, -1);
+            }
+
+            try
+            {
+                if (_done || !await _enumerator.MoveNextAsync().ConfigureAwait(false))
+                {
+                    _done = true;
+                    return (false, null, -1);
+                }
+
+                return (true, _enumerator.Current ?? throw new ArgumentException($"Command {_index} is null."), _index++);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        public override ValueTask FailAsync()
+        {
+            _done = true;
+            return ValueTask.CompletedTask;
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await _gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                _done = true;
+                await _enumerator.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
     }
 }

@@ -111,7 +111,16 @@ public sealed class ExecutorCancellationTests
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.WaitAsync(HangGuard));
         }
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocker.WaitAsync(HangGuard));
+        // The running job ignores its token; whether its caller sees the cancellation or the result depends on
+        // whether its work finished before it was seen asynchronous (a race either outcome may win).
+        try
+        {
+            Assert.Equal(0, await blocker.WaitAsync(HangGuard));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
         Assert.Equal(0, ran);
         Assert.Equal(0, executor.QueuedJobs);
     }
@@ -195,5 +204,73 @@ public sealed class ExecutorCancellationTests
         var error = await Assert.ThrowsAsync<JobFailedException>(() => executor.SubmitAsync<int>(_ => throw new OperationCanceledException("inner")));
 
         Assert.Equal(typeof(OperationCanceledException).FullName, error.RemoteType);
+    }
+
+    [Fact]
+    public async Task Cancel_all_reaches_a_job_waiting_for_its_next_attempt()
+    {
+        await using var executor = Gamut.Executors.Executors.Threads(2);
+        var attempts = 0;
+        var job = executor.SubmitAsync<int>(
+            () =>
+            {
+                Interlocked.Increment(ref attempts);
+                throw new IOException("flaky");
+            },
+            new JobOptions { Retry = RetryPolicy.Attempts(5) with { InitialDelay = TimeSpan.FromHours(1) } });
+        await ThreadsExecutorTests.WaitUntil(() => Volatile.Read(ref attempts) == 1);
+
+        executor.CancelAll();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.WaitAsync(HangGuard));
+        Assert.Equal(1, attempts);
+    }
+
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 3)]
+    public async Task A_timed_out_attempt_is_retried_only_when_the_policy_says_so(bool retryOnTimeout, int expectedAttempts)
+    {
+        await using var executor = Gamut.Executors.Executors.Threads(2);
+        var attempts = 0;
+
+        await Assert.ThrowsAsync<JobTimeoutException>(() => executor.SubmitAsync(async ctx =>
+        {
+            Interlocked.Increment(ref attempts);
+            await Task.Delay(Timeout.Infinite, ctx.CancellationToken);
+            return 0;
+        }, new JobOptions
+        {
+            Timeout = TimeSpan.FromMilliseconds(20),
+            Retry = RetryPolicy.Attempts(3) with { InitialDelay = TimeSpan.FromMilliseconds(1), RetryOnTimeout = retryOnTimeout },
+        }).WaitAsync(HangGuard));
+
+        Assert.Equal(expectedAttempts, attempts);
+    }
+
+    [Fact]
+    public async Task An_immediate_shutdown_of_dedicated_threads_drops_what_waits_behind_a_blocking_job()
+    {
+        var executor = Gamut.Executors.Executors.DedicatedThreads(1);
+        using var release = new ManualResetEventSlim();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var blocking = executor.SubmitAsync(() =>
+        {
+            started.TrySetResult();
+            release.Wait(HangGuard);
+            return 1;
+        });
+        await started.Task.WaitAsync(HangGuard);
+        var waiting = Enumerable.Range(0, 5).Select(i => executor.SubmitAsync(() => i)).ToList();
+
+        var shutdown = executor.ShutdownAsync(ShutdownMode.Immediate);
+        foreach (var job in waiting)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.WaitAsync(HangGuard));
+        }
+
+        release.Set();
+        Assert.Equal(1, await blocking.WaitAsync(HangGuard));
+        await shutdown.WaitAsync(HangGuard);
     }
 }

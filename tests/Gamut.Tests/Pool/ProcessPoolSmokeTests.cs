@@ -21,6 +21,14 @@ public sealed class ProcessPoolSmokeTests
     }
 
     [Fact]
+    public async Task A_job_submitted_as_bytes_gets_its_result_as_serialized_bytes_even_for_a_number()
+    {
+        await using var pool = Gamut.Executors.Executors.Processes(Registry(), workers: 1);
+        var result = await pool.SubmitSerializedAsync("pool.square", "7"u8.ToArray(), "bytes-1", 1, JobOptions.Default, CancellationToken.None).WaitAsync(PoolTest.Guard);
+        Assert.Equal("49", System.Text.Encoding.UTF8.GetString(result));
+    }
+
+    [Fact]
     public async Task A_map_returns_every_result_in_order()
     {
         await using var pool = Gamut.Executors.Executors.Processes(Registry(), workers: 2);

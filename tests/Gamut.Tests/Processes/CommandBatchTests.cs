@@ -48,6 +48,22 @@ public sealed class CommandBatchTests
     }
 
     [Fact]
+    public async Task An_input_that_fails_ends_the_batch_with_its_error_after_the_running_commands_end()
+    {
+        var marker = Kit.NewMarker();
+        IEnumerable<Command> Commands()
+        {
+            yield return Command.Create("sleep", "0.2").Marked(marker);
+            throw new InvalidDataException("the input broke");
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(async () => await CommandBatch.RunAsync(Commands(), new CommandBatchOptions { MaxConcurrency = 4 }).ToListAsync());
+
+        Assert.Equal("the input broke", error.Message);
+        Assert.Empty(Kit.ProcessesWithMarker(marker));
+    }
+
+    [Fact]
     public async Task Cancelling_a_batch_stops_every_running_command()
     {
         var marker = Kit.NewMarker();

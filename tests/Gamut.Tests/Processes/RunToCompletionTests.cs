@@ -67,6 +67,17 @@ public sealed class RunToCompletionTests
     }
 
     [Fact]
+    public async Task The_child_starts_with_no_signal_blocked_or_ignored_and_leads_its_own_process_group()
+    {
+        var status = await Command.Create("grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status").RunAsync();
+        var group = await Command.Shell("cut -d' ' -f5 /proc/$$/stat; echo $$").RunAsync();
+
+        Assert.Equal("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n", status.StandardOutput);
+        var lines = group.StandardOutput.Split('\n');
+        Assert.Equal(lines[1], lines[0]);
+    }
+
+    [Fact]
     public async Task Arguments_reach_the_child_exactly_as_given_with_no_shell_in_between()
     {
         string[] arguments = ["", "two words", ";", "$(touch /tmp/gamut-pwned)", "`id`", "*", "-rf", "--", "a\"b'c", "tab\there", "line\nbreak", "ünïcødé ✓", "$HOME"];

@@ -27,6 +27,32 @@ public sealed class StreamingTests
     }
 
     [Fact]
+    public async Task Leaving_a_line_loop_early_discards_the_rest_and_does_not_hold_the_child_back()
+    {
+        await using var child = Kit.Run("out-lines", "200000").Start();
+        await foreach (var line in child.ReadOutputLinesAsync())
+        {
+            Assert.Equal("line 0", line);
+            break;
+        }
+
+        var result = await child.WaitForExitAsync().WaitAsync(Kit.Ceiling);
+
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_line_stream_never_read_does_not_keep_disposal_waiting()
+    {
+        var child = Kit.Run("out-lines", "200000", "err-lines", "200000").Start();
+        _ = child.ReadLinesAsync();
+
+        await child.DisposeAsync().AsTask().WaitAsync(Kit.Ceiling);
+
+        Assert.True(child.HasExited);
+    }
+
+    [Fact]
     public async Task Writing_to_a_piped_stdin_reaches_the_child_and_closing_it_ends_the_input()
     {
         await using var child = Kit.Run("cat").WithStandardInput(InputSource.Pipe).Start();
@@ -49,15 +75,16 @@ public sealed class StreamingTests
     public async Task The_merged_line_stream_tags_each_line_with_its_source()
     {
         await using var child = Command.Shell("echo out1; echo err1 >&2; echo out2").Start();
-        var lines = new List<OutputLine>();
+        var lines = new List<ProcessOutputLine>();
         await foreach (var line in child.ReadLinesAsync())
         {
             lines.Add(line);
         }
 
         Assert.Equal(
-            [new(OutputSource.StandardOutput, "out1"), new(OutputSource.StandardOutput, "out2"), new(OutputSource.StandardError, "err1")],
-            lines.OrderBy(l => l.Source).ThenBy(l => l.Text, StringComparer.Ordinal));
+            [new("out1", false), new("out2", false), new("err1", true)],
+            lines.OrderBy(l => l.Source).ThenBy(l => l.Content, StringComparer.Ordinal));
+        Assert.Equal(["out1", "out2"], lines.Where(l => l.Source == OutputSource.StandardOutput).Select(l => l.Content));
         await child.WaitForExitAsync();
     }
 

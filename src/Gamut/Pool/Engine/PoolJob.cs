@@ -56,6 +56,9 @@ internal abstract class PoolJob
     /// <summary>Whether <see cref="Payload"/> is raw bytes (see <c>RawValues</c>) rather than serialized.</summary>
     public bool RawPayload { get; }
 
+    /// <summary>The result must come back serialized, never raw (the caller keeps it as bytes).</summary>
+    public bool SerializedResult { get; init; }
+
     /// <summary>A unit seen to run quickly (a quick map chunk): it may share a frame with others.</summary>
     public bool Quick { get; init; }
 

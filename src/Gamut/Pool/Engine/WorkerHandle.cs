@@ -94,6 +94,9 @@ internal sealed class WorkerHandle
 
     public long ItemsSent { get; set; }
 
+    /// <summary>When its memory was last read (Stopwatch ticks; only the reader thread of this worker uses it).</summary>
+    public long LastMemoryCheck { get; set; }
+
     /// <summary>Completes when the reader thread has seen the end of the channel.</summary>
     public TaskCompletionSource ReaderDone { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

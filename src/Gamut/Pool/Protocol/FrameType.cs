@@ -83,4 +83,7 @@ internal enum JobFlags : byte
 
     /// <summary>The job has a timeout: the worker records when each item starts (otherwise it saves the clock reads).</summary>
     Timed = 4,
+
+    /// <summary>The result must be serialized, never raw (the caller keeps it as bytes in the serializer's format).</summary>
+    SerializedResult = 8,
 }

@@ -26,6 +26,8 @@ internal readonly struct JobWork(long seq, string id, int attempt, JobFlags flag
     public bool Raw => (Flags & JobFlags.RawInput) != 0;
 
     public bool Timed => (Flags & JobFlags.Timed) != 0;
+
+    public bool SerializedResult => (Flags & JobFlags.SerializedResult) != 0;
 }
 
 /// <summary>Runs one registered job in the worker, typed: a single run, or every item of a map chunk.</summary>
@@ -99,7 +101,7 @@ internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor, Func<Func<I
                 return;
             }
 
-            if (RawValues<TOut>.CanEncode(host.DefaultJson, new ReadOnlySpan<TOut>(in result)))
+            if (!work.SerializedResult && RawValues<TOut>.CanEncode(host.DefaultJson, new ReadOnlySpan<TOut>(in result)))
             {
                 host.AppendOk(work.Seq, RawValues<TOut>.Bytes(new ReadOnlySpan<TOut>(in result)), raw: true);
                 return;

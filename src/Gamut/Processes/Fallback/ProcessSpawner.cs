@@ -15,6 +15,14 @@ internal static partial class ProcessSpawner
 {
     public static IChildHandle Spawn(SpawnRequest request)
     {
+        if (OperatingSystem.IsWindows() && IsBatchFile(request.Path))
+        {
+            // cmd.exe re-parses a batch file's arguments, and no quoting makes that safe (BatBadBut, CVE-2024-24576).
+            throw new CommandStartException(
+                request.Command,
+                $"'{request.Path}' is a batch file, which runs through cmd.exe and re-parses its arguments unsafely; run Command.Create(\"cmd.exe\", \"/c\", …) explicitly if that is acceptable");
+        }
+
         var psi = new ProcessStartInfo(request.Path)
         {
             UseShellExecute = false,
@@ -59,6 +67,7 @@ internal static partial class ProcessSpawner
     private sealed class ProcessChild : IChildHandle
     {
         private readonly Process _process;
+        private int _released;
 
         public ProcessChild(Process process, SpawnRequest request)
         {
@@ -67,10 +76,16 @@ internal static partial class ProcessSpawner
             StandardInput = Wire(request.Stdin, process.StartInfo.RedirectStandardInput ? process.StandardInput.BaseStream : null, input: true);
             var stdout = process.StartInfo.RedirectStandardOutput ? process.StandardOutput.BaseStream : null;
             var stderr = process.StartInfo.RedirectStandardError ? process.StandardError.BaseStream : null;
-            StandardOutput = Wire(request.Stdout, stdout, input: false);
-            StandardError = request.Stderr.Kind == StdioKind.SameAsStdout
-                ? Wire(request.Stdout, stderr, input: false) // merged only approximately: a second stream to the same target
-                : Wire(request.Stderr, stderr, input: false);
+            if (request.Stderr.Kind == StdioKind.SameAsStdout && request.Stdout.Kind == StdioKind.Pipe && stdout is not null && stderr is not null)
+            {
+                // 2>&1 by relay: both streams into one pipe end, in the order their pieces arrive.
+                StandardOutput = new MergedPipeEnd(stdout, stderr);
+            }
+            else
+            {
+                StandardOutput = Wire(request.Stdout, stdout, input: false);
+                StandardError = Wire(request.Stderr.Kind == StdioKind.SameAsStdout ? request.Stdout : request.Stderr, stderr, input: false);
+            }
             Exited = WaitAsync();
         }
 
@@ -86,7 +101,7 @@ internal static partial class ProcessSpawner
 
         public bool Signal(int signal)
         {
-            if (_process.HasExited)
+            if (!IsRunning())
             {
                 return false;
             }
@@ -102,28 +117,47 @@ internal static partial class ProcessSpawner
 
         public bool SignalGroup(int signal)
         {
-            if (_process.HasExited)
+            if (!IsRunning())
             {
                 return false;
             }
 
-            if (signal == 0)
+            switch (signal)
             {
-                return true;
+                case 0:
+                    return true;
+                case Signals.Terminate or Signals.Kill:
+                    // No process group here: a stop kills the tree at once, while it can still be found.
+                    _process.Kill(entireProcessTree: true);
+                    return true;
+                case Signals.Continue:
+                    return true;
+                default:
+                    return !OperatingSystem.IsWindows() && kill(ProcessId, signal) == 0;
             }
-
-            if (signal == Signals.Kill || OperatingSystem.IsWindows())
-            {
-                _process.Kill(entireProcessTree: true);
-                return true;
-            }
-
-            return kill(ProcessId, signal) == 0;
         }
 
-        public bool IsGroupEmpty() => _process.HasExited;
+        public bool IsGroupEmpty() => !IsRunning();
 
-        public void Release() => _process.Dispose();
+        public void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                _process.Dispose();
+            }
+        }
+
+        private bool IsRunning()
+        {
+            try
+            {
+                return Volatile.Read(ref _released) == 0 && !_process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
 
         private static PipeEnd? Wire(ChildStdio stdio, Stream? stream, bool input)
         {
@@ -179,6 +213,13 @@ internal static partial class ProcessSpawner
                 ? new ProcessExitStatus(code, code - 128)
                 : new ProcessExitStatus(code);
         }
+    }
+
+    private static bool IsBatchFile(string path)
+    {
+        // Windows ignores trailing dots and spaces in file names: "run.bat. " is run.bat.
+        var trimmed = path.TrimEnd('.', ' ');
+        return trimmed.EndsWith(".bat", StringComparison.OrdinalIgnoreCase) || trimmed.EndsWith(".cmd", StringComparison.OrdinalIgnoreCase);
     }
 
     [LibraryImport("libc", SetLastError = true)]

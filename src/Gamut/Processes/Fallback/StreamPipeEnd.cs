@@ -63,7 +63,20 @@ internal sealed class StreamPipeEnd(Stream stream) : PipeEnd
         }
     }
 
-    public override void ForceEofAfter(TimeSpan delay) => _eof.CancelAfter(delay);
+    public override void ForceEofAfter(TimeSpan delay)
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            try
+            {
+                _eof.CancelAfter(delay);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Closed meanwhile: nothing left to end.
+            }
+        }
+    }
 
     public override void Dispose()
     {

@@ -12,9 +12,9 @@ internal static class ExecutableResolver
     /// <summary>The directories of a <c>PATH</c> value, in order; empty entries (the legacy "current directory") are skipped.</summary>
     public static IReadOnlyList<string> Directories(string? pathVariable, string? workingDirectory)
     {
-        var value = pathVariable ?? DefaultPath;
+        var value = pathVariable ?? (OperatingSystem.IsWindows() ? "" : DefaultPath);
         var result = new List<string>();
-        foreach (var entry in value.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var entry in value.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             result.Add(Path.IsPathRooted(entry) ? entry : Path.Combine(workingDirectory ?? Environment.CurrentDirectory, entry));
         }
@@ -29,7 +29,7 @@ internal static class ExecutableResolver
     public static (string Path, IReadOnlyList<string> Searched) Resolve(Command command, string? pathVariable)
     {
         var name = command.Executable;
-        if (name.Contains('/', StringComparison.Ordinal))
+        if (name.Contains('/', StringComparison.Ordinal) || (OperatingSystem.IsWindows() && name.Contains('\\', StringComparison.Ordinal)))
         {
             // Relative paths are left to the kernel, which resolves them in the child's working directory.
             return (name, []);
@@ -39,18 +39,20 @@ internal static class ExecutableResolver
         string? notExecutable = null;
         foreach (var directory in directories)
         {
-            var candidate = directory.EndsWith('/') ? directory + name : directory + "/" + name;
-            if (!File.Exists(candidate))
+            foreach (var candidate in Candidates(directory, name))
             {
-                continue;
-            }
+                if (!File.Exists(candidate))
+                {
+                    continue;
+                }
 
-            if (IsExecutable(candidate))
-            {
-                return (candidate, directories);
-            }
+                if (IsExecutable(candidate))
+                {
+                    return (candidate, directories);
+                }
 
-            notExecutable ??= candidate;
+                notExecutable ??= candidate;
+            }
         }
 
         if (notExecutable is not null)
@@ -60,6 +62,20 @@ internal static class ExecutableResolver
         }
 
         throw new CommandNotFoundException(command, name, directories);
+    }
+
+    private static IEnumerable<string> Candidates(string directory, string name)
+    {
+        var path = Path.Join(directory, name);
+        yield return path;
+        if (OperatingSystem.IsWindows() && !Path.HasExtension(name))
+        {
+            var extensions = Environment.GetEnvironmentVariable("PATHEXT") ?? ".COM;.EXE;.BAT;.CMD";
+            foreach (var extension in extensions.Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                yield return path + extension;
+            }
+        }
     }
 
     private static bool IsExecutable(string path)

@@ -1,5 +1,3 @@
-using System.Collections;
-
 namespace Gamut.Processes.Internal;
 
 /// <summary>Turns a <see cref="Command"/> and the wiring of its standard descriptors into a <see cref="SpawnRequest"/>.</summary>
@@ -37,15 +35,17 @@ internal static class LaunchPlanner
         pathVariable = null;
         if (command.InheritsEnvironment)
         {
-            foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+            // IDictionaryEnumerator's Key and Value do not box a DictionaryEntry per variable.
+            var entries = Environment.GetEnvironmentVariables().GetEnumerator();
+            while (entries.MoveNext())
             {
-                var name = (string)entry.Key;
-                if (changes.ContainsKey(name))
+                var name = (string)entries.Key;
+                if (changes.Count > 0 && changes.ContainsKey(name))
                 {
                     continue;
                 }
 
-                var value = (string?)entry.Value ?? "";
+                var value = (string?)entries.Value ?? "";
                 result.Add(new(name, value));
                 if (name == "PATH")
                 {

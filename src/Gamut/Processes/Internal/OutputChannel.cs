@@ -46,6 +46,12 @@ internal sealed class OutputChannel(IOutputOwner owner, OutputSource source, Pip
         }
 
         Captured = sink as CaptureSink;
+        if (Captured is not null)
+        {
+            // Capturing runs no caller code: it may run where the data arrives.
+            pipe!.ContinueInline();
+        }
+
         Completion = PumpAsync(sink);
         _claimed.TrySetResult();
         return true;
@@ -77,6 +83,9 @@ internal sealed class OutputChannel(IOutputOwner owner, OutputSource source, Pip
         ? $"{Name} is not piped to this process: set the command's target to OutputTarget.Capture to read it here"
         : $"{Name} is already being read (as a stream, as lines, or captured after WaitForExitAsync); it can be taken once");
 
+    /// <summary>Whether this stream is piped here and nothing reads it yet.</summary>
+    public bool IsIdle => pipe is not null && Volatile.Read(ref _state) == Idle;
+
     /// <summary>Whether the caller took the raw pipe (then the caller, not the pump, closes it).</summary>
     public bool IsTaken => Volatile.Read(ref _state) == Taken && pipe is not null;
 
@@ -84,8 +93,7 @@ internal sealed class OutputChannel(IOutputOwner owner, OutputSource source, Pip
 
     private async Task PumpAsync(OutputSink sink)
     {
-        var buffer = new byte[SmallBuffer];
-        var rented = false;
+        var buffer = ArrayPool<byte>.Shared.Rent(SmallBuffer);
         long count = 0;
         try
         {
@@ -121,13 +129,8 @@ internal sealed class OutputChannel(IOutputOwner owner, OutputSource source, Pip
                 if (n == buffer.Length && buffer.Length < LargeBuffer)
                 {
                     // A full read: this is a bulk stream, read it in larger pieces.
-                    if (rented)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                    }
-
+                    ArrayPool<byte>.Shared.Return(buffer);
                     buffer = ArrayPool<byte>.Shared.Rent(buffer.Length < MediumBuffer ? MediumBuffer : LargeBuffer);
-                    rented = true;
                 }
             }
 
@@ -140,10 +143,7 @@ internal sealed class OutputChannel(IOutputOwner owner, OutputSource source, Pip
         finally
         {
             (sink as CompletionHookSink)?.Finish();
-            if (rented)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            ArrayPool<byte>.Shared.Return(buffer);
 
             // Closing our end also tells a child still writing (past the limit) that nobody listens: EPIPE.
             pipe!.Dispose();

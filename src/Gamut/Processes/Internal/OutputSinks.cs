@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace Gamut.Processes.Internal;
@@ -50,7 +51,11 @@ internal sealed class LinesSink(Func<string, CancellationToken, ValueTask> onLin
     private ValueTask Deliver(string line) => onLine(line, _token);
 }
 
-/// <summary>Lines into a channel that the caller enumerates; the channel completes when every writer is done.</summary>
+/// <summary>
+/// Lines into a channel that the caller enumerates; the channel completes when every writer is done. When the
+/// caller leaves the enumeration (or the process is disposed) the channel is abandoned: what is queued is
+/// dropped and later lines are discarded, so a pump never waits on a reader that is gone.
+/// </summary>
 internal sealed class LineChannel<T>
 {
     private readonly Channel<T> _channel = Channel.CreateBounded<T>(new BoundedChannelOptions(1024)
@@ -60,13 +65,37 @@ internal sealed class LineChannel<T>
     });
 
     private int _writers;
+    private volatile bool _abandoned;
 
     public LineChannel(int writers) => _writers = writers;
 
-    public ChannelReader<T> Reader => _channel.Reader;
-
-    public OutputSink CreateSink(Func<string, T> wrap) => new LinesSink((line, ct) => _channel.Writer.WriteAsync(wrap(line), ct))
+    public OutputSink CreateSink(Func<string, T> wrap) => new LinesSink((line, ct) => _abandoned ? ValueTask.CompletedTask : _channel.Writer.WriteAsync(wrap(line), ct))
         .OnComplete(WriterDone);
+
+    public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var item in _channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            Abandon();
+        }
+    }
+
+    public void Abandon()
+    {
+        _abandoned = true;
+
+        // Frees a writer blocked on a full channel; the flag keeps it from filling it again.
+        while (_channel.Reader.TryRead(out _))
+        {
+        }
+    }
 
     private void WriterDone()
     {

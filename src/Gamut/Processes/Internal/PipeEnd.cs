@@ -19,6 +19,14 @@ internal abstract class PipeEnd : IDisposable
     /// <summary>From <paramref name="delay"/> on, an empty pipe reads as its end (a process outside the group may hold it open).</summary>
     public abstract void ForceEofAfter(TimeSpan delay);
 
+    /// <summary>
+    /// Lets reads complete on the thread that saw the data arrive (the reactor), for a reader that is
+    /// Gamut's own non-blocking code (a capture pump): one thread hop less per wake-up.
+    /// </summary>
+    public virtual void ContinueInline()
+    {
+    }
+
     /// <summary>Closes the parent's end.</summary>
     public abstract void Dispose();
 }

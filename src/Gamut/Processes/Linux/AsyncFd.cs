@@ -24,6 +24,7 @@ internal sealed class AsyncFd : PipeEnd
     private readonly int _rawFd;
     private volatile bool _forceEof;
     private bool _enlarged;
+    private bool _readBefore;
     private Timer? _eofTimer;
     private int _disposed;
 
@@ -42,13 +43,16 @@ internal sealed class AsyncFd : PipeEnd
     /// <summary>The read-readiness event count (for pidfds: "the process exited").</summary>
     public ReadinessWaiter Readable => _readable;
 
+    /// <inheritdoc/>
+    public override void ContinueInline() => _readable.Inline = true;
+
     /// <summary>Takes ownership of <paramref name="fd"/>, makes it non-blocking and registers it.</summary>
     public static AsyncFd Register(int fd, bool setNonBlocking = true)
     {
         if (setNonBlocking)
         {
-            var flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
-            Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK);
+            // A fresh pipe end has no other status flag to keep (the access mode is not changed by F_SETFL).
+            Libc.fcntl(fd, Libc.F_SETFL, Libc.O_NONBLOCK);
         }
 
         var result = new AsyncFd(new SafeFileHandle(fd, ownsHandle: true));
@@ -77,13 +81,22 @@ internal sealed class AsyncFd : PipeEnd
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
+        if (!_readBefore)
+        {
+            // Registration reports data already there (epoll queues an event at EPOLL_CTL_ADD for a ready
+            // descriptor), so the first read of a fresh pipe can wait instead of trying and meeting EAGAIN.
+            _readBefore = true;
+            await _readable.WaitAsync(0, cancellationToken).ConfigureAwait(false);
+        }
+
         while (true)
         {
             var sequence = _readable.Sequence;
             var n = TryRead(buffer.Span, out var errno);
             if (n >= 0)
             {
-                if (n == buffer.Length && n >= 1 << 16)
+                // 64 KiB at once is a full default pipe: a bulk stream, worth a larger pipe.
+                if (n >= 1 << 16)
                 {
                     Enlarge();
                 }
@@ -262,7 +275,7 @@ internal sealed class AsyncFd : PipeEnd
         }
 
         _eofTimer?.Dispose();
-        Reactor.Instance.Unregister(this, _rawFd);
+        Reactor.Instance.Unregister(this);
         _readable.Close();
         _writable.Close();
         if (_enlarged)

@@ -24,6 +24,10 @@ internal sealed class LinuxChild : IChildHandle
         StandardOutput = stdout;
         StandardError = stderr;
         _watchdogSlot = watchdogSlot;
+
+        // Reaping is a non-blocking waitid; it (and the bookkeeping that follows, up to the point where a
+        // caller's code would run) happens on the reactor thread without a hop to the thread pool.
+        pidfd.Readable.Inline = true;
         Exited = WatchAsync();
     }
 
@@ -94,6 +98,8 @@ internal sealed class LinuxChild : IChildHandle
 
     private async Task<ProcessExitStatus> WatchAsync()
     {
+        // A child that exited before its pidfd was registered is reported by the registration itself.
+        await _pidfd.Readable.WaitAsync(0, CancellationToken.None).ConfigureAwait(false);
         while (true)
         {
             var sequence = _pidfd.Readable.Sequence;

@@ -22,6 +22,11 @@ internal static unsafe class LinuxSpawner
     {
         var attributes = Attributes();
         var command = request.Command;
+        if (request.KillOnParentExit)
+        {
+            ParentExitWatchdog.Prepare();
+        }
+
         var inherited = request.InheritedHandles;
         var firstFree = 3 + inherited.Count;
 
@@ -302,6 +307,12 @@ internal static unsafe class LinuxSpawner
             Libc.sigfillset(defaults);
             Libc.sigdelset(defaults, 9);
             Libc.sigdelset(defaults, 19);
+
+            // glibc's sigfillset leaves out its own signals 32 and 33, and its spawn then sets them to SIG_IGN in
+            // the child, which exec keeps. Set their bits by hand (bit n-1 of a little-endian mask) so every
+            // child starts with no signal ignored, as a freshly started program expects.
+            defaults[3] |= 0x80;
+            defaults[4] |= 0x01;
             Libc.posix_spawnattr_setsigmask(attr, mask);
             Libc.posix_spawnattr_setsigdefault(attr, defaults);
             Libc.posix_spawnattr_setpgroup(attr, 0);

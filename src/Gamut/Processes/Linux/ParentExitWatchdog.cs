@@ -57,6 +57,15 @@ internal static unsafe class ParentExitWatchdog
     /// <summary>The watchdog's process id, or 0 when none runs (for tests and diagnostics).</summary>
     public static int ProcessId => Volatile.Read(ref s_watchdog)?.ProcessId ?? 0;
 
+    /// <summary>Starts the watchdog if it does not run, so it exists before the child it will guard.</summary>
+    public static void Prepare()
+    {
+        lock (s_gate)
+        {
+            EnsureRunning();
+        }
+    }
+
     /// <summary>Records a process group to stop if this process dies.</summary>
     /// <returns>The record's slot, or -1 when the watchdog is unavailable.</returns>
     public static int Register(int processGroup)

@@ -79,13 +79,12 @@ internal sealed unsafe class Reactor
         }
     }
 
-    /// <summary>Removes a descriptor; call before closing it.</summary>
-    public void Unregister(AsyncFd fd, int rawFd)
-    {
-        var evt = stackalloc byte[16];
-        Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_DEL, rawFd, evt);
-        Release(fd.Slot);
-    }
+    /// <summary>
+    /// Forgets a descriptor that is about to be closed. No EPOLL_CTL_DEL: closing the last descriptor of an
+    /// open file removes it from the epoll set, and an event already queued for it is dropped by the
+    /// generation check once the slot is reused.
+    /// </summary>
+    public void Unregister(AsyncFd fd) => Release(fd.Slot);
 
     private void Release(int slot)
     {
@@ -118,7 +117,15 @@ internal sealed unsafe class Reactor
                 var generation = (uint)(data >> 32);
                 if (slot < slots.Length && slots[slot] is { } fd && fd.Generation == generation)
                 {
-                    fd.OnEvents(flags);
+                    try
+                    {
+                        fd.OnEvents(flags);
+                    }
+                    catch (Exception error)
+                    {
+                        // The reactor serves every child of the process; one faulty completion must not end it.
+                        System.Diagnostics.Debug.Fail($"Reactor event handler failed: {error}");
+                    }
                 }
             }
         }

@@ -9,7 +9,8 @@ namespace Gamut.Processes.Linux;
 /// <remarks>
 /// The lost-wake-up race of edge-triggered polling is closed by the counter, as in .NET's socket engine: an
 /// operation reads <see cref="Sequence"/> before its non-blocking system call, and <see cref="WaitAsync"/>
-/// returns at once when an event arrived since. Continuations never run on the reactor thread.
+/// returns at once when an event arrived since. Continuations run on the thread pool, except where
+/// <see cref="Inline"/> says the waiter is Gamut's own code that never blocks.
 /// </remarks>
 internal sealed class ReadinessWaiter : IValueTaskSource
 {
@@ -20,6 +21,12 @@ internal sealed class ReadinessWaiter : IValueTaskSource
     private int _state;
     private bool _closed;
     private CancellationTokenRegistration _cancellation;
+
+    /// <summary>
+    /// Whether a waiter's continuation runs on the reactor thread itself (only for Gamut's own short, non-blocking
+    /// continuations: reaping a child, capturing its output) instead of being queued to the thread pool.
+    /// </summary>
+    public bool Inline { get; set; }
 
     /// <summary>How many readiness events have arrived.</summary>
     public int Sequence => Volatile.Read(ref _sequence);
@@ -55,6 +62,7 @@ internal sealed class ReadinessWaiter : IValueTaskSource
 
         cancellationToken.ThrowIfCancellationRequested();
         _core.Reset();
+        _core.RunContinuationsAsynchronously = !Inline;
         Volatile.Write(ref _state, Waiting);
 
         // An event may have slipped in between the check above and publishing the waiting state.

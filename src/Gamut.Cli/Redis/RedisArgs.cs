@@ -1,0 +1,100 @@
+using System.Globalization;
+using Gamut.Redis;
+using Gamut.Redis.Keys;
+
+namespace Gamut.Cli.Redis;
+
+/// <summary>A bad command line for <c>gamut worker</c>, <c>gamut status</c> or <c>gamut run --redis</c>.</summary>
+internal sealed class RedisUsageException(string message) : Exception(message);
+
+/// <summary>The options shared by the Redis sub-commands: where Redis is and the application's key prefix.</summary>
+internal sealed class RedisArgs
+{
+    public string? Url { get; private set; } = Environment.GetEnvironmentVariable("GAMUT_REDIS_URL");
+
+    public string Prefix { get; private set; } = Environment.GetEnvironmentVariable("GAMUT_REDIS_PREFIX") is { Length: > 0 } p ? p : RedisOptions.DefaultKeyPrefix;
+
+    /// <summary>Takes <c>--redis URL</c> or <c>--prefix P</c> at <paramref name="i"/>; returns whether it did.</summary>
+    public bool TryTake(IReadOnlyList<string> args, ref int i)
+    {
+        switch (args[i])
+        {
+            case "--redis":
+                Url = Value(args, ref i);
+                return true;
+            case "--prefix":
+                Prefix = Value(args, ref i);
+                if (!KeyNames.IsValidPrefix(Prefix))
+                {
+                    throw new RedisUsageException($"--prefix '{Prefix}' is not valid: use 1 to 64 ASCII letters, digits and . _ - :");
+                }
+
+                return true;
+            default:
+                if (args[i].StartsWith("--redis=", StringComparison.Ordinal))
+                {
+                    Url = args[i]["--redis=".Length..];
+                    return true;
+                }
+
+                return false;
+        }
+    }
+
+    public RedisOptions ToOptions(string command = "gamut")
+    {
+        if (string.IsNullOrEmpty(Url))
+        {
+            throw new RedisUsageException("--redis URL is required (e.g. --redis redis://127.0.0.1:6379), or set GAMUT_REDIS_URL");
+        }
+
+        try
+        {
+            return RedisOptions.FromUrl(Url).WithKeyPrefix(Prefix).WithLogger(new StderrLogger(command));
+        }
+        catch (RedisUrlException e)
+        {
+            throw new RedisUsageException(e.Message);
+        }
+    }
+
+    public static string Value(IReadOnlyList<string> args, ref int i)
+    {
+        var name = args[i];
+        if (i + 1 >= args.Count)
+        {
+            throw new RedisUsageException($"{name} needs a value");
+        }
+
+        return args[++i];
+    }
+
+    public static int PositiveInt(string name, string value)
+    {
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
+        {
+            throw new RedisUsageException($"{name} '{value}' is not a positive whole number");
+        }
+
+        return n;
+    }
+
+    public static IReadOnlyList<string> Queues(string value)
+    {
+        var queues = value.Split(',');
+        foreach (var q in queues)
+        {
+            if (!KeyNames.IsValidQueue(q))
+            {
+                throw new RedisUsageException($"--queues '{value}': '{q}' is not a queue name (1 to {KeyNames.MaxQueueLength} ASCII letters, digits and . _ -)");
+            }
+        }
+
+        if (queues.Distinct(StringComparer.Ordinal).Count() != queues.Length)
+        {
+            throw new RedisUsageException($"--queues '{value}' names a queue twice");
+        }
+
+        return queues;
+    }
+}

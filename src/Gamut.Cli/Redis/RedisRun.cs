@@ -1,0 +1,80 @@
+using Gamut.Cli.Run;
+using Gamut.Cli.Run.Execution;
+using Gamut.Executors;
+using Gamut.Redis;
+using Gamut.Redis.Keys;
+
+namespace Gamut.Cli.Redis;
+
+/// <summary>
+/// <c>gamut run --redis URL [--queue Q] [--prefix P] …</c>: the same front end as a local run (ordering, --tag,
+/// joblog, halt rules, exit status), with the command jobs sent to Redis workers instead of run here.
+/// </summary>
+internal static class RedisRun
+{
+    /// <summary>Whether a <c>run</c> command line asks for Redis.</summary>
+    public static bool Requested(IReadOnlyList<string> args)
+    {
+        foreach (var a in args)
+        {
+            if (a is ":::" or "::::" or ":::+" or "::::+")
+            {
+                return false;
+            }
+
+            if (a == "--redis" || a.StartsWith("--redis=", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static int Execute(IReadOnlyList<string> args)
+    {
+        var redis = new RedisArgs();
+        var queue = KeyNames.DefaultQueue;
+        var rest = new List<string>();
+        try
+        {
+            var i = 0;
+            for (; i < args.Count; i++)
+            {
+                if (args[i] is ":::" or "::::" or ":::+" or "::::+")
+                {
+                    break;
+                }
+
+                if (redis.TryTake(args, ref i))
+                {
+                    continue;
+                }
+
+                if (args[i] == "--queue")
+                {
+                    queue = RedisArgs.Value(args, ref i);
+                    KeyNames.ValidateQueue(queue);
+                    continue;
+                }
+
+                rest.Add(args[i]);
+            }
+
+            rest.AddRange(args.Skip(i));
+            var options = redis.ToOptions() with { Logger = null };
+            var executor = RedisExecutor.ConnectAsync(options, new RedisExecutorOptions { Queue = queue }).GetAwaiter().GetResult();
+            return RunCommand.Execute(rest, _ => new ExecutorBackend(executor));
+        }
+        catch (Exception e) when (e is RedisUsageException or ArgumentException)
+        {
+            Console.Error.WriteLine($"gamut run: {e.Message}");
+            return RunCommand.OtherError;
+        }
+        catch (RedisStartupException e)
+        {
+            Console.Error.WriteLine($"gamut run: {e.Message}");
+            return RunCommand.OtherError;
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+using Gamut.Redis;
+
+namespace Gamut.Cli.Redis;
+
+/// <summary><c>gamut status --redis URL [--prefix P] [--dead N]</c>: queues with depths and counters, workers alive with their jobs.</summary>
+internal static class StatusCommand
+{
+    public const string Help = """
+        Usage: gamut status --redis URL [--prefix P] [--dead N]
+
+        Shows every queue (ready, delayed, running, dead-letter depth; succeeded, failed, dead-lettered, duplicate,
+        retried and reaped counts) and every worker (alive or gone, its current jobs). --dead N also prints the
+        newest N dead-letter entries of each queue.
+
+        """;
+
+    public static int Execute(IReadOnlyList<string> args)
+    {
+        try
+        {
+            return Run(args);
+        }
+        catch (RedisUsageException e)
+        {
+            Console.Error.WriteLine($"gamut status: {e.Message}");
+            Console.Error.WriteLine("Try 'gamut status --help'.");
+            return 255;
+        }
+        catch (RedisStartupException e)
+        {
+            Console.Error.WriteLine($"gamut status: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int Run(IReadOnlyList<string> args)
+    {
+        var redis = new RedisArgs();
+        var dead = 0;
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (redis.TryTake(args, ref i))
+            {
+                continue;
+            }
+
+            switch (args[i])
+            {
+                case "-h" or "--help":
+                    Console.Out.Write(Help);
+                    return 0;
+                case "--dead":
+                    dead = RedisArgs.PositiveInt("--dead", RedisArgs.Value(args, ref i));
+                    break;
+                default:
+                    throw new RedisUsageException($"unknown option '{args[i]}'");
+            }
+        }
+
+        var options = redis.ToOptions() with { Logger = null };
+        return ShowAsync(options, dead).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> ShowAsync(RedisOptions options, int dead)
+    {
+        await using var admin = await RedisAdmin.ConnectAsync(options).ConfigureAwait(false);
+        var status = await admin.GetStatusAsync().ConfigureAwait(false);
+        var o = Console.Out;
+        string[] header = ["queue", "ready", "delayed", "running", "dead-list", "succeeded", "failed", "dead-lettered", "duplicates", "retried", "reaped", "cancelled"];
+        var rows = status.Queues.Select(q => new[]
+        {
+            q.Name, N(q.Ready), N(q.Delayed), N(q.Running), N(q.DeadLetters), N(q.Succeeded), N(q.Failed), N(q.DeadLettered),
+            N(q.Duplicates), N(q.Retried), N(q.Reaped), N(q.Cancelled),
+        }).ToList();
+        if (rows.Count == 0)
+        {
+            o.WriteLine($"no queues under the prefix '{options.KeyPrefix}'");
+        }
+        else
+        {
+            var widths = header.Select((h, c) => Math.Max(h.Length, rows.Max(r => r[c].Length))).ToArray();
+            o.WriteLine(string.Join("  ", header.Select((h, c) => c == 0 ? h.PadRight(widths[c]) : h.PadLeft(widths[c]))));
+            foreach (var r in rows)
+            {
+                o.WriteLine(string.Join("  ", r.Select((v, c) => c == 0 ? v.PadRight(widths[c]) : v.PadLeft(widths[c]))));
+            }
+        }
+
+        var alive = status.Workers.Count(w => w.Alive);
+        o.WriteLine();
+        o.WriteLine($"workers: {alive} alive{(status.Workers.Count > alive ? $", {status.Workers.Count - alive} gone" : "")}");
+        foreach (var w in status.Workers)
+        {
+            var ago = DateTimeOffset.UtcNow - w.LastSeen;
+            var jobs = w.CurrentJobs.Count == 0 ? "idle" : $"{w.CurrentJobs.Count} jobs: {string.Join(" ", w.CurrentJobs.Take(8))}{(w.CurrentJobs.Count > 8 ? " …" : "")}";
+            o.WriteLine($"  {w.Id}  {(w.Alive ? "alive" : "gone")}  seen {ago.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ago  {jobs}");
+        }
+
+        if (dead > 0)
+        {
+            foreach (var q in status.Queues.Where(q => q.DeadLetters > 0))
+            {
+                o.WriteLine();
+                o.WriteLine($"dead letters of {q.Name} (newest first):");
+                foreach (var entry in await admin.GetDeadLettersAsync(q.Name, dead).ConfigureAwait(false))
+                {
+                    o.WriteLine($"  {entry}");
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using Gamut.Jobs.Commands;
+using Gamut.Processes;
+
+namespace Gamut.Cli.Run.Execution;
+
+/// <summary>
+/// The local backend: each job a child process through Gamut's subprocess layer — posix_spawn into a process
+/// group of its own, exit tracked by pidfd, output through non-blocking pipes (or the child writing straight to
+/// gamut's own descriptors with <c>-u</c>). A stop or a timeout sends SIGTERM to the job's whole group, waits the
+/// grace period, then sends SIGKILL to the group, so nothing a job started outlives it.
+/// </summary>
+internal sealed class ProcessesBackend : IJobBackend
+{
+    private readonly ConcurrentDictionary<ChildProcess, byte> _running = new();
+    private volatile bool _killed;
+
+    public bool CanStream => true;
+
+    public async Task<CommandOutcome> RunAsync(JobRequest request, CancellationToken stop)
+    {
+        var command = ToCommand(request);
+        var child = command.Start(stop);
+        await using (child.ConfigureAwait(false))
+        {
+            _running[child] = 0;
+            if (_killed)
+            {
+                child.Kill();
+            }
+
+            try
+            {
+                CommandResult result;
+                var timedOut = false;
+                try
+                {
+                    result = await child.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (CommandTimeoutException e)
+                {
+                    result = e.Result;
+                    timedOut = true;
+                }
+
+                return new CommandOutcome
+                {
+                    ExitCode = result.ExitCode,
+                    Signal = result.Signal,
+                    TimedOut = timedOut,
+                    Stdout = result.StandardOutputBytes.ToArray(),
+                    Stderr = result.StandardErrorBytes.ToArray(),
+                    StartTime = result.StartTime,
+                    EndTime = result.EndTime,
+                };
+            }
+            finally
+            {
+                _running.TryRemove(child, out _);
+            }
+        }
+    }
+
+    public void KillAll()
+    {
+        _killed = true;
+        foreach (var child in _running.Keys)
+        {
+            child.Kill();
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static Command ToCommand(JobRequest request)
+    {
+        // The same translation the gamut.command job uses, so a job runs alike here and on a remote worker.
+        var command = CommandJob.ToCommand(request.Spec);
+        return request.Routing switch
+        {
+            OutputRouting.Inherit => command.WithStandardOutput(OutputTarget.Inherit).WithStandardError(OutputTarget.Inherit),
+            OutputRouting.Stream => command
+                .WithStandardOutput(OutputTarget.ToStream(new ListenerStream(request, isStderr: false)))
+                .WithStandardError(OutputTarget.ToStream(new ListenerStream(request, isStderr: true))),
+            _ => command,
+        };
+    }
+}

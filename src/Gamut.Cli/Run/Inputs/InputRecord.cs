@@ -1,0 +1,6 @@
+namespace Gamut.Cli.Run.Inputs;
+
+/// <summary>The values of one job: one per input source, or one per column with <c>--colsep</c>.</summary>
+/// <param name="Seq">The job's sequence number, from 1 in input order (<c>{#}</c>).</param>
+/// <param name="Values">The values, in source order.</param>
+internal sealed record InputRecord(long Seq, string[] Values);

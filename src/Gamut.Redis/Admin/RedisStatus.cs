@@ -1,0 +1,71 @@
+namespace Gamut.Redis;
+
+/// <summary>A snapshot of an application's queues and workers, as <c>gamut status</c> shows it.</summary>
+/// <param name="Queues">Every known queue.</param>
+/// <param name="Workers">Every worker seen recently, alive or not.</param>
+public sealed record RedisStatus(IReadOnlyList<QueueStatus> Queues, IReadOnlyList<WorkerStatus> Workers);
+
+/// <summary>One queue's depths and counters.</summary>
+public sealed record QueueStatus
+{
+    /// <summary>The queue's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Jobs ready to run.</summary>
+    public long Ready { get; init; }
+
+    /// <summary>Jobs waiting for their time (delayed, or a retry after a failure).</summary>
+    public long Delayed { get; init; }
+
+    /// <summary>Jobs held by workers.</summary>
+    public long Running { get; init; }
+
+    /// <summary>Entries on the dead-letter list now.</summary>
+    public long DeadLetters { get; init; }
+
+    /// <summary>Jobs enqueued, ever.</summary>
+    public long Enqueued { get; init; }
+
+    /// <summary>Jobs that ran to a result.</summary>
+    public long Succeeded { get; init; }
+
+    /// <summary>Jobs that failed on their last attempt.</summary>
+    public long Failed { get; init; }
+
+    /// <summary>Entries ever put on the dead-letter list (failed jobs included).</summary>
+    public long DeadLettered { get; init; }
+
+    /// <summary>Dead-letter entries dropped because the list was full.</summary>
+    public long DeadTrimmed { get; init; }
+
+    /// <summary>Outcomes rejected because the job had passed to another worker or already ended: duplicate runs.</summary>
+    public long Duplicates { get; init; }
+
+    /// <summary>Failed attempts put back for another try.</summary>
+    public long Retried { get; init; }
+
+    /// <summary>Jobs returned to the queue from dead workers.</summary>
+    public long Reaped { get; init; }
+
+    /// <summary>Jobs cancelled.</summary>
+    public long Cancelled { get; init; }
+}
+
+/// <summary>One worker as it last described itself.</summary>
+public sealed record WorkerStatus
+{
+    /// <summary>The worker's id.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Whether its heartbeat is current.</summary>
+    public bool Alive { get; init; }
+
+    /// <summary>When it last beat.</summary>
+    public DateTimeOffset LastSeen { get; init; }
+
+    /// <summary>Its self-description (host, pid, queues, concurrency, isolation), as JSON.</summary>
+    public string? Info { get; init; }
+
+    /// <summary>The jobs in its in-flight lists.</summary>
+    public IReadOnlyList<JobHandle> CurrentJobs { get; init; } = [];
+}

@@ -1,0 +1,376 @@
+using System.Globalization;
+using System.Text;
+using Gamut.Executors;
+using Gamut.Jobs;
+using Gamut.Redis.Connection;
+using Gamut.Redis.Keys;
+using Gamut.Redis.Scripts;
+using StackExchange.Redis;
+using ShutdownMode = Gamut.Executors.ShutdownMode;
+
+namespace Gamut.Redis;
+
+/// <summary>
+/// The distributed executor: registered jobs go onto Redis queues, workers anywhere run them
+/// (<see cref="RedisWorker"/>), results come back. Submit and wait, map many, enqueue and forget (also in
+/// batches), read a job's status, cancel a queued or running job.
+/// <code>
+/// await using var redis = await RedisExecutor.ConnectAsync(RedisOptions.FromUrl("redis://127.0.0.1:6379"));
+/// var area = await redis.SubmitAsync(JobRef.Named&lt;double, double&gt;("geometry.circle-area"), 2.0);
+/// </code>
+/// </summary>
+/// <remarks>
+/// Delivery is at-least-once: a job whose worker dies runs again elsewhere; the first recorded result wins and
+/// later ones are counted as duplicates. Enqueue is idempotent on the job id (<see cref="JobOptions.Id"/>), so an
+/// enqueue whose reply was lost can be retried with the same id without creating a second job.
+/// </remarks>
+public sealed partial class RedisExecutor : IExecutor
+{
+    private readonly RedisConnection _connection;
+    private readonly bool _ownsConnection;
+    private readonly RedisExecutorOptions _options;
+    private readonly ResultWaiters _waiters;
+    private readonly HashSet<string> _knownQueues = new(StringComparer.Ordinal);
+    private int _active;
+    private volatile bool _closed;
+    private TaskCompletionSource? _drained;
+
+    private RedisExecutor(RedisConnection connection, bool ownsConnection, RedisExecutorOptions options)
+    {
+        _connection = connection;
+        _ownsConnection = ownsConnection;
+        _options = options;
+        Registry = options.Registry ?? new JobRegistry();
+        ClientId = JobIds.New();
+        _waiters = new ResultWaiters(connection, ClientId, options.WaitCheckInterval);
+        _waiters.Progress += (job, json) => ProgressReported?.Invoke(job, json);
+    }
+
+    /// <summary>Connects to Redis (checking the server as <see cref="RedisOptions"/> asks) and returns the executor.</summary>
+    /// <param name="options">Where Redis is and how Gamut uses it.</param>
+    /// <param name="executorOptions">Default queue, serializer, windows.</param>
+    /// <param name="cancellationToken">Stops connecting.</param>
+    /// <exception cref="RedisStartupException">Redis is unreachable, refused the credentials or TLS, or is unsafe to use.</exception>
+    public static async Task<RedisExecutor> ConnectAsync(RedisOptions options, RedisExecutorOptions? executorOptions = null, CancellationToken cancellationToken = default)
+    {
+        executorOptions ??= new RedisExecutorOptions();
+        executorOptions.Validate();
+        var connection = await RedisConnection.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        return await StartAsync(connection, true, executorOptions, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Uses a multiplexer the caller owns (and disposes after this executor).</summary>
+    /// <param name="multiplexer">The connection.</param>
+    /// <param name="options">How Gamut uses Redis (its <see cref="RedisOptions.Configuration"/> is ignored).</param>
+    /// <param name="executorOptions">Default queue, serializer, windows.</param>
+    /// <param name="cancellationToken">Stops the start-up checks.</param>
+    public static async Task<RedisExecutor> ConnectAsync(IConnectionMultiplexer multiplexer, RedisOptions options, RedisExecutorOptions? executorOptions = null, CancellationToken cancellationToken = default)
+    {
+        executorOptions ??= new RedisExecutorOptions();
+        executorOptions.Validate();
+        var connection = await RedisConnection.WrapAsync(multiplexer, options, cancellationToken).ConfigureAwait(false);
+        return await StartAsync(connection, false, executorOptions, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<RedisExecutor> StartAsync(RedisConnection connection, bool owns, RedisExecutorOptions options, CancellationToken cancellationToken)
+    {
+        var executor = new RedisExecutor(connection, owns, options);
+        try
+        {
+            await executor._waiters.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (owns)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        return executor;
+    }
+
+    /// <inheritdoc/>
+    public JobRegistry Registry { get; }
+
+    /// <summary>This client's id (its reply channel is named after it).</summary>
+    public string ClientId { get; }
+
+    /// <summary>The queue used when a job's options name none.</summary>
+    public string DefaultQueue => _options.Queue;
+
+    /// <summary>Raised with a job and its progress JSON (<c>{"fraction":…,"message":…}</c>) when a job this client waits for reports progress.</summary>
+    public event Action<JobHandle, string>? ProgressReported;
+
+    /// <inheritdoc/>
+    public async Task<TOut> SubmitAsync<TIn, TOut>(JobRef<TIn, TOut> job, TIn input, JobOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= JobOptions.Default;
+        options.Validate();
+        Enter();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var payload = Serialize(input);
+            var handle = new JobHandle(QueueOf(options), options.Id ?? JobIds.New());
+            var waiter = _waiters.Register(handle);
+            try
+            {
+                var state = await EnqueueOneAsync(handle, job.Name, payload, options, _waiters.ChannelName, cancellationToken).ConfigureAwait(false);
+                if (state != "created")
+                {
+                    // The id existed already (an idempotent re-submit): watch the existing job.
+                    await WatchAsync(waiter, cancellationToken).ConfigureAwait(false);
+                }
+
+                waiter.Armed = true;
+                Reply reply;
+                try
+                {
+                    reply = await waiter.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    await CancelQuietlyAsync(handle).ConfigureAwait(false);
+                    throw;
+                }
+
+                return await DecodeAsync<TOut>(handle, job.Name, reply, options.Timeout, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _waiters.Remove(waiter);
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<JobOutcome<TIn, TOut>> MapAsync<TIn, TOut>(JobRef<TIn, TOut> job, IAsyncEnumerable<TIn> inputs, MapOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= MapOptions.Default;
+        options.Validate();
+        var jobOptions = options.Job with { Id = null };
+        return MapRunner.RunAsync(
+            inputs,
+            (input, _, token) => SubmitAsync(job, input, jobOptions, token),
+            options.MaxInFlight ?? _options.MapWindow,
+            options.Ordered,
+            cancellationToken);
+    }
+
+    /// <summary>Enqueues a job and returns at once (fire and forget); its result stays in Redis for the result TTL.</summary>
+    /// <typeparam name="TIn">The input type.</typeparam>
+    /// <typeparam name="TOut">The output type.</typeparam>
+    /// <param name="job">Which registered job.</param>
+    /// <param name="input">Its input.</param>
+    /// <param name="options">Id (idempotency key), queue, delay, timeout, retries.</param>
+    /// <param name="cancellationToken">Stops the enqueue (it may or may not have happened; retry with the same id).</param>
+    public async Task<JobHandle> EnqueueAsync<TIn, TOut>(JobRef<TIn, TOut> job, TIn input, JobOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= JobOptions.Default;
+        options.Validate();
+        ThrowIfClosed();
+        var handle = new JobHandle(QueueOf(options), options.Id ?? JobIds.New());
+        await EnqueueOneAsync(handle, job.Name, Serialize(input), options, null, cancellationToken).ConfigureAwait(false);
+        return handle;
+    }
+
+    /// <inheritdoc/>
+    public void CancelAll()
+    {
+        foreach (var waiter in _waiters.All)
+        {
+            _ = CancelQuietlyAsync(waiter.Job);
+            waiter.Completion.TrySetException(new OperationCanceledException($"Job {waiter.Job.Id} was cancelled by CancelAll"));
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task ShutdownAsync(ShutdownMode mode = ShutdownMode.Drain, CancellationToken cancellationToken = default)
+    {
+        Task drained;
+        lock (_knownQueues)
+        {
+            _closed = true;
+            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (Volatile.Read(ref _active) == 0)
+            {
+                _drained.TrySetResult();
+            }
+
+            drained = _drained.Task;
+        }
+
+        if (mode == ShutdownMode.Immediate)
+        {
+            CancelAll();
+        }
+
+        try
+        {
+            await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && mode == ShutdownMode.Drain)
+        {
+            CancelAll();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await ShutdownAsync(ShutdownMode.Immediate).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _waiters.DisposeAsync().ConfigureAwait(false);
+        if (_ownsConnection)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    internal RedisConnection Connection => _connection;
+
+    private async Task<string> EnqueueOneAsync(JobHandle handle, string name, byte[] payload, JobOptions options, string? watcher, CancellationToken cancellationToken)
+    {
+        var keys = _connection.Queue(handle.Queue);
+        await RegisterQueueAsync(handle.Queue).ConfigureAwait(false);
+        var args = EnqueueArgs.Start(keys, 1);
+        EnqueueArgs.Add(args, handle.Id, name, payload, options, watcher);
+        var result = await EvaluateWithRetryAsync(LuaScripts.Enqueue, EnqueueArgs.Keys(keys), [.. args], cancellationToken).ConfigureAwait(false);
+        return (string)((RedisResult[])result!)[0]!;
+    }
+
+    private async Task WatchAsync(ResultWaiters.Waiter waiter, CancellationToken cancellationToken)
+    {
+        var keys = _connection.Queue(waiter.Job.Queue);
+        var result = (RedisResult[])(await EvaluateWithRetryAsync(LuaScripts.Watch, [keys.Job(waiter.Job.Id)], [_waiters.ChannelName], cancellationToken).ConfigureAwait(false))!;
+        var state = (string)result[0]!;
+        if (state == "missing")
+        {
+            waiter.Completion.TrySetException(new JobLostException(waiter.Job.Queue, waiter.Job.Id));
+        }
+        else if (result.Length == 3)
+        {
+            var body = state == "succeeded" ? (byte[]?)result[1] : (byte[]?)result[2];
+            waiter.Completion.TrySetResult(new Reply(state, body ?? []));
+        }
+    }
+
+    private async Task<TOut> DecodeAsync<TOut>(JobHandle job, string name, Reply reply, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        var body = reply.Body;
+        switch (reply.Kind)
+        {
+            case "done":
+                var stored = await _connection.Database.HashGetAsync(_connection.Queue(job.Queue).Job(job.Id), JobFields.Result).WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (stored.IsNull)
+                {
+                    throw new JobLostException(job.Queue, job.Id);
+                }
+
+                body = (byte[])stored!;
+                goto case "succeeded";
+            case "succeeded":
+                return _options.Serializer.Deserialize<TOut>(body.Span);
+            default:
+                throw reply.ToException(job, name, timeout);
+        }
+    }
+
+    private async Task CancelQuietlyAsync(JobHandle job)
+    {
+        try
+        {
+            await CancelAsync(job, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Best effort: the caller stopped waiting either way.
+        }
+    }
+
+    /// <summary>
+    /// Every script here is idempotent (enqueue on the job id, cancel and watch by nature), so a call whose reply was
+    /// lost to a dropped connection is simply sent again, a few times, before the error surfaces.
+    /// </summary>
+    private async Task<RedisResult> EvaluateWithRetryAsync(string script, RedisKey[] keys, RedisValue[] args, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await _connection.Database.ScriptEvaluateAsync(script, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < 4 && e is RedisConnectionException or RedisTimeoutException)
+            {
+                await Task.Delay(100 * attempt * attempt, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RegisterQueueAsync(string queue)
+    {
+        lock (_knownQueues)
+        {
+            if (!_knownQueues.Add(queue))
+            {
+                return;
+            }
+        }
+
+        await _connection.Database.SetAddAsync(_connection.Global.Queues, queue, CommandFlags.FireAndForget).ConfigureAwait(false);
+    }
+
+    private byte[] Serialize<T>(T input)
+    {
+        var payload = _options.Serializer.SerializeToArray(input);
+        if (payload.Length > _connection.Options.MaxPayloadBytes)
+        {
+            throw new JobSerializationException($"The payload is {payload.Length} bytes, over the limit of {_connection.Options.MaxPayloadBytes} bytes");
+        }
+
+        return payload;
+    }
+
+    private string QueueOf(JobOptions options)
+    {
+        var queue = options.Queue ?? _options.Queue;
+        KeyNames.ValidateQueue(queue);
+        return queue;
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (_closed)
+        {
+            throw new ExecutorClosedException("redis");
+        }
+    }
+
+    private void Enter()
+    {
+        Interlocked.Increment(ref _active);
+        if (_closed)
+        {
+            Exit();
+            throw new ExecutorClosedException("redis");
+        }
+    }
+
+    private void Exit()
+    {
+        if (Interlocked.Decrement(ref _active) == 0 && _closed)
+        {
+            lock (_knownQueues)
+            {
+                _drained?.TrySetResult();
+            }
+        }
+    }
+}

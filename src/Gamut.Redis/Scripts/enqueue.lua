@@ -1,0 +1,43 @@
+-- Enqueue one or more jobs, idempotently on each job's id: an id that already has a record is left as it is
+-- (its state is returned), so a producer can retry an enqueue whose reply it never saw.
+-- KEYS: 1 ready, 2 delayed, 3 stats
+-- ARGV: 1 job key prefix, 2 job count, 3 wake channel,
+--       then per job: id, name, payload, delay ms (0 = now), n extra fields, then n field/value pairs
+-- Returns, per job: 'created', or the existing job's state.
+local now = now_ms()
+local out = {}
+local i = 4
+local created, pushed, delayed = 0, 0, 0
+for j = 1, tonumber(ARGV[2]) do
+  local id, name, payload, delay, nx = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+  local key = ARGV[1] .. id
+  if redis.call('EXISTS', key) == 1 then
+    local s = redis.call('HGET', key, 's')
+    out[j] = s or 'unknown'
+  else
+    local fields = { 'n', name, 'p', payload, 'c', now }
+    for k = 0, nx - 1 do
+      fields[#fields + 1] = ARGV[i + 5 + 2 * k]
+      fields[#fields + 1] = ARGV[i + 6 + 2 * k]
+    end
+    if delay > 0 then
+      fields[#fields + 1] = 's'; fields[#fields + 1] = 'delayed'
+      redis.call('HSET', key, unpack(fields))
+      redis.call('ZADD', KEYS[2], now + delay, id)
+      delayed = delayed + 1
+    else
+      fields[#fields + 1] = 's'; fields[#fields + 1] = 'queued'
+      redis.call('HSET', key, unpack(fields))
+      redis.call('LPUSH', KEYS[1], id)
+      pushed = pushed + 1
+    end
+    created = created + 1
+    out[j] = 'created'
+  end
+  i = i + 5 + 2 * nx
+end
+if created > 0 then redis.call('HINCRBY', KEYS[3], 'enqueued', created) end
+-- Wake idle workers only when the list went from empty to non-empty: busy workers look again by themselves.
+-- A delayed job wakes them too, so an idle worker learns when it is due.
+if (pushed > 0 and redis.call('LLEN', KEYS[1]) == pushed) or delayed > 0 then redis.call('PUBLISH', ARGV[3], '1') end
+return out

@@ -1,0 +1,74 @@
+-- Take up to N jobs for a worker: promote due delayed jobs, then move ids from the ready list into the worker's
+-- in-flight list (so a job is never only in a worker's memory), bump each job's delivery counter (the fencing
+-- token) and mark it running. Entries that cannot run are dead-lettered here with the reason.
+-- KEYS: 1 ready, 2 delayed, 3 active (this worker's in-flight list), 4 stats, 5 dead
+-- ARGV: 1 job key prefix, 2 worker id, 3 max jobs, 4 max payload bytes, 5 dead-letter max, 6 failed ttl ms, 7 queue
+-- Returns { jobs, next delayed due ms or '' }; a job is
+--   { 'j', id, fence, name, payload, max attempts, timeout ms, backoff, failures } or { 'r', raw entry }.
+local now = now_ms()
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
+for _, id in ipairs(due) do
+  redis.call('ZREM', KEYS[2], id)
+  local key = ARGV[1] .. id
+  if key_type(key) == 'hash' and redis.call('HGET', key, 's') == 'delayed' then
+    redis.call('HSET', key, 's', 'queued')
+    redis.call('LPUSH', KEYS[1], id)
+  end
+end
+local out = {}
+local stale = 0
+local max, maxp = tonumber(ARGV[3]), tonumber(ARGV[4])
+local function dead_here(e, key, reason, detail)
+  redis.call('LREM', KEYS[3], 1, e)
+  local entry = { queue = ARGV[7], reason = reason, detail = detail, at = now }
+  if key then
+    entry.id = e
+    if key_type(key) == 'hash' then
+      redis.call('HSET', key, 's', 'dead', 'e', cjson.encode({ type = 'Gamut.Redis.DeadLetter', reason = reason, message = detail }), 'fin', now)
+      redis.call('PEXPIRE', key, ARGV[6])
+      notify(redis.call('HGET', key, 'x'), 'dead ' .. ARGV[7] .. ' ' .. e .. '\n' .. cjson.encode({ type = 'Gamut.Redis.DeadLetter', reason = reason, message = detail }))
+    end
+  else
+    entry.entry = printable(e, 200)
+  end
+  dead_push(KEYS[5], KEYS[4], cjson.encode(entry), ARGV[5])
+end
+while #out < max do
+  local e = redis.call('LMOVE', KEYS[1], KEYS[3], 'RIGHT', 'LEFT')
+  if not e then break end
+  if is_id(e) then
+    local key = ARGV[1] .. e
+    -- One read for everything: a record of the wrong type makes HMGET fail, which pcall turns into a value.
+    local f = redis.pcall('HMGET', key, 's', 'n', 'p', 'm', 'to', 'rb', 'fl')
+    if f.err then
+      dead_here(e, nil, 'bad-record', 'the job record of ' .. e .. ' is a ' .. key_type(key) .. ', not a hash')
+    elseif not f[1] then
+      dead_here(e, nil, 'missing-record', 'the queue held the id ' .. e .. ' but no job record exists')
+    elseif f[1] ~= 'queued' then
+      -- Stale: cancelled, finished, or queued twice. Never run it.
+      redis.call('LREM', KEYS[3], 1, e)
+      stale = stale + 1
+    elseif f[3] and #f[3] > maxp then
+      dead_here(e, key, 'too-large', 'the payload is ' .. #f[3] .. ' bytes (limit ' .. maxp .. ')')
+    else
+      local a = redis.pcall('HINCRBY', key, 'a', 1)
+      if type(a) == 'table' or a < 1 then
+        dead_here(e, key, 'bad-record', 'the attempt counter a is not a non-negative integer')
+      else
+        redis.call('HSET', key, 's', 'running', 'w', ARGV[2], 'st', now)
+        out[#out + 1] = { 'j', e, a, f[2] or '', f[3] or '', f[4] or '', f[5] or '', f[6] or '', f[7] or '' }
+      end
+    end
+  elseif #e > maxp then
+    dead_here(e, nil, 'too-large', 'a raw entry of ' .. #e .. ' bytes (limit ' .. maxp .. ')')
+  else
+    out[#out + 1] = { 'r', e }
+  end
+end
+if stale > 0 then redis.call('HINCRBY', KEYS[4], 'stale', stale) end
+local nextDue = ''
+if #out == 0 then
+  local z = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  if z[2] then nextDue = z[2] end
+end
+return { out, nextDue }

@@ -1,0 +1,50 @@
+using Gamut.Redis.Tests.Infrastructure;
+
+namespace Gamut.Redis.Tests;
+
+/// <summary>
+/// The test assembly doubles as a worker program, so fault tests can kill real worker processes:
+/// <c>dotnet Gamut.Redis.Tests.dll worker URL PREFIX QUEUES CONCURRENCY</c>. Test jobs write their executions
+/// to the ledger directory in <c>GAMUT_TEST_LEDGER</c>.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is not ["worker", var url, var prefix, var queues, var concurrency, ..])
+        {
+            Console.Error.WriteLine("usage: Gamut.Redis.Tests worker URL PREFIX QUEUES CONCURRENCY");
+            return 2;
+        }
+
+        using var stop = new CancellationTokenSource();
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        var options = RedisOptions.FromUrl(url).WithKeyPrefix(prefix)
+            .WithHeartbeat(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(1000))
+            with { MaxLostDeliveries = int.TryParse(Environment.GetEnvironmentVariable("GAMUT_TEST_MAX_LOST"), out var lost) ? lost : 5 };
+        var workerOptions = new RedisWorkerOptions
+        {
+            Queues = queues.Split(','),
+            Concurrency = int.Parse(concurrency, System.Globalization.CultureInfo.InvariantCulture),
+            Registry = TestOptions.Registry(),
+            ShutdownTimeout = TimeSpan.FromSeconds(5),
+        };
+        await using var worker = await RedisWorker.StartAsync(options, workerOptions, stop.Token);
+        Console.Out.WriteLine($"ready {worker.Id}");
+        Console.Out.Flush();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await worker.StopAsync();
+        return 0;
+    }
+}
