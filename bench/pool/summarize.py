@@ -32,6 +32,13 @@ def median(figures, name):
     return (statistics.median(values), len(values)) if values else (None, 0)
 
 
+def spread(figures, name):
+    values = figures.get(name) if name else None
+    if not values or len(values) < 2:
+        return ""
+    return f" ({fmt(min(values))}–{fmt(max(values))})"
+
+
 def fmt(v):
     if v is None:
         return "—"
@@ -42,7 +49,7 @@ def fmt(v):
     return f"{v:.1f}"
 
 
-print("| what (tiny jobs x -> x*x, 2 workers) | Python | Gamut | Gamut / Python | goal |")
+print("| what (tiny jobs x -> x*x, 2 workers) | Python median (min–max) | Gamut median (min–max) | Gamut / Python | goal |")
 print("| --- | --- | --- | --- | --- |")
 for label, pname, gname, goal, lower in rows:
     p, pn = median(py, pname) if pname else (None, 0)
@@ -56,6 +63,6 @@ for label, pname, gname, goal, lower in rows:
         elif ratio is not None:
             ok = ratio <= bound if lower else ratio >= bound
             verdict = f"{'<=' if lower else '>='} {bound}x: {'met' if ok else 'NOT met'}"
-    print(f"| {label} | {fmt(p)} | {fmt(g)} | {f'{ratio:.2f}x' if ratio else '—'} | {verdict} |")
+    print(f"| {label} | {fmt(p)}{spread(py, pname)} | {fmt(g)}{spread(gamut, gname)} | {f'{ratio:.2f}x' if ratio else '—'} | {verdict} |")
 print()
 print("runs per figure (gamut/python): " + ", ".join(f"{g}={len(gamut.get(g, []))}/{len(py.get(p, [])) if p else 0}" for _, p, g, _, _ in rows))
