@@ -113,8 +113,9 @@ public sealed partial class ProcessPool
                 for (var k = 0; k < chunk.Count; k++)
                 {
                     var index = chunk.Start + k;
-                    if (chunk.Chunk.IsResolved(index))
+                    if (chunk.Chunk.IsResolved(index) || index == chunk.TimedOutItem)
                     {
+                        // Resolved, or its timeout already failed or retried it.
                         continue;
                     }
 
@@ -269,7 +270,15 @@ public sealed partial class ProcessPool
         var detail = $"worker {w.Id} (pid {w.Pid}) got SIGTERM, and SIGKILL if it does not stop within {_options.StopGracePeriod.TotalSeconds:0.###} s";
         if (job is ChunkJob chunk)
         {
+            if (slot.Index < 0)
+            {
+                // Still reading the chunk's inputs: no item ran. Its worker is being stopped; when it has ended, the
+                // items go back one by one (see Settle).
+                return;
+            }
+
             var index = chunk.Start + slot.Index;
+            chunk.TimedOutItem = index;
             if (chunk.Options.Retry.RetryOnTimeout && chunk.Attempt < chunk.Options.Retry.MaxAttempts)
             {
                 RetryItem(chunk, index, chunk.Attempt + 1);

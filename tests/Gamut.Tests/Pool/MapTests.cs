@@ -180,6 +180,18 @@ public sealed class MapTests
         Assert.True(Assert.IsType<WorkerCrashedException>(outcomes[2].Error).WasRunning);
     }
 
+    [Fact]
+    public async Task An_item_that_times_out_fails_alone_and_the_items_after_it_in_its_chunk_run_elsewhere()
+    {
+        await using var pool = PoolTest.Create(workers: 2);
+        await PoolTest.WaitForReadyAsync(pool, 2);
+        var options = new MapOptions { ChunkSize = 5, Job = new JobOptions { Timeout = TimeSpan.FromMilliseconds(300) } };
+        var outcomes = await CollectAsync(pool.MapAsync(PoolTest.Sleep, [0, 1, 30_000, 2, 3], options));
+
+        Assert.IsType<JobTimeoutException>(outcomes[2].Error);
+        Assert.Equal([0, 1, 2, 3], outcomes.Where(o => o.IsSuccess).Select(o => o.Value));
+    }
+
     private static async Task<List<JobOutcome<TIn, TOut>>> CollectAsync<TIn, TOut>(IAsyncEnumerable<JobOutcome<TIn, TOut>> outcomes)
     {
         var list = new List<JobOutcome<TIn, TOut>>();

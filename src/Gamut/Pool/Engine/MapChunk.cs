@@ -54,6 +54,9 @@ internal sealed class ChunkJob(int jobIndex, string name, int attempt, JobOption
     public override bool IsChunk => true;
 
     public override int ItemCount => Count;
+
+    /// <summary>The item whose timeout was already handled (failed or retried), so a crash does not handle it again; -1 when none.</summary>
+    public int TimedOutItem { get; set; } = -1;
 }
 
 /// <summary>

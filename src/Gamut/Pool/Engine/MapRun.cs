@@ -225,7 +225,8 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
         var window = Math.Max(2 * workers, (long)_sizer.Size * workers * 3);
         if (_sizer.ItemsAreFast)
         {
-            window = Math.Max(window, workers * Math.Max(64, _sizer.ItemsIn(QuickWindow)));
+            // (At most 16 chunks per worker: inputs held for a map stay bounded however quick its items look.)
+            window = Math.Max(window, workers * Math.Max(64, Math.Min(_sizer.ItemsIn(QuickWindow), 16L * _sizer.Size)));
         }
 
         return (int)Math.Min(int.MaxValue, window);

@@ -174,6 +174,18 @@ internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor, Func<Func<I
         {
             if (token.IsCancellationRequested)
             {
+                if (host.Terminating)
+                {
+                    // The worker is being stopped (another item's timeout, a recycle, a shutdown), not this map: send
+                    // what ran and leave the rest unanswered; the pool runs them elsewhere once this worker has ended.
+                    if (i > sent)
+                    {
+                        Send(host, work.Seq, results, sent, i, errors, final: false);
+                    }
+
+                    return;
+                }
+
                 errors ??= [];
                 for (var j = i; j < items.Length; j++)
                 {

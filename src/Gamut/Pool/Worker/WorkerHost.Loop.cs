@@ -21,6 +21,9 @@ internal sealed partial class WorkerHost
     private long _frames;
     private volatile bool _terminating;
 
+    /// <summary>Whether the worker is being stopped (SIGTERM): its job token is cancelled, but not by its caller.</summary>
+    public bool Terminating => _terminating;
+
     private readonly object _cancelLock = new();
     private readonly HashSet<long> _cancelled = [];
     private long _runningSeq;
