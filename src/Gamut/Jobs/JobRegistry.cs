@@ -53,7 +53,7 @@ public sealed class JobRegistry
     /// <exception cref="JobRegistrationException">The name is taken or invalid.</exception>
     public JobRegistry Add<TJob, TIn, TOut>(string? name = null)
         where TJob : IJob<TIn, TOut>, new() =>
-        Add<TJob, TIn, TOut>(Constructor<TJob>.Create, name);
+        Add<TJob, TIn, TOut>(static () => Constructor<TJob>.Create(), name);
 
     /// <summary>Registers <typeparamref name="TJob"/>, created by <paramref name="factory"/> for each run.</summary>
     /// <typeparam name="TJob">The job type.</typeparam>
@@ -196,25 +196,33 @@ public sealed class JobRegistry
     }
 
     // "new TJob()" under a new() constraint compiles to Activator.CreateInstance<TJob>(); where code can be
-    // generated, a compiled constructor call is several times cheaper, and a job is created per run.
+    // generated, an emitted constructor call is several times cheaper, and a job is created per run. The
+    // delegate is made on first use (a pool's parent never creates its jobs) and with a DynamicMethod, which
+    // costs far less at start-up than System.Linq.Expressions.
     private static class Constructor<TJob>
         where TJob : new()
     {
         public static readonly Func<TJob> Create = Make();
 
         [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only when dynamic code is compiled; otherwise the plain constructor call.")]
+        [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The constructor is the new() constraint's, so it is kept.")]
         private static Func<TJob> Make()
         {
-            if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled || typeof(TJob).IsValueType)
+            var ctor = typeof(TJob).GetConstructor(Type.EmptyTypes);
+            if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled || typeof(TJob).IsValueType || ctor is null)
             {
                 return static () => new TJob();
             }
 
             try
             {
-                return System.Linq.Expressions.Expression.Lambda<Func<TJob>>(System.Linq.Expressions.Expression.New(typeof(TJob))).Compile();
+                var method = new System.Reflection.Emit.DynamicMethod("new " + typeof(TJob).Name, typeof(TJob), Type.EmptyTypes, typeof(TJob).Module, skipVisibility: true);
+                var il = method.GetILGenerator();
+                il.Emit(System.Reflection.Emit.OpCodes.Newobj, ctor);
+                il.Emit(System.Reflection.Emit.OpCodes.Ret);
+                return method.CreateDelegate<Func<TJob>>();
             }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException)
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException or System.Security.SecurityException)
             {
                 return static () => new TJob();
             }
