@@ -23,8 +23,10 @@ public static class Program
             c.Cancel = true;
             stop.Cancel();
         });
+        // GAMUT_TEST_HEARTBEAT=intervalMs,ttlMs (default 200,1000: fast reaping for the tests).
+        var beat = (Environment.GetEnvironmentVariable("GAMUT_TEST_HEARTBEAT") ?? "200,1000").Split(',').Select(int.Parse).ToArray();
         var options = RedisOptions.FromUrl(url).WithKeyPrefix(prefix)
-            .WithHeartbeat(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(1000))
+            .WithHeartbeat(TimeSpan.FromMilliseconds(beat[0]), TimeSpan.FromMilliseconds(beat[1]))
             with { MaxLostDeliveries = int.TryParse(Environment.GetEnvironmentVariable("GAMUT_TEST_MAX_LOST"), out var lost) ? lost : 5 };
         var workerOptions = new RedisWorkerOptions
         {

@@ -15,20 +15,7 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
     {
         foreach (var chunk in Enumerable.Range(0, count).Chunk(250))
         {
-            await Task.WhenAll(chunk.Select(async _ =>
-            {
-                var id = JobIds.New();
-                ledger.Submit(id);
-                try
-                {
-                    await client.EnqueueAsync(LedgerJob, sleepMs, new JobOptions { Id = id });
-                    ledger.Ack(id);
-                }
-                catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
-                {
-                    ledger.Indeterminate_(id);
-                }
-            }));
+            await Task.WhenAll(chunk.Select(_ => ledger.EnqueueAsync(client, LedgerJob, sleepMs)));
         }
     }
 
@@ -52,9 +39,8 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
 
         var killed = new HashSet<int>();
         var workers = Enumerable.Range(0, 4).Select(_ => WorkerProcess.Start(server, prefix, "default", 4, dir)).ToList();
-        var seed = Environment.GetEnvironmentVariable("GAMUT_CHAOS_SEED") is { } s ? int.Parse(s) : Random.Shared.Next();
-        output.WriteLine($"seed={seed}");
-        var random = new Random(seed);
+        var seed = ChaosSeed.Start(output, "RQ-1");
+        var random = seed.Random;
         try
         {
             var kills = 0;
@@ -79,7 +65,7 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
             output.WriteLine($"kills={kills}");
 
             // The live workers reap what the dead ones held; then nothing may be left in flight.
-            await Wait.UntilAsync(async () => (await LedgerChecker.CheckAsync(server, prefix, "default", ledger, killed)).Stuck == 0, "in-flight lists drained");
+            await Wait.UntilAsync(async () => await LedgerChecker.PendingAsync(options, "default") == 0, "in-flight lists drained");
             foreach (var w in workers)
             {
                 await w.Ready.WaitAsync(TestOptions.Guard);
@@ -92,17 +78,10 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
                 Assert.True(w.ExitCode == 0, $"worker {w.Pid} exited with {w.ExitCode} after SIGTERM: {w.Stderr}");
             }
 
-            var tally = await LedgerChecker.CheckAsync(server, prefix, "default", ledger, killed);
-            output.WriteLine(tally.ToString());
+            var tally = await LedgerChecker.CheckAsync(options, "default", ledger, killed);
+            TallyReport.Print(output, seed, "", tally, $"kills={kills}");
             Assert.Equal(n, tally.Acked);
-            Assert.Equal(0, tally.Lost);
-            Assert.Equal(0, tally.LostResult);
-            Assert.Equal(0, tally.Unexpected);
-            Assert.Equal(0, tally.Stuck);
-            Assert.Equal(0, tally.WinnerMismatch);
-            Assert.Equal(0, tally.PhantomDuplicates);
-            Assert.Equal(tally.ObservedDuplicates, tally.ReportedDuplicates);
-            Assert.Equal(tally.Duplicates, tally.ObservedDuplicates + tally.UnobservedOnKilled);
+            TallyReport.AssertClean(seed, tally);
         }
         finally
         {
@@ -138,15 +117,14 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
 
         using var survivor = WorkerProcess.Start(server, prefix, "default", 4, dir);
         await Wait.UntilAsync(async () => await StatAsync(server, prefix, "succeeded") == n, "every job succeeded");
-        await Wait.UntilAsync(async () => (await LedgerChecker.CheckAsync(server, prefix, "default", ledger, killed)).Stuck == 0, "in-flight lists drained");
+        await Wait.UntilAsync(async () => await LedgerChecker.PendingAsync(options, "default") == 0, "in-flight lists drained");
         survivor.Signal("TERM");
         await survivor.WaitForExitAsync().WaitAsync(TestOptions.Guard);
 
-        var tally = await LedgerChecker.CheckAsync(server, prefix, "default", ledger, killed);
-        output.WriteLine($"{point}: {tally}");
-        Assert.Equal(0, tally.Lost);
-        Assert.Equal(0, tally.Stuck);
-        Assert.Equal(0, tally.WinnerMismatch);
+        var tally = await LedgerChecker.CheckAsync(options, "default", ledger, killed);
+        var seed = ChaosSeed.Start(output, "RQ-2");
+        TallyReport.Print(output, seed, point, tally);
+        TallyReport.AssertClean(seed, tally);
         Assert.Equal(n, tally.Executed - tally.Duplicates);
         Assert.Equal(duplicates, tally.Duplicates);
         Assert.Equal(0, tally.ReportedDuplicates);
@@ -164,10 +142,8 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
         var ledger = new ProducerLedger(dir);
         var options = TestOptions.For(server, prefix);
         await using var client = await RedisExecutor.ConnectAsync(options);
-        var id = JobIds.New();
-        ledger.Submit(id);
-        var handle = await client.EnqueueAsync(LedgerJob, 1500, new JobOptions { Id = id });
-        ledger.Ack(id);
+        Assert.True(await ledger.EnqueueAsync(client, LedgerJob, 1500));
+        var handle = new JobHandle("default", ledger.Acked.Single());
 
         using var paused = WorkerProcess.Start(server, prefix, "default", 1, dir);
         var pausedId = await paused.Ready.WaitAsync(TestOptions.Guard);
@@ -187,8 +163,10 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
             Assert.Equal(2, status.Deliveries);
             Assert.Equal("0", await server.CliAsync("LLEN", $"{prefix}:{{default}}:active:{otherId}"));
             Assert.Equal("0", await server.CliAsync("LLEN", $"{prefix}:{{default}}:active:{pausedId}"));
-            var tally = await LedgerChecker.CheckAsync(server, prefix, "default", ledger, new HashSet<int>());
-            output.WriteLine(tally.ToString());
+            var tally = await LedgerChecker.CheckAsync(options, "default", ledger);
+            var seed = ChaosSeed.Start(output, "RQ-6");
+            TallyReport.Print(output, seed, "", tally);
+            TallyReport.AssertClean(seed, tally, requireAllObserved: true);
             Assert.Equal(1, tally.Duplicates);
             Assert.Equal(1, tally.ReportedDuplicates);
             Assert.Equal(1, tally.ObservedDuplicates);

@@ -30,25 +30,44 @@ public sealed class RedisAdmin : IAsyncDisposable
             var q = _connection.Queue(name);
             var stats = (await db.HashGetAllAsync(q.Stats).ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (long)e.Value, StringComparer.Ordinal);
             long Stat(string field) => stats.TryGetValue(field, out var v) ? v : 0;
-            long running = 0;
-            foreach (var worker in await db.SetMembersAsync(q.Workers).ConfigureAwait(false))
+            long running = 0, stuck = 0;
+            foreach (var worker in await InFlightListsAsync(q, cancellationToken).ConfigureAwait(false))
             {
-                var ids = await db.ListRangeAsync(q.Active((string)worker!)).ConfigureAwait(false);
-                running += ids.Length;
-                if (!current.TryGetValue((string)worker!, out var list))
+                var ids = await db.ListRangeAsync(q.Active(worker)).ConfigureAwait(false);
+                if (ids.Length == 0)
                 {
-                    current[(string)worker!] = list = [];
+                    continue;
+                }
+
+                // Held by a worker whose heartbeat lapsed: the reaper returns these within a few beats. A count that
+                // stays is a problem (no live worker serves the queue, or Redis refuses the reaper's writes).
+                if (await db.KeyExistsAsync(q.Heartbeat(worker)).ConfigureAwait(false))
+                {
+                    running += ids.Length;
+                }
+                else
+                {
+                    stuck += ids.Length;
+                }
+
+                if (!current.TryGetValue(worker, out var list))
+                {
+                    current[worker] = list = [];
                 }
 
                 list.AddRange(ids.Select(id => new JobHandle(name, (string)id!)));
             }
 
+            var ready = await db.ListLengthAsync(q.Ready).ConfigureAwait(false);
+            var delayed = await db.SortedSetLengthAsync(q.Delayed).ConfigureAwait(false);
             queues.Add(new QueueStatus
             {
                 Name = name,
-                Ready = await db.ListLengthAsync(q.Ready).ConfigureAwait(false),
-                Delayed = await db.SortedSetLengthAsync(q.Delayed).ConfigureAwait(false),
+                Ready = ready,
+                Delayed = delayed,
                 Running = running,
+                Stuck = stuck,
+                Pending = ready + delayed + running + stuck,
                 DeadLetters = await db.ListLengthAsync(q.Dead).ConfigureAwait(false),
                 Enqueued = Stat("enqueued"),
                 Succeeded = Stat("succeeded"),
@@ -81,6 +100,26 @@ public sealed class RedisAdmin : IAsyncDisposable
         var cutoff = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds();
         await db.SortedSetRemoveRangeByScoreAsync(_connection.Global.Workers, double.NegativeInfinity, cutoff).ConfigureAwait(false);
         return new RedisStatus(queues, workers);
+    }
+
+    /// <summary>Every worker with an in-flight list on the queue: those registered, and any list left by a worker that never was (found by SCAN).</summary>
+    private async Task<SortedSet<string>> InFlightListsAsync(Keys.QueueKeys q, CancellationToken cancellationToken)
+    {
+        var db = _connection.Database;
+        var workers = new SortedSet<string>((await db.SetMembersAsync(q.Workers).WaitAsync(cancellationToken).ConfigureAwait(false)).Select(v => (string)v!), StringComparer.Ordinal);
+        var cursor = "0";
+        var rounds = 0;
+        do
+        {
+            var reply = (RedisResult[])(await db.ExecuteAsync("SCAN", cursor, "MATCH", q.ActivePrefix + "*", "COUNT", 1000).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+            cursor = (string)reply[0]!;
+            foreach (var key in (RedisResult[])reply[1]!)
+            {
+                workers.Add(((string)key!)[q.ActivePrefix.Length..]);
+            }
+        }
+        while (cursor != "0" && ++rounds < 1000);
+        return workers;
     }
 
     /// <summary>Reads the newest dead-letter entries of a queue (JSON objects, docs/redis-protocol.md).</summary>

@@ -17,8 +17,17 @@ public sealed record QueueStatus
     /// <summary>Jobs waiting for their time (delayed, or a retry after a failure).</summary>
     public long Delayed { get; init; }
 
-    /// <summary>Jobs held by workers.</summary>
+    /// <summary>Jobs held by live workers (their heartbeat is current).</summary>
     public long Running { get; init; }
+
+    /// <summary>
+    /// Jobs in the in-flight lists of workers whose heartbeat has lapsed: not lost (the reaper returns them to the
+    /// queue within a few beats), but a count that stays means nobody is reaping them.
+    /// </summary>
+    public long Stuck { get; init; }
+
+    /// <summary>Jobs not finished: ready, delayed, running and stuck.</summary>
+    public long Pending { get; init; }
 
     /// <summary>Entries on the dead-letter list now.</summary>
     public long DeadLetters { get; init; }

@@ -59,7 +59,7 @@ public sealed partial class RedisExecutor
                 handles.Add(new JobHandle(queue, id));
             }
 
-            pending.Add(EvaluateWithRetryAsync(LuaScripts.Enqueue, EnqueueArgs.Keys(keys), [.. args], cancellationToken));
+            pending.Add(EvaluateWithRetryAsync(LuaScripts.Enqueue, EnqueueArgs.Keys(keys), [.. args], $"enqueue of {chunk.Length} jobs on queue '{queue}'", null, cancellationToken));
             if (pending.Count >= 8)
             {
                 await Task.WhenAll(pending).ConfigureAwait(false);

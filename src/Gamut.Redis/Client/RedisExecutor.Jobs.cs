@@ -76,6 +76,8 @@ public sealed partial class RedisExecutor
             LuaScripts.Cancel,
             [keys.Job(job.Id), keys.Ready, keys.Delayed, keys.Stats],
             [job.Id, (long)_connection.Options.ResultTtl.TotalMilliseconds, keys.CancelsPrefix, _connection.Global.ControlPrefix, job.Queue],
+            $"cancel of job {job}",
+            job,
             cancellationToken).ConfigureAwait(false);
         return result switch
         {

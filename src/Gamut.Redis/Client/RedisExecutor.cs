@@ -22,7 +22,9 @@ namespace Gamut.Redis;
 /// <remarks>
 /// Delivery is at-least-once: a job whose worker dies runs again elsewhere; the first recorded result wins and
 /// later ones are counted as duplicates. Enqueue is idempotent on the job id (<see cref="JobOptions.Id"/>), so an
-/// enqueue whose reply was lost can be retried with the same id without creating a second job.
+/// enqueue whose reply was lost can be retried with the same id without creating a second job. An enqueue (or a
+/// submit's enqueue) that Redis did not confirm ends with <see cref="RedisUnavailableException"/> (indeterminate:
+/// retry with the same id); one refused by a full Redis with <see cref="RedisFullException"/> (nothing written).
 /// </remarks>
 public sealed partial class RedisExecutor : IExecutor
 {
@@ -171,6 +173,8 @@ public sealed partial class RedisExecutor : IExecutor
     /// <param name="input">Its input.</param>
     /// <param name="options">Id (idempotency key), queue, delay, timeout, retries.</param>
     /// <param name="cancellationToken">Stops the enqueue (it may or may not have happened; retry with the same id).</param>
+    /// <exception cref="RedisUnavailableException">Redis did not confirm the enqueue in time: retry with the same id.</exception>
+    /// <exception cref="RedisFullException">Redis is at its memory limit: no job was created.</exception>
     public async Task<JobHandle> EnqueueAsync<TIn, TOut>(JobRef<TIn, TOut> job, TIn input, JobOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= JobOptions.Default;
@@ -242,14 +246,14 @@ public sealed partial class RedisExecutor : IExecutor
         await RegisterQueueAsync(handle.Queue).ConfigureAwait(false);
         var args = EnqueueArgs.Start(keys, 1);
         EnqueueArgs.Add(args, handle.Id, name, payload, options, watcher);
-        var result = await EvaluateWithRetryAsync(LuaScripts.Enqueue, EnqueueArgs.Keys(keys), [.. args], cancellationToken).ConfigureAwait(false);
+        var result = await EvaluateWithRetryAsync(LuaScripts.Enqueue, EnqueueArgs.Keys(keys), [.. args], $"enqueue of job {handle.Id} on queue '{handle.Queue}'", handle, cancellationToken).ConfigureAwait(false);
         return (string)((RedisResult[])result!)[0]!;
     }
 
     private async Task WatchAsync(ResultWaiters.Waiter waiter, CancellationToken cancellationToken)
     {
         var keys = _connection.Queue(waiter.Job.Queue);
-        var result = (RedisResult[])(await EvaluateWithRetryAsync(LuaScripts.Watch, [keys.Job(waiter.Job.Id)], [_waiters.ChannelName], cancellationToken).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await EvaluateWithRetryAsync(LuaScripts.Watch, [keys.Job(waiter.Job.Id)], [_waiters.ChannelName], $"watch of job {waiter.Job}", waiter.Job, cancellationToken).ConfigureAwait(false))!;
         var state = (string)result[0]!;
         if (state == "missing")
         {
@@ -299,7 +303,9 @@ public sealed partial class RedisExecutor : IExecutor
     /// Every script here is idempotent (enqueue on the job id, cancel and watch by nature), so a call whose reply was
     /// lost to a dropped connection is simply sent again, a few times, before the error surfaces.
     /// </summary>
-    private async Task<RedisResult> EvaluateWithRetryAsync(string script, RedisKey[] keys, RedisValue[] args, CancellationToken cancellationToken)
+    /// <exception cref="RedisUnavailableException">Still no answer after the retries: the call is indeterminate.</exception>
+    /// <exception cref="RedisFullException">Redis is at its memory limit and refused the (first) write: nothing was written.</exception>
+    private async Task<RedisResult> EvaluateWithRetryAsync(string script, RedisKey[] keys, RedisValue[] args, string operation, JobHandle? job, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -310,6 +316,16 @@ public sealed partial class RedisExecutor : IExecutor
             catch (Exception e) when (attempt < 4 && e is RedisConnectionException or RedisTimeoutException)
             {
                 await Task.Delay(100 * attempt * attempt, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+            {
+                throw new RedisUnavailableException(operation, job, e);
+            }
+            catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
+            {
+                // A script's first write that would grow memory is refused before anything is written (Redis never
+                // leaves a script half-done for OOM), so the refusal is clean.
+                throw new RedisFullException(operation, job, e);
             }
         }
     }

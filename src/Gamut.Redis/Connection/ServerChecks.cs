@@ -111,6 +111,11 @@ internal static class ServerChecks
         {
             throw new RedisStartupException(RedisStartupProblem.Permission, $"The Redis user may not run Gamut's scripts on keys under '{connection.Options.KeyPrefix}:' ({e.Message}); it needs +@scripting, +@list, +@hash, +@sortedset, +@set, +@string, +@keyspace on ~{connection.Options.KeyPrefix}:*", e);
         }
+        catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
+        {
+            // A full Redis is no reason not to start: workers are what drains it.
+            connection.Logger.LogWarning("Redis is at its maxmemory limit: enqueues are refused (RedisFullException) until workers drain some jobs");
+        }
 
         try
         {

@@ -5,6 +5,8 @@
 --       7 wake channel, 8 result ttl ms
 -- Returns { requeued, dead-lettered, dropped } or { -1 } when the worker is alive.
 if redis.call('EXISTS', KEYS[3]) == 1 then return { -1 } end
+-- First, a write that cannot grow memory, so reaping works when Redis is at maxmemory (see take.lua).
+redis.call('SREM', KEYS[6], ARGV[2])
 local now = now_ms()
 local maxl = tonumber(ARGV[3])
 local requeued, dead, dropped = 0, 0, 0
@@ -58,7 +60,6 @@ for _, e in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
   end
 end
 redis.call('DEL', KEYS[1], KEYS[7])
-redis.call('SREM', KEYS[6], ARGV[2])
 if requeued > 0 then
   redis.call('HINCRBY', KEYS[4], 'reaped', requeued)
   redis.call('PUBLISH', ARGV[7], '1')

@@ -5,6 +5,10 @@
 -- ARGV: 1 job key prefix, 2 worker id, 3 max jobs, 4 max payload bytes, 5 dead-letter max, 6 failed ttl ms, 7 queue
 -- Returns { jobs, next delayed due ms or '' }; a job is
 --   { 'j', id, fence, name, payload, max attempts, timeout ms, backoff, failures } or { 'r', raw entry }.
+-- At maxmemory (noeviction) Redis refuses a script's first write if that write may grow memory, and never a later
+-- one (a script is not left half-done). Taking frees memory or keeps it level, and workers must drain a full Redis,
+-- so the first write is one that cannot grow it (deleting a field that never exists).
+redis.call('HDEL', KEYS[4], '')
 local now = now_ms()
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
 for _, id in ipairs(due) do

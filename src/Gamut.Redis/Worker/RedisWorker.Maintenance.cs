@@ -70,7 +70,20 @@ public sealed partial class RedisWorker
         var global = db.HashSetAsync(_connection.Global.WorkerInfo(Id), [new HashEntry("info", info)]);
         var expire = db.KeyExpireAsync(_connection.Global.WorkerInfo(Id), o.HeartbeatTtl);
         var seen = db.SortedSetAddAsync(_connection.Global.Workers, Id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        await Task.WhenAll([.. beats, global, expire, seen]).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // Again at every beat: a Redis that lost its data (restarted without persistence, flushed) lists the queues again.
+        var queues = db.SetAddAsync(_connection.Global.Queues, [.. _options.Queues.Select(q => (RedisValue)q)]);
+        await Task.WhenAll(beats).WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(global, expire, seen, queues).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
+        {
+            // What gamut status shows about workers may grow memory, so a full Redis refuses it; the beats above
+            // went through (their scripts are written to), and they are what keeps this worker from being reaped.
+        }
+
         for (var i = 0; i < beats.Length; i++)
         {
             // Cancel requests that arrived while the control message was lost (or before we subscribed).

@@ -160,7 +160,6 @@ public sealed partial class RedisWorker : IAsyncDisposable
 
         _connection.Multiplexer.ConnectionRestored += OnRestored;
         await BeatAsync(cancellationToken).ConfigureAwait(false);
-        await _connection.Database.SetAddAsync(_connection.Global.Queues, [.. _options.Queues.Select(q => (RedisValue)q)]).WaitAsync(cancellationToken).ConfigureAwait(false);
         _pull = Task.Run(PullLoopAsync, CancellationToken.None);
         _maintenance = Task.Run(MaintenanceLoopAsync, CancellationToken.None);
         _log.LogInformation("Worker {Worker} serves {Queues} with {Concurrency} slots", Id, string.Join(",", _options.Queues), _options.Concurrency);

@@ -17,8 +17,8 @@ public static class Wait
         }
     }
 
-    /// <summary>CI size, or the soak size when GAMUT_SOAK=1 (bench/redis/soak.sh).</summary>
-    public static int Scale(int ci, int soak) => Environment.GetEnvironmentVariable("GAMUT_SOAK") == "1" ? soak : ci;
+    /// <summary>CI size, or the soak size when GAMUT_CHAOS_SIZE=soak (bench/chaos/run.sh).</summary>
+    public static int Scale(int ci, int soak) => Ledger.ChaosSeed.IsSoak ? soak : ci;
 
     private static readonly List<string> TempDirs = [];
 

@@ -33,7 +33,11 @@ public sealed class WorkerProcess : IDisposable
         }
     }
 
-    public static WorkerProcess Start(RedisServer server, string prefix, string queues, int concurrency, string? ledgerDir, string? crashPoint = null)
+    public static WorkerProcess Start(RedisServer server, string prefix, string queues, int concurrency, string? ledgerDir, string? crashPoint = null) =>
+        Start(server.Url, prefix, queues, concurrency, ledgerDir, crashPoint);
+
+    /// <summary>Starts a worker on <paramref name="url"/> (e.g. a fault proxy's); <paramref name="heartbeat"/> is "intervalMs,ttlMs".</summary>
+    public static WorkerProcess Start(string url, string prefix, string queues, int concurrency, string? ledgerDir, string? crashPoint = null, string? heartbeat = null)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var psi = new ProcessStartInfo(dotnet)
@@ -43,7 +47,7 @@ public sealed class WorkerProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { typeof(WorkerProcess).Assembly.Location, "worker", server.Url, prefix, queues, concurrency.ToString() })
+        foreach (var a in new[] { typeof(WorkerProcess).Assembly.Location, "worker", url, prefix, queues, concurrency.ToString() })
         {
             psi.ArgumentList.Add(a);
         }
@@ -52,6 +56,7 @@ public sealed class WorkerProcess : IDisposable
         psi.Environment["GAMUT_TEST_CRASHPOINT"] = crashPoint ?? "";
         psi.Environment["DOTNET_TieredPGO"] = "0";
         psi.Environment["GAMUT_TEST_MAX_LOST"] = "2";
+        psi.Environment["GAMUT_TEST_HEARTBEAT"] = heartbeat ?? "200,1000";
         var worker = new WorkerProcess(Process.Start(psi)!);
         worker._process.OutputDataReceived += (_, e) =>
         {

@@ -1,54 +1,26 @@
-using Gamut.Redis.Tests.Infrastructure;
 using StackExchange.Redis;
 
 namespace Gamut.Redis.Tests.Ledger;
 
 /// <summary>
 /// Jepsen's set checker applied to jobs: compares the producer ledger and the execution logs (outside Redis) with
-/// what Redis recorded, and prints the one-line tally of RELIABILITY.md §3.1.
+/// what Redis recorded and what <c>gamut status</c> reports (<see cref="RedisAdmin"/>), giving a <see cref="Tally"/>.
+/// Run it once the system is quiet (drained); the consistency scan reads several keys, not one snapshot.
 /// </summary>
 public static class LedgerChecker
 {
-    public sealed record Tally
+    /// <summary>Redis keeps the newest 1,000 rejected outcomes (docs/redis-protocol.md, <c>dups</c>).</summary>
+    public const int DuplicateLogMax = 1000;
+
+    public static async Task<Tally> CheckAsync(RedisOptions options, string queue, ProducerLedger ledger, ISet<int>? killedPids = null)
     {
-        public int Submitted { get; init; }
-        public int Acked { get; init; }
-        public int Indeterminate { get; init; }
-        public int Executed { get; init; }
-        public int Lost { get; init; }
-        public int LostResult { get; init; }
-        public int Duplicates { get; init; }
-        public int Unexpected { get; init; }
-        public int Stuck { get; init; }
-        public int DeadLettered { get; init; }
-        public int ReportedDuplicates { get; init; }
-
-        /// <summary>Duplicate executions Redis saw and rejected (its bounded duplicate log).</summary>
-        public int ObservedDuplicates { get; init; }
-
-        /// <summary>Rejected completions that match no logged execution (must be 0).</summary>
-        public int PhantomDuplicates { get; init; }
-
-        /// <summary>Duplicate executions Redis never saw, all on processes the test killed (must equal Duplicates − ObservedDuplicates).</summary>
-        public int UnobservedOnKilled { get; init; }
-
-        /// <summary>Jobs whose recorded result has no execution with the recorded fencing token, or more than one.</summary>
-        public int WinnerMismatch { get; init; }
-
-        public override string ToString() =>
-            $"submitted={Submitted} acked={Acked} indeterminate={Indeterminate} executed={Executed} lost={Lost} lost_result={LostResult} " +
-            $"duplicates={Duplicates} unexpected={Unexpected} stuck={Stuck} dead_lettered={DeadLettered} reported_duplicates={ReportedDuplicates} " +
-            $"observed={ObservedDuplicates} phantom={PhantomDuplicates} unobserved_on_killed={UnobservedOnKilled} winner_mismatch={WinnerMismatch}";
-    }
-
-    public static async Task<Tally> CheckAsync(RedisServer server, string prefix, string queue, ProducerLedger ledger, ISet<int> killedPids)
-    {
+        killedPids ??= new HashSet<int>();
         var executions = ExecutionLog.ReadAll(ledger.Directory);
         var byJob = executions.GroupBy(e => e.Id).ToDictionary(g => g.Key, g => g.ToList());
-        var tag = $"{prefix}:{{{queue}}}:";
-        int lost = 0, lostResult = 0, dead = 0, winnerMismatch = 0;
+        var tag = $"{options.KeyPrefix}:{{{queue}}}:";
+        int lost = 0, lostReported = 0, lostResult = 0, dead = 0, winnerMismatch = 0;
         var finalFence = new Dictionary<string, int>();
-        await using var mux = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port}");
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(options.Configuration.Clone());
         var db = mux.GetDatabase();
         var ids = ledger.Acked.Concat(ledger.Indeterminate).Distinct().ToList();
         var reads = ids.Select(id => db.HashGetAsync(tag + "job:" + id, ["s", "a"])).ToList();
@@ -57,70 +29,79 @@ public static class LedgerChecker
         {
             var id = ids[i];
             var state = (string?)reads[i].Result[0];
-            var fenceText = (string?)reads[i].Result[1];
-            if (state is "dead" or "failed")
+            if (int.TryParse((string?)reads[i].Result[1], out var fence))
+            {
+                finalFence[id] = fence;
+            }
+
+            ledger.Outcomes.TryGetValue(id, out var told);
+            var acked = ledger.Acked.Contains(id);
+            if (state is "dead" or "failed" || (state is null && told is "dead" or "failed"))
             {
                 dead++;
                 continue;
             }
 
-            if (state != "succeeded")
+            if (state == "succeeded" || (state is null && told == "result"))
             {
-                if (ledger.Acked.Contains(id))
+                if (state == "succeeded" && (!byJob.TryGetValue(id, out var runs) || runs.Count(r => r.Attempt == fence) != 1))
                 {
-                    lost++;
-                }
-
-                if (byJob.ContainsKey(id))
-                {
-                    lostResult++;
+                    winnerMismatch++;
                 }
 
                 continue;
             }
 
-            var fence = int.Parse(fenceText!);
-            finalFence[id] = fence;
-            if (!byJob.TryGetValue(id, out var runs) || runs.Count(r => r.Attempt == fence) != 1)
+            // Not finished (or gone and nobody got its outcome). An indeterminate enqueue that never created the job is
+            // not a loss: it was never acknowledged.
+            if (acked || state is not null)
             {
-                winnerMismatch++;
+                lost++;
+                if (told == "lost")
+                {
+                    lostReported++;
+                }
+            }
+
+            if (byJob.ContainsKey(id))
+            {
+                lostResult++;
             }
         }
 
-        var unexpected = byJob.Keys.Count(id => !ledger.Submitted.Contains(id));
-        var duplicates = byJob.Values.Sum(r => r.Count - 1);
-        var stats = await server.CliAsync("HGET", tag + "stats", "duplicates");
-        var reported = string.IsNullOrEmpty(stats) ? 0 : int.Parse(stats);
-        var dups = (await server.CliAsync("LRANGE", tag + "dups", "0", "-1")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split(' ')).Select(p => (Id: p[0], Fence: int.Parse(p[1]))).ToList();
-        var phantom = dups.Count(d => !byJob.TryGetValue(d.Id, out var runs) || !runs.Any(r => r.Attempt == d.Fence));
-        var observed = dups.Count;
+        await using var admin = await RedisAdmin.ConnectAsync(options with { AllowEvictingPolicy = true, RequireDurability = false, Logger = null });
+        var status = (await admin.GetStatusAsync()).Queues.FirstOrDefault(q => q.Name == queue);
+        var reported = (int)(status?.Duplicates ?? 0);
+        var dups = (await db.ListRangeAsync(tag + "dups")).Select(v => ((string)v!).Split(' ')).Select(p => (Id: p[0], Fence: int.Parse(p[1]))).ToList();
         var observedSet = dups.ToHashSet();
-        var unobservedOnKilled = 0;
+        var phantom = dups.Count(d => !byJob.TryGetValue(d.Id, out var runs) || !runs.Any(r => r.Attempt == d.Fence));
+        int onKilled = 0, unobservedOnKilled = 0, unaccounted = 0;
         foreach (var (id, runs) in byJob)
         {
-            if (!finalFence.TryGetValue(id, out var winner))
+            // The runs that did not produce the recorded outcome (without a record: all but one).
+            var losers = finalFence.TryGetValue(id, out var winner) ? runs.Where(r => r.Attempt != winner).ToList() : runs.Skip(1).ToList();
+            foreach (var run in losers)
             {
-                continue;
-            }
-
-            foreach (var run in runs.Where(r => r.Attempt != winner && !observedSet.Contains((id, r.Attempt))))
-            {
-                if (killedPids.Contains(run.Pid))
+                var killed = killedPids.Contains(run.Pid);
+                onKilled += killed ? 1 : 0;
+                if (!observedSet.Contains((id, run.Attempt)))
                 {
-                    unobservedOnKilled++;
+                    unobservedOnKilled += killed ? 1 : 0;
+                    unaccounted += killed ? 0 : 1;
                 }
             }
         }
 
-        var stuck = 0;
-        await foreach (var key in mux.GetServers()[0].KeysAsync(pattern: tag + "active:*"))
+        var duplicates = byJob.Values.Sum(r => r.Count - 1);
+        if (reported > dups.Count)
         {
-            stuck += (int)await db.ListLengthAsync(key);
+            // The duplicate log keeps only the newest entries: attribute by counts instead.
+            unaccounted = Math.Max(0, duplicates - reported - onKilled);
+            unobservedOnKilled = Math.Max(0, duplicates - reported - unaccounted);
+            phantom = Math.Max(0, reported - duplicates);
         }
 
-        stuck += (int)await db.ListLengthAsync(tag + "queue");
-
+        var scan = await ConsistencyScan.RunAsync(db, mux.GetServers()[0], tag);
         return new Tally
         {
             Submitted = ledger.Submitted.Count,
@@ -128,16 +109,29 @@ public static class LedgerChecker
             Indeterminate = ledger.Indeterminate.Count,
             Executed = executions.Count,
             Lost = lost,
+            LostReported = lostReported,
             LostResult = lostResult,
             Duplicates = duplicates,
-            Unexpected = unexpected,
-            Stuck = stuck,
+            Unexpected = byJob.Keys.Count(id => !ledger.Submitted.Contains(id)),
+            Stuck = (int)(status?.Pending ?? 0),
             DeadLettered = dead,
             ReportedDuplicates = reported,
-            ObservedDuplicates = observed,
+            Failed = ledger.Failed.Count,
+            Records = scan.Records,
+            Enqueued = (int)(status?.Enqueued ?? 0),
+            ObservedDuplicates = dups.Count,
             PhantomDuplicates = phantom,
             UnobservedOnKilled = unobservedOnKilled,
+            Unaccounted = unaccounted,
             WinnerMismatch = winnerMismatch,
+            Inconsistent = scan.Inconsistent,
         };
+    }
+
+    /// <summary>Only what is still pending (ready, delayed, running, stuck): for waiting until a run has drained.</summary>
+    public static async Task<long> PendingAsync(RedisOptions options, string queue)
+    {
+        await using var admin = await RedisAdmin.ConnectAsync(options with { AllowEvictingPolicy = true, RequireDurability = false, Logger = null });
+        return (await admin.GetStatusAsync()).Queues.FirstOrDefault(q => q.Name == queue)?.Pending ?? 0;
     }
 }
