@@ -86,7 +86,7 @@ public sealed class FaultProxyTests(SharedRedis redis)
             {
                 return ((string?)await db.StringGetAsync(key))?.Length == 100_000;
             }
-            catch (RedisException)
+            catch (Exception e) when (e is RedisException or TimeoutException)
             {
                 return false;
             }
@@ -116,7 +116,7 @@ public sealed class FaultProxyTests(SharedRedis redis)
                 await mux.GetDatabase().PingAsync();
                 return true;
             }
-            catch (RedisException)
+            catch (Exception e) when (e is RedisException or TimeoutException)
             {
                 return false;
             }
