@@ -23,6 +23,15 @@ public sealed record RedisOptions
     public ConfigurationOptions Configuration { get; init; } = RedisUrl.Parse("redis://127.0.0.1:6379");
 
     /// <summary>
+    /// The instances given, when several were: the members of a ring (any reachable one is enough to start: the
+    /// ring's topology is stored in each), or the nodes of a Redis Cluster. Empty: <see cref="Configuration"/> alone.
+    /// </summary>
+    public IReadOnlyList<ConfigurationOptions> Instances { get; init; } = [];
+
+    /// <summary>How a ring of independent instances is used: timeouts, fail-over, topology checks.</summary>
+    public RingOptions Ring { get; init; } = new();
+
+    /// <summary>
     /// The key prefix of this application, so several applications can share one Redis: every key Gamut writes
     /// starts with it. 1 to 64 ASCII letters, digits and <c>. _ - :</c>.
     /// </summary>
@@ -58,10 +67,32 @@ public sealed record RedisOptions
     /// <summary>Where Gamut logs warnings (start-up checks, reconnects, reaped workers); nothing when null.</summary>
     public ILogger? Logger { get; init; }
 
-    /// <summary>Options from a <c>redis://</c> or <c>rediss://</c> URL (see <see cref="RedisUrl"/>).</summary>
-    /// <param name="url">The URL.</param>
-    /// <exception cref="RedisUrlException">The URL is malformed.</exception>
-    public static RedisOptions FromUrl(string url) => new() { Configuration = RedisUrl.Parse(url) };
+    /// <summary>
+    /// Options from a <c>redis://</c> or <c>rediss://</c> URL (see <see cref="RedisUrl"/>), or a comma-separated list
+    /// of them: the instances of a ring or the nodes of a Cluster (<see cref="RedisUrl.ParseList"/>).
+    /// </summary>
+    /// <param name="url">The URL, or the list.</param>
+    /// <exception cref="RedisUrlException">A URL is malformed.</exception>
+    public static RedisOptions FromUrl(string url)
+    {
+        var list = RedisUrl.ParseList(url);
+        var bad = list.FirstOrDefault(e => e.Error is not null);
+        if (bad.Error is not null)
+        {
+            throw bad.Error;
+        }
+
+        return list.Count == 1
+            ? new RedisOptions { Configuration = list[0].Options! }
+            : new RedisOptions { Configuration = list[0].Options!, Instances = [.. list.Select(e => e.Options!)] };
+    }
+
+    /// <summary>The instances to start from: <see cref="Instances"/>, or <see cref="Configuration"/> alone.</summary>
+    internal IReadOnlyList<ConfigurationOptions> Seeds => Instances.Count > 0 ? Instances : [Configuration];
+
+    /// <summary>A copy with other ring settings.</summary>
+    /// <param name="ring">The settings.</param>
+    public RedisOptions WithRing(RingOptions ring) => this with { Ring = ring };
 
     /// <summary>A copy with another key prefix.</summary>
     /// <param name="prefix">The prefix.</param>
@@ -101,6 +132,8 @@ public sealed record RedisOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(DeadLetterMax, 1, nameof(DeadLetterMax));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPayloadBytes, 1, nameof(MaxPayloadBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxLostDeliveries, 0, nameof(MaxLostDeliveries));
+        ArgumentNullException.ThrowIfNull(Ring);
+        Ring.Validate();
         if (HeartbeatInterval <= TimeSpan.Zero || HeartbeatTtl < HeartbeatInterval * 2)
         {
             throw new ArgumentOutOfRangeException(nameof(HeartbeatTtl), HeartbeatTtl, "The heartbeat TTL must be at least twice the interval, and the interval positive.");

@@ -1,6 +1,7 @@
 using Gamut.Executors;
 using Gamut.Jobs;
-using Gamut.Redis.Scripts;
+using Gamut.Redis.Keys;
+using StackExchange.Redis;
 
 namespace Gamut.Redis;
 
@@ -45,21 +46,22 @@ public sealed partial class RedisExecutor
         options.Validate();
         ThrowIfClosed();
         var queue = QueueOf(options);
-        var keys = _connection.Queue(queue);
-        await RegisterQueueAsync(queue).ConfigureAwait(false);
+        var keys = new QueueKeys(_deployment.Options.KeyPrefix, queue);
         var handles = new List<JobHandle>();
         var pending = new List<Task>();
         foreach (var chunk in inputs.Chunk(_options.EnqueueBatchSize))
         {
-            var args = EnqueueArgs.Start(keys, chunk.Length);
+            var jobs = new List<JobArgs>(chunk.Length);
             foreach (var input in chunk)
             {
                 var id = JobIds.New();
+                var args = new List<RedisValue>(8);
                 EnqueueArgs.Add(args, id, job.Name, Serialize(input), options, null);
+                jobs.Add(new JobArgs(id, [.. args]));
                 handles.Add(new JobHandle(queue, id));
             }
 
-            pending.Add(EvaluateWithRetryAsync(LuaScripts.Enqueue, EnqueueArgs.Keys(keys), [.. args], $"enqueue of {chunk.Length} jobs on queue '{queue}'", null, cancellationToken));
+            pending.Add(SendAndIndexAsync(keys, jobs, cancellationToken));
             if (pending.Count >= 8)
             {
                 await Task.WhenAll(pending).ConfigureAwait(false);
@@ -69,5 +71,14 @@ public sealed partial class RedisExecutor
 
         await Task.WhenAll(pending).ConfigureAwait(false);
         return handles;
+    }
+
+    private async Task SendAndIndexAsync(QueueKeys keys, List<JobArgs> jobs, CancellationToken cancellationToken)
+    {
+        var sent = await SendManyAsync(keys, jobs, cancellationToken).ConfigureAwait(false);
+        foreach (var group in sent.Where(r => r.State == "created").GroupBy(r => r.Where))
+        {
+            await IndexPendingAsync(group.Key, keys.Queue, [.. group.Select(r => r.Id)], cancellationToken).ConfigureAwait(false);
+        }
     }
 }

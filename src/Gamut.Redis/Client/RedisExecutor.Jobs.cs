@@ -36,7 +36,13 @@ public sealed partial class RedisExecutor
     /// <param name="cancellationToken">Stops reading.</param>
     public async Task<RedisJobStatus> GetStatusAsync(JobHandle job, CancellationToken cancellationToken = default)
     {
-        var v = await _connection.Database.HashGetAsync(_connection.Queue(job.Queue).Job(job.Id),
+        var where = await LocateAsync(job, cancellationToken).ConfigureAwait(false);
+        if (where is null)
+        {
+            return new RedisJobStatus { Job = job, State = RedisJobState.Unreachable, Instance = _deployment.SearchOrder(job.Id).FirstOrDefault(c => !c.IsLive)?.Member };
+        }
+
+        var v = await where.Database.HashGetAsync(where.Queue(job.Queue).Job(job.Id),
         [
             JobFields.State, JobFields.Name, JobFields.Deliveries, JobFields.Failures, JobFields.Lost, JobFields.Worker,
             JobFields.Created, JobFields.Started, JobFields.Finished, JobFields.Error, JobFields.Progress, JobFields.CancelRequested,
@@ -63,22 +69,32 @@ public sealed partial class RedisExecutor
             Error = error,
             Progress = (string?)v[10],
             CancelRequested = !v[11].IsNullOrEmpty,
+            Instance = where.Member,
         };
     }
 
     /// <summary>Cancels a job: a queued or delayed one at once, a running one by telling its worker (which cancels the job's token, or stops its process).</summary>
     /// <param name="job">The job.</param>
     /// <param name="cancellationToken">Stops the request.</param>
+    /// <exception cref="RedisUnavailableException">On a ring, the job is on no instance that answers (it may be on one that does not).</exception>
     public async Task<CancelOutcome> CancelAsync(JobHandle job, CancellationToken cancellationToken = default)
     {
-        var keys = _connection.Queue(job.Queue);
+        var where = _waiters.Find(job)?.Connection ?? await LocateAsync(job, cancellationToken).ConfigureAwait(false)
+            ?? throw new RedisUnavailableException($"cancel of job {job} (it is on no ring instance that answers; it may be on one that does not)", job, null);
+        var keys = where.Queue(job.Queue);
         var result = (string?)await EvaluateWithRetryAsync(
+            where,
             LuaScripts.Cancel,
             [keys.Job(job.Id), keys.Ready, keys.Delayed, keys.Stats],
-            [job.Id, (long)_connection.Options.ResultTtl.TotalMilliseconds, keys.CancelsPrefix, _connection.Global.ControlPrefix, job.Queue],
+            [job.Id, (long)_deployment.Options.ResultTtl.TotalMilliseconds, keys.CancelsPrefix, _deployment.Global.ControlPrefix, job.Queue],
             $"cancel of job {job}",
             job,
             cancellationToken).ConfigureAwait(false);
+        if (result == "cancelled" && _deployment.Ring is { } ring)
+        {
+            await ring.Pending.RemoveAsync(where.Member!, [Ring.PendingIndex.Entry(job.Queue, job.Id)], cancellationToken).ConfigureAwait(false);
+        }
+
         return result switch
         {
             "cancelled" => CancelOutcome.Cancelled,

@@ -28,27 +28,29 @@ namespace Gamut.Redis;
 /// </remarks>
 public sealed partial class RedisExecutor : IExecutor
 {
-    private readonly RedisConnection _connection;
-    private readonly bool _ownsConnection;
+    private readonly IRedisDeployment _deployment;
     private readonly RedisExecutorOptions _options;
     private readonly ResultWaiters _waiters;
-    private readonly HashSet<string> _knownQueues = new(StringComparer.Ordinal);
+    private readonly HashSet<(RedisConnection, string)> _knownQueues = [];
     private int _active;
     private volatile bool _closed;
     private TaskCompletionSource? _drained;
 
-    private RedisExecutor(RedisConnection connection, bool ownsConnection, RedisExecutorOptions options)
+    private RedisExecutor(IRedisDeployment deployment, RedisExecutorOptions options)
     {
-        _connection = connection;
-        _ownsConnection = ownsConnection;
+        _deployment = deployment;
         _options = options;
         Registry = options.Registry ?? new JobRegistry();
         ClientId = JobIds.New();
-        _waiters = new ResultWaiters(connection, ClientId, options.WaitCheckInterval);
+        _waiters = new ResultWaiters(deployment, ClientId, options.WaitCheckInterval);
         _waiters.Progress += (job, json) => ProgressReported?.Invoke(job, json);
     }
 
-    /// <summary>Connects to Redis (checking the server as <see cref="RedisOptions"/> asks) and returns the executor.</summary>
+    /// <summary>
+    /// Connects to Redis (checking the server as <see cref="RedisOptions"/> asks) and returns the executor. Several
+    /// instances (<see cref="RedisOptions.Instances"/>) are a Redis Cluster's nodes, or a ring: jobs are then spread
+    /// over its members by their ids, and go to the next live member when one does not answer (docs/ring.md).
+    /// </summary>
     /// <param name="options">Where Redis is and how Gamut uses it.</param>
     /// <param name="executorOptions">Default queue, serializer, windows.</param>
     /// <param name="cancellationToken">Stops connecting.</param>
@@ -57,8 +59,8 @@ public sealed partial class RedisExecutor : IExecutor
     {
         executorOptions ??= new RedisExecutorOptions();
         executorOptions.Validate();
-        var connection = await RedisConnection.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-        return await StartAsync(connection, true, executorOptions, cancellationToken).ConfigureAwait(false);
+        var deployment = await Deployments.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        return await StartAsync(deployment, executorOptions, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Uses a multiplexer the caller owns (and disposes after this executor).</summary>
@@ -71,23 +73,20 @@ public sealed partial class RedisExecutor : IExecutor
         executorOptions ??= new RedisExecutorOptions();
         executorOptions.Validate();
         var connection = await RedisConnection.WrapAsync(multiplexer, options, cancellationToken).ConfigureAwait(false);
-        return await StartAsync(connection, false, executorOptions, cancellationToken).ConfigureAwait(false);
+        return await StartAsync(new SingleDeployment(connection), executorOptions, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<RedisExecutor> StartAsync(RedisConnection connection, bool owns, RedisExecutorOptions options, CancellationToken cancellationToken)
+    private static async Task<RedisExecutor> StartAsync(IRedisDeployment deployment, RedisExecutorOptions options, CancellationToken cancellationToken)
     {
-        var executor = new RedisExecutor(connection, owns, options);
+        var executor = new RedisExecutor(deployment, options);
         try
         {
             await executor._waiters.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            if (owns)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-
+            // A wrapped multiplexer belongs to the caller: its connection's disposal leaves it open.
+            await deployment.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
@@ -120,7 +119,8 @@ public sealed partial class RedisExecutor : IExecutor
             var waiter = _waiters.Register(handle);
             try
             {
-                var state = await EnqueueOneAsync(handle, job.Name, payload, options, _waiters.ChannelName, cancellationToken).ConfigureAwait(false);
+                var (state, where) = await EnqueueOneAsync(handle, job.Name, payload, options, _waiters.ChannelName, cancellationToken).ConfigureAwait(false);
+                waiter.Connection = where;
                 if (state != "created")
                 {
                     // The id existed already (an idempotent re-submit): watch the existing job.
@@ -232,28 +232,39 @@ public sealed partial class RedisExecutor : IExecutor
     {
         await ShutdownAsync(ShutdownMode.Immediate).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _waiters.DisposeAsync().ConfigureAwait(false);
-        if (_ownsConnection)
-        {
-            await _connection.DisposeAsync().ConfigureAwait(false);
-        }
+        await _deployment.DisposeAsync().ConfigureAwait(false);
     }
 
-    internal RedisConnection Connection => _connection;
+    internal IRedisDeployment Deployment => _deployment;
 
-    private async Task<string> EnqueueOneAsync(JobHandle handle, string name, byte[] payload, JobOptions options, string? watcher, CancellationToken cancellationToken)
+    private async Task<(string State, RedisConnection Where)> EnqueueOneAsync(JobHandle handle, string name, byte[] payload, JobOptions options, string? watcher, CancellationToken cancellationToken)
     {
-        var keys = _connection.Queue(handle.Queue);
-        await RegisterQueueAsync(handle.Queue).ConfigureAwait(false);
-        var args = EnqueueArgs.Start(keys, 1);
+        var keys = new QueueKeys(_deployment.Options.KeyPrefix, handle.Queue);
+        var args = new List<RedisValue>(12);
         EnqueueArgs.Add(args, handle.Id, name, payload, options, watcher);
-        var result = await EvaluateWithRetryAsync(LuaScripts.Enqueue, EnqueueArgs.Keys(keys), [.. args], $"enqueue of job {handle.Id} on queue '{handle.Queue}'", handle, cancellationToken).ConfigureAwait(false);
-        return (string)((RedisResult[])result!)[0]!;
+        var (_, state, where) = (await SendManyAsync(keys, [new JobArgs(handle.Id, [.. args])], cancellationToken).ConfigureAwait(false))[0];
+        if (state == "created")
+        {
+            await IndexPendingAsync(where, handle.Queue, [handle.Id], cancellationToken).ConfigureAwait(false);
+        }
+
+        return (state, where);
     }
 
     private async Task WatchAsync(ResultWaiters.Waiter waiter, CancellationToken cancellationToken)
     {
-        var keys = _connection.Queue(waiter.Job.Queue);
-        var result = (RedisResult[])(await EvaluateWithRetryAsync(LuaScripts.Watch, [keys.Job(waiter.Job.Id)], [_waiters.ChannelName], $"watch of job {waiter.Job}", waiter.Job, cancellationToken).ConfigureAwait(false))!;
+        var where = waiter.Connection ?? await LocateAsync(waiter.Job, cancellationToken).ConfigureAwait(false);
+        waiter.Connection = where;
+        if (where is null)
+        {
+            // Not on any instance that answers, and some instance does not: the job may be there, pending. The
+            // waiter is armed; its record is read when that instance answers again.
+            waiter.Connection = _deployment.SearchOrder(waiter.Job.Id).FirstOrDefault(c => !c.IsLive);
+            return;
+        }
+
+        var keys = where.Queue(waiter.Job.Queue);
+        var result = (RedisResult[])(await EvaluateWithRetryAsync(where, LuaScripts.Watch, [keys.Job(waiter.Job.Id)], [_waiters.ChannelName], $"watch of job {waiter.Job}", waiter.Job, cancellationToken).ConfigureAwait(false))!;
         var state = (string)result[0]!;
         if (state == "missing")
         {
@@ -272,7 +283,9 @@ public sealed partial class RedisExecutor : IExecutor
         switch (reply.Kind)
         {
             case "done":
-                var stored = await _connection.Database.HashGetAsync(_connection.Queue(job.Queue).Job(job.Id), JobFields.Result).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var where = _waiters.Find(job)?.Connection ?? await LocateAsync(job, cancellationToken).ConfigureAwait(false);
+                var stored = where is null ? RedisValue.Null
+                    : await where.Database.HashGetAsync(where.Queue(job.Queue).Job(job.Id), JobFields.Result).WaitAsync(cancellationToken).ConfigureAwait(false);
                 if (stored.IsNull)
                 {
                     throw new JobLostException(job.Queue, job.Id);
@@ -305,13 +318,13 @@ public sealed partial class RedisExecutor : IExecutor
     /// </summary>
     /// <exception cref="RedisUnavailableException">Still no answer after the retries: the call is indeterminate.</exception>
     /// <exception cref="RedisFullException">Redis is at its memory limit and refused the (first) write: nothing was written.</exception>
-    private async Task<RedisResult> EvaluateWithRetryAsync(string script, RedisKey[] keys, RedisValue[] args, string operation, JobHandle? job, CancellationToken cancellationToken)
+    private static async Task<RedisResult> EvaluateWithRetryAsync(RedisConnection connection, string script, RedisKey[] keys, RedisValue[] args, string operation, JobHandle? job, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await _connection.Database.ScriptEvaluateAsync(script, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+                return await connection.Database.ScriptEvaluateAsync(script, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (attempt < 4 && e is RedisConnectionException or RedisTimeoutException)
             {
@@ -330,25 +343,25 @@ public sealed partial class RedisExecutor : IExecutor
         }
     }
 
-    private async Task RegisterQueueAsync(string queue)
+    private async Task RegisterQueueAsync(RedisConnection where, string queue)
     {
         lock (_knownQueues)
         {
-            if (!_knownQueues.Add(queue))
+            if (!_knownQueues.Add((where, queue)))
             {
                 return;
             }
         }
 
-        await _connection.Database.SetAddAsync(_connection.Global.Queues, queue, CommandFlags.FireAndForget).ConfigureAwait(false);
+        await where.Database.SetAddAsync(where.Global.Queues, queue, CommandFlags.FireAndForget).ConfigureAwait(false);
     }
 
     private byte[] Serialize<T>(T input)
     {
         var payload = _options.Serializer.SerializeToArray(input);
-        if (payload.Length > _connection.Options.MaxPayloadBytes)
+        if (payload.Length > _deployment.Options.MaxPayloadBytes)
         {
-            throw new JobSerializationException($"The payload is {payload.Length} bytes, over the limit of {_connection.Options.MaxPayloadBytes} bytes");
+            throw new JobSerializationException($"The payload is {payload.Length} bytes, over the limit of {_deployment.Options.MaxPayloadBytes} bytes");
         }
 
         return payload;

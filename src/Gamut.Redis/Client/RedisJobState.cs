@@ -26,6 +26,9 @@ public enum RedisJobState
 
     /// <summary>Cancelled.</summary>
     Cancelled,
+
+    /// <summary>On a ring: the job is on no instance that answers, and an instance that may hold it does not answer. Pending, not lost.</summary>
+    Unreachable,
 }
 
 internal static class RedisJobStates

@@ -43,4 +43,7 @@ public sealed record RedisJobStatus
 
     /// <summary>Whether a cancel was asked for while it ran.</summary>
     public bool CancelRequested { get; init; }
+
+    /// <summary>On a ring, the instance that holds the job (<c>host:port</c>), or may hold it when it is <see cref="RedisJobState.Unreachable"/>.</summary>
+    public string? Instance { get; init; }
 }

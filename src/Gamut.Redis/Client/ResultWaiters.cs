@@ -12,18 +12,19 @@ namespace Gamut.Redis;
 /// </summary>
 internal sealed class ResultWaiters : IAsyncDisposable
 {
-    private readonly RedisConnection _connection;
+    private readonly IRedisDeployment _deployment;
     private readonly ConcurrentDictionary<JobHandle, Waiter> _waiters = new();
     private readonly TimeSpan _checkInterval;
     private readonly CancellationTokenSource _stop = new();
     private readonly RedisChannel _channel;
+    private readonly HashSet<RedisConnection> _listening = [];
     private Task? _checker;
 
-    public ResultWaiters(RedisConnection connection, string clientId, TimeSpan checkInterval)
+    public ResultWaiters(IRedisDeployment deployment, string clientId, TimeSpan checkInterval)
     {
-        _connection = connection;
+        _deployment = deployment;
         _checkInterval = checkInterval;
-        ChannelName = connection.Global.ReplyChannel(clientId);
+        ChannelName = deployment.Global.ReplyChannel(clientId);
         _channel = RedisChannel.Literal(ChannelName);
     }
 
@@ -35,10 +36,40 @@ internal sealed class ResultWaiters : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await _connection.Subscriber.SubscribeAsync(_channel, OnMessage).WaitAsync(cancellationToken).ConfigureAwait(false);
-        _connection.Multiplexer.ConnectionRestored += OnRestored;
+        // A job's completion is published on the instance that holds it: listen on every one (a ring's too).
+        _deployment.InstanceAdded += OnInstanceAdded;
+        foreach (var c in _deployment.Instances)
+        {
+            await ListenAsync(c, cancellationToken).ConfigureAwait(false);
+        }
+
         _checker = Task.Run(CheckLoopAsync, CancellationToken.None);
     }
+
+    private async Task ListenAsync(RedisConnection c, CancellationToken cancellationToken)
+    {
+        lock (_listening)
+        {
+            if (!_listening.Add(c))
+            {
+                return;
+            }
+        }
+
+        c.Multiplexer.ConnectionRestored += OnRestored;
+        try
+        {
+            await c.Subscriber.SubscribeAsync(_channel, OnMessage).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (_deployment.Ring is not null && e is RedisException or TimeoutException)
+        {
+            // A ring member that is down: the client subscribes again by itself when it reconnects, and the
+            // records of awaited jobs are re-read after that (OnRestored).
+            _deployment.Logger.LogDebug(e, "Listening on {Instance} failed for now", c.Name);
+        }
+    }
+
+    private void OnInstanceAdded(RedisConnection c) => _ = ListenAsync(c, _stop.Token);
 
     /// <summary>Registers interest in a job; two callers waiting for the same job share one waiter.</summary>
     public Waiter Register(JobHandle job)
@@ -64,22 +95,38 @@ internal sealed class ResultWaiters : IAsyncDisposable
 
     public IReadOnlyCollection<Waiter> All => [.. _waiters.Values];
 
+    public Waiter? Find(JobHandle job) => _waiters.GetValueOrDefault(job);
+
     public async ValueTask DisposeAsync()
     {
-        _connection.Multiplexer.ConnectionRestored -= OnRestored;
+        _deployment.InstanceAdded -= OnInstanceAdded;
+        RedisConnection[] listening;
+        lock (_listening)
+        {
+            listening = [.. _listening];
+        }
+
+        foreach (var c in listening)
+        {
+            c.Multiplexer.ConnectionRestored -= OnRestored;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_checker is not null)
         {
             await _checker.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        try
+        foreach (var c in listening)
         {
-            await _connection.Subscriber.UnsubscribeAsync(_channel).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RedisException or ObjectDisposedException)
-        {
-            // Closing anyway.
+            try
+            {
+                await c.Subscriber.UnsubscribeAsync(_channel).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisException or ObjectDisposedException or TimeoutException)
+            {
+                // Closing anyway.
+            }
         }
 
         _stop.Dispose();
@@ -132,7 +179,7 @@ internal sealed class ResultWaiters : IAsyncDisposable
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
-                _connection.Logger.LogDebug(e, "Re-reading awaited jobs failed; trying again in {Interval}", _checkInterval);
+                _deployment.Logger.LogDebug(e, "Re-reading awaited jobs failed; trying again in {Interval}", _checkInterval);
             }
         }
     }
@@ -140,11 +187,21 @@ internal sealed class ResultWaiters : IAsyncDisposable
     /// <summary>Re-reads the records of <paramref name="waiters"/> and ends those whose job has ended or vanished.</summary>
     public async Task RecheckAsync(IReadOnlyCollection<Waiter> waiters, CancellationToken cancellationToken)
     {
-        var db = _connection.Database;
+        // A ring member that does not answer holds its jobs until it returns: they are pending, not lost.
+        var ring = _deployment.Ring is not null;
+        foreach (var group in waiters.Where(w => w.Connection is { } c && (!ring || c.IsLive)).GroupBy(w => w.Connection!))
+        {
+            await RecheckOnAsync(group.Key, [.. group], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task RecheckOnAsync(RedisConnection connection, Waiter[] waiters, CancellationToken cancellationToken)
+    {
+        var db = connection.Database;
         foreach (var chunk in waiters.Chunk(256))
         {
             var reads = chunk.Select(w => db.HashGetAsync(
-                _connection.Queue(w.Job.Queue).Job(w.Job.Id),
+                connection.Queue(w.Job.Queue).Job(w.Job.Id),
                 [JobFields.State, JobFields.Result, JobFields.Error])).ToArray();
             await Task.WhenAll(reads).WaitAsync(cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < chunk.Length; i++)
@@ -177,6 +234,9 @@ internal sealed class ResultWaiters : IAsyncDisposable
         public long RegisteredAt { get; } = Environment.TickCount64;
 
         public int Users { get; set; }
+
+        /// <summary>The instance that holds the job (set when it is enqueued or found).</summary>
+        public volatile RedisConnection? Connection;
 
         /// <summary>Set once the job's record is known to exist (after its enqueue returned); before that a missing record is normal.</summary>
         public volatile bool Armed;

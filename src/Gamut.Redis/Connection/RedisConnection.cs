@@ -15,12 +15,15 @@ internal sealed class RedisConnection : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, QueueKeys> _queues = new(StringComparer.Ordinal);
     private readonly bool _owned;
+    private int _suspect;
+    private volatile bool _checked;
 
-    private RedisConnection(IConnectionMultiplexer multiplexer, RedisOptions options, bool owned)
+    private RedisConnection(IConnectionMultiplexer multiplexer, RedisOptions options, bool owned, string? member = null)
     {
         Multiplexer = multiplexer;
         Options = options;
         _owned = owned;
+        Member = member;
         Database = multiplexer.GetDatabase();
         Subscriber = multiplexer.GetSubscriber();
         Global = new GlobalKeys(options.KeyPrefix);
@@ -28,6 +31,27 @@ internal sealed class RedisConnection : IAsyncDisposable
     }
 
     public IConnectionMultiplexer Multiplexer { get; }
+
+    /// <summary>The ring member this connects to (<c>host:port</c>), or null outside a ring.</summary>
+    public string? Member { get; }
+
+    /// <summary>What to call this instance in messages.</summary>
+    public string Name => Member ?? string.Join(",", Multiplexer.GetEndPoints().Select(e => e.ToString()));
+
+    /// <summary>Whether the start-up checks have passed on this instance (a ring member that was down at start is checked when it comes up).</summary>
+    public bool Checked => _checked;
+
+    /// <summary>
+    /// Whether this instance should be used now: connected, checked, and no command timed out since its last answer
+    /// to a ping. Outside a ring this is only informative: the client's own reconnection handles a lone instance.
+    /// </summary>
+    public bool IsLive => _checked && Volatile.Read(ref _suspect) == 0 && Multiplexer.IsConnected;
+
+    /// <summary>A command failed or timed out here: stop sending new work until a ping answers.</summary>
+    public void MarkSuspect() => Volatile.Write(ref _suspect, 1);
+
+    /// <summary>A ping answered.</summary>
+    public void MarkAnswering() => Volatile.Write(ref _suspect, 0);
 
     public RedisOptions Options { get; }
 
@@ -41,11 +65,19 @@ internal sealed class RedisConnection : IAsyncDisposable
 
     /// <summary>Connects, runs the start-up checks, and returns the connection.</summary>
     /// <exception cref="RedisStartupException">Unreachable, refused credentials or TLS, a missing permission, or a configuration that could lose jobs.</exception>
-    public static async Task<RedisConnection> ConnectAsync(RedisOptions options, CancellationToken cancellationToken)
+    public static Task<RedisConnection> ConnectAsync(RedisOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ConnectAsync(options, options.Configuration, null, cancellationToken);
+    }
+
+    /// <summary>Connects to <paramref name="configuration"/> (one instance, a Cluster, or a ring member), checks it, and returns the connection.</summary>
+    /// <exception cref="RedisStartupException">Unreachable, refused credentials or TLS, a missing permission, or a configuration that could lose jobs.</exception>
+    public static async Task<RedisConnection> ConnectAsync(RedisOptions options, ConfigurationOptions configuration, string? member, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var config = options.Configuration.Clone();
+        var config = configuration.Clone();
 
         // Fail fast and typed on the first connect (wrong password, bad TLS, nothing listening); once connected,
         // the multiplexer reconnects by itself whenever the link drops.
@@ -64,10 +96,10 @@ internal sealed class RedisConnection : IAsyncDisposable
             throw Classify(e, config);
         }
 
-        var connection = new RedisConnection(multiplexer, options, owned: true);
+        var connection = new RedisConnection(multiplexer, options, owned: true, member);
         try
         {
-            await ServerChecks.RunAsync(connection, cancellationToken).ConfigureAwait(false);
+            await connection.CheckAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -78,12 +110,33 @@ internal sealed class RedisConnection : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>
+    /// Opens a connection to a ring member that did not answer at start: it keeps trying in the background, and is
+    /// used once it is up and has passed the start-up checks (<see cref="CheckAsync"/>).
+    /// </summary>
+    public static async Task<RedisConnection> OpenAsync(RedisOptions options, ConfigurationOptions configuration, string member, CancellationToken cancellationToken)
+    {
+        var config = configuration.Clone();
+        config.AbortOnConnectFail = false;
+        config.AllowAdmin = true;
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new RedisConnection(multiplexer, options, owned: true, member);
+    }
+
+    /// <summary>Runs the start-up checks on this instance (once they pass, it is usable).</summary>
+    /// <exception cref="RedisStartupException">A configuration that could lose jobs, or a missing permission.</exception>
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        await ServerChecks.RunAsync(this, cancellationToken).ConfigureAwait(false);
+        _checked = true;
+    }
+
     /// <summary>Wraps a multiplexer the caller owns (and disposes).</summary>
     public static async Task<RedisConnection> WrapAsync(IConnectionMultiplexer multiplexer, RedisOptions options, CancellationToken cancellationToken)
     {
         options.Validate();
         var connection = new RedisConnection(multiplexer, options, owned: false);
-        await ServerChecks.RunAsync(connection, cancellationToken).ConfigureAwait(false);
+        await connection.CheckAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
 
@@ -98,7 +151,7 @@ internal sealed class RedisConnection : IAsyncDisposable
         }
     }
 
-    private static RedisStartupException Classify(RedisConnectionException e, ConfigurationOptions config)
+    internal static RedisStartupException Classify(RedisConnectionException e, ConfigurationOptions config)
     {
         var endpoints = string.Join(", ", config.EndPoints.Select(ep => ep.ToString()));
         var text = e.ToString();

@@ -10,7 +10,8 @@ namespace Gamut.Redis.Connection;
 /// <c>redis[s]://[user[:password]@]host[:port][/db][?option=value&amp;…]</c>. User and password may be
 /// percent-encoded; an IPv6 host goes in brackets (<c>[::1]</c>). Options: <c>timeout</c> (connect and command
 /// timeout in ms), <c>ca</c> (a PEM file of the CA to trust, for TLS), <c>cert</c> and <c>key</c> (a client
-/// certificate, PEM), <c>sni</c> (the TLS server name). A malformed URL is a <see cref="RedisUrlException"/> that
+/// certificate, PEM), <c>sni</c> (the TLS server name), <c>sentinel</c> (the hosts are Redis Sentinels and this is
+/// the name of the monitored primary). A malformed URL is a <see cref="RedisUrlException"/> that
 /// names the problem; the password never appears in a message.
 /// </summary>
 public static class RedisUrl
@@ -125,6 +126,48 @@ public static class RedisUrl
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// Parses a comma-separated list of instances: <c>redis://u:p@a:6379,b:6379,redis://c:6380</c>. An entry without
+    /// a scheme takes the scheme, credentials, database and options of the first entry (every instance of a ring
+    /// shares them); an entry with its own scheme stands alone. A password that contains a comma must be
+    /// percent-encoded (<c>%2C</c>).
+    /// </summary>
+    /// <param name="urls">The list (one URL is a list of one).</param>
+    /// <returns>One entry per instance, in order: its text and its settings, or the error that makes it unusable.</returns>
+    /// <exception cref="RedisUrlException">The first entry is malformed (the others borrow from it) or the list is empty.</exception>
+    public static IReadOnlyList<(string Url, ConfigurationOptions? Options, RedisUrlException? Error)> ParseList(string urls)
+    {
+        if (string.IsNullOrWhiteSpace(urls))
+        {
+            throw new RedisUrlException(urls ?? "", "the URL is empty");
+        }
+
+        var entries = urls.Split(',', StringSplitOptions.TrimEntries);
+        var first = entries[0];
+        Parse(first);
+        var schemeEnd = first.IndexOf("://", StringComparison.Ordinal);
+        var at = first.LastIndexOf('@');
+        var hostStart = at > schemeEnd ? at + 1 : schemeEnd + 3;
+        var head = first[..hostStart];
+        var tailStart = first.IndexOfAny(['/', '?'], hostStart);
+        var tail = tailStart >= 0 ? first[tailStart..] : "";
+        var list = new List<(string, ConfigurationOptions?, RedisUrlException?)>(entries.Length);
+        foreach (var entry in entries)
+        {
+            var url = entry.Contains("://", StringComparison.Ordinal) ? entry : head + entry + tail;
+            try
+            {
+                list.Add((Redact(url), entry.Length == 0 ? throw new RedisUrlException(urls, "an entry of the list is empty") : Parse(url), null));
+            }
+            catch (RedisUrlException e)
+            {
+                list.Add((Redact(url), null, e));
+            }
+        }
+
+        return list;
     }
 
     /// <summary>The URL with its password replaced by <c>***</c>, for messages and logs.</summary>
@@ -254,8 +297,17 @@ public static class RedisUrl
                 case "sni":
                     options.SslHost = value;
                     break;
+                case "sentinel":
+                    if (!Keys.KeyNames.IsValidQueue(value))
+                    {
+                        throw new RedisUrlException(url, $"sentinel '{value}' is not a service name (ASCII letters, digits and . _ -)");
+                    }
+
+                    // The hosts are Sentinels; the client asks them for the primary of this service and follows fail-overs.
+                    options.ServiceName = value;
+                    break;
                 default:
-                    throw new RedisUrlException(url, $"unknown option '{name}' (known: timeout, ca, cert, key, sni)");
+                    throw new RedisUrlException(url, $"unknown option '{name}' (known: timeout, ca, cert, key, sni, sentinel)");
             }
         }
 

@@ -24,6 +24,7 @@ internal static class LuaScripts
     public static readonly string LockRelease = Load("lock-release");
     public static readonly string QueuePush = Load("queue-push");
     public static readonly string QueuePop = Load("queue-pop");
+    public static readonly string RingSet = Load("ring-set");
 
     private static string Read(string name)
     {

@@ -1,10 +1,12 @@
 -- Enqueue one or more jobs, idempotently on each job's id: an id that already has a record is left as it is
 -- (its state is returned), so a producer can retry an enqueue whose reply it never saw.
--- KEYS: 1 ready, 2 delayed, 3 stats
+-- KEYS: 1 ready, 2 delayed, 3 stats, and on a ring member 4 the ring hash (its 'state' says whether this instance
+--       still takes new jobs: one that was removed from the ring refuses them, so no job is left on it)
 -- ARGV: 1 job key prefix, 2 job count, 3 wake channel,
 --       then per job: id, name, payload, delay ms (0 = now), n extra fields, then n field/value pairs
--- Returns, per job: 'created', or the existing job's state.
+-- Returns, per job: 'created', the existing job's state, or '~ring' (not created: not a member; route it again).
 local now = now_ms()
+local refuse = KEYS[4] ~= nil and redis.call('HGET', KEYS[4], 'state') ~= 'member'
 local out = {}
 local i = 4
 local created, pushed, delayed = 0, 0, 0
@@ -14,6 +16,8 @@ for j = 1, tonumber(ARGV[2]) do
   if redis.call('EXISTS', key) == 1 then
     local s = redis.call('HGET', key, 's')
     out[j] = s or 'unknown'
+  elseif refuse then
+    out[j] = '~ring'
   else
     local fields = { 'n', name, 'p', payload, 'c', now }
     for k = 0, nx - 1 do

@@ -1,0 +1,120 @@
+using Gamut.Redis.Connection;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Gamut.Redis.Ring;
+
+/// <summary>
+/// For each ring member, the jobs it holds that have not ended, kept in another member (its witness: the next
+/// member in name order that answers) as the SET <c>P:ring:pending:MEMBER</c> of <c>queue id</c> entries. An entry is
+/// added once the member acknowledged the job's enqueue and removed once it acknowledged the job's end, so when the
+/// member stops answering, <c>gamut status</c> can still say how many of its jobs are pending — not lost.
+/// </summary>
+/// <remarks>
+/// Entries whose removal went to another witness than their addition (the witness itself was down) are cleaned up
+/// by <see cref="PruneAsync"/> while the member answers; until then they count as pending. docs/ring.md states this.
+/// </remarks>
+internal sealed class PendingIndex(RedisRing ring)
+{
+    public RedisKey Key(string member) => $"{ring.Options.KeyPrefix}:ring:pending:{member}";
+
+    public static string Entry(string queue, string id) => queue + " " + id;
+
+    /// <summary>The instances that may witness <paramref name="member"/>, in order: the served ones after it by name, wrapping, that answer.</summary>
+    public IEnumerable<RedisConnection> Witnesses(string member)
+    {
+        var served = ring.Topology.Served.Where(m => m != member).Order(StringComparer.Ordinal).ToList();
+        var start = served.FindIndex(m => string.CompareOrdinal(m, member) > 0);
+        if (start < 0)
+        {
+            start = 0;
+        }
+
+        for (var i = 0; i < served.Count; i++)
+        {
+            if (ring.Connection(served[(start + i) % served.Count]) is { IsLive: true } c)
+            {
+                yield return c;
+            }
+        }
+    }
+
+    /// <summary>Records jobs that <paramref name="member"/> acknowledged.</summary>
+    public async Task AddAsync(string member, string queue, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var entries = ids.Select(id => (RedisValue)Entry(queue, id)).ToArray();
+        foreach (var w in Witnesses(member))
+        {
+            try
+            {
+                await w.Database.SetAddAsync(Key(member), entries).WaitAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (RedisFailures.IsTransient(e))
+            {
+                w.MarkSuspect();
+            }
+        }
+
+        ring.Logger.LogDebug("No witness answered for {Count} jobs of {Member}: they are not counted if it stops answering", ids.Count, member);
+    }
+
+    /// <summary>Forgets jobs that ended on <paramref name="member"/>.</summary>
+    public async Task RemoveAsync(string member, IReadOnlyCollection<string> entries, CancellationToken cancellationToken)
+    {
+        var values = entries.Select(e => (RedisValue)e).ToArray();
+        foreach (var w in Witnesses(member))
+        {
+            try
+            {
+                await w.Database.SetRemoveAsync(Key(member), values).WaitAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (RedisFailures.IsTransient(e))
+            {
+                w.MarkSuspect();
+            }
+        }
+    }
+
+    /// <summary>Every entry recorded for <paramref name="member"/> by the instances that answer.</summary>
+    public async Task<HashSet<string>> ReadAsync(string member, CancellationToken cancellationToken)
+    {
+        var all = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var w in Witnesses(member))
+        {
+            foreach (var v in await w.Database.SetMembersAsync(Key(member)).WaitAsync(cancellationToken).ConfigureAwait(false))
+            {
+                all.Add((string)v!);
+            }
+        }
+
+        return all;
+    }
+
+    /// <summary>Removes the entries of <paramref name="home"/>'s jobs that have ended (or expired) there, from every witness.</summary>
+    public async Task PruneAsync(RedisConnection home, CancellationToken cancellationToken)
+    {
+        var member = home.Member!;
+        foreach (var w in Witnesses(member).ToList())
+        {
+            var entries = await w.Database.SetMembersAsync(Key(member)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var chunk in entries.Chunk(500))
+            {
+                var states = await Task.WhenAll(chunk.Select(e =>
+                {
+                    var text = (string)e!;
+                    var space = text.IndexOf(' ');
+                    return space <= 0
+                        ? Task.FromResult(RedisValue.Null)
+                        : home.Database.HashGetAsync(home.Queue(text[..space]).Job(text[(space + 1)..]), "s");
+                })).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var ended = chunk.Where((_, i) => states[i].IsNull || RedisJobStates.IsFinal((string?)states[i])).ToArray();
+                if (ended.Length > 0)
+                {
+                    await w.Database.SetRemoveAsync(Key(member), ended).WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+}
