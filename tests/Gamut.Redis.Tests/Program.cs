@@ -23,11 +23,18 @@ public static class Program
             c.Cancel = true;
             stop.Cancel();
         });
-        // GAMUT_TEST_HEARTBEAT=intervalMs,ttlMs (default 200,1000: fast reaping for the tests).
+        // GAMUT_TEST_HEARTBEAT=intervalMs,ttlMs (default 200,1000: fast reaping for the tests); the others as named.
         var beat = (Environment.GetEnvironmentVariable("GAMUT_TEST_HEARTBEAT") ?? "200,1000").Split(',').Select(int.Parse).ToArray();
+        static int Env(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
         var options = RedisOptions.FromUrl(url).WithKeyPrefix(prefix)
             .WithHeartbeat(TimeSpan.FromMilliseconds(beat[0]), TimeSpan.FromMilliseconds(beat[1]))
-            with { MaxLostDeliveries = int.TryParse(Environment.GetEnvironmentVariable("GAMUT_TEST_MAX_LOST"), out var lost) ? lost : 5 };
+            with
+            {
+                MaxLostDeliveries = Env("GAMUT_TEST_MAX_LOST", 5),
+                ResultTtl = TimeSpan.FromMilliseconds(Env("GAMUT_TEST_RESULT_TTL_MS", 3_600_000)),
+                FailedTtl = TimeSpan.FromMilliseconds(Env("GAMUT_TEST_FAILED_TTL_MS", 3_600_000)),
+                DeadLetterMax = Env("GAMUT_TEST_DEAD_MAX", 10_000),
+            };
         var workerOptions = new RedisWorkerOptions
         {
             Queues = queues.Split(','),

@@ -33,6 +33,7 @@ public sealed partial class RedisExecutor : IExecutor
     private readonly ResultWaiters _waiters;
     private readonly HashSet<(RedisConnection, string)> _knownQueues = [];
     private int _active;
+    private long _retries;
     private volatile bool _closed;
     private TaskCompletionSource? _drained;
 
@@ -98,6 +99,12 @@ public sealed partial class RedisExecutor : IExecutor
 
     /// <summary>This client's id (its reply channel is named after it).</summary>
     public string ClientId { get; }
+
+    /// <summary>
+    /// Calls to Redis this client sent again because no reply came (a timeout or a broken connection). Each such call
+    /// was indeterminate, and is safe to repeat: enqueue is idempotent on the job id, cancel and watch by nature.
+    /// </summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>The queue used when a job's options name none.</summary>
     public string DefaultQueue => _options.Queue;
@@ -328,6 +335,7 @@ public sealed partial class RedisExecutor : IExecutor
             }
             catch (Exception e) when (attempt < 4 && e is RedisConnectionException or RedisTimeoutException)
             {
+                Interlocked.Increment(ref _retries);
                 await Task.Delay(100 * attempt * attempt, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)

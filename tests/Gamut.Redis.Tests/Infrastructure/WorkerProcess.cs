@@ -36,8 +36,11 @@ public sealed class WorkerProcess : IDisposable
     public static WorkerProcess Start(RedisServer server, string prefix, string queues, int concurrency, string? ledgerDir, string? crashPoint = null) =>
         Start(server.Url, prefix, queues, concurrency, ledgerDir, crashPoint);
 
-    /// <summary>Starts a worker on <paramref name="url"/> (e.g. a fault proxy's); <paramref name="heartbeat"/> is "intervalMs,ttlMs".</summary>
-    public static WorkerProcess Start(string url, string prefix, string queues, int concurrency, string? ledgerDir, string? crashPoint = null, string? heartbeat = null)
+    /// <summary>
+    /// Starts a worker on <paramref name="url"/> (e.g. a fault proxy's); <paramref name="env"/> overrides the
+    /// worker program's settings (Program.cs: GAMUT_TEST_HEARTBEAT, GAMUT_TEST_MAX_LOST, GAMUT_TEST_RESULT_TTL_MS…).
+    /// </summary>
+    public static WorkerProcess Start(string url, string prefix, string queues, int concurrency, string? ledgerDir, string? crashPoint = null, IReadOnlyDictionary<string, string>? env = null)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var psi = new ProcessStartInfo(dotnet)
@@ -56,7 +59,11 @@ public sealed class WorkerProcess : IDisposable
         psi.Environment["GAMUT_TEST_CRASHPOINT"] = crashPoint ?? "";
         psi.Environment["DOTNET_TieredPGO"] = "0";
         psi.Environment["GAMUT_TEST_MAX_LOST"] = "2";
-        psi.Environment["GAMUT_TEST_HEARTBEAT"] = heartbeat ?? "200,1000";
+        foreach (var (name, value) in env ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+
         var worker = new WorkerProcess(Process.Start(psi)!);
         worker._process.OutputDataReceived += (_, e) =>
         {
