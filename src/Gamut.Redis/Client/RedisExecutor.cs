@@ -325,7 +325,7 @@ public sealed partial class RedisExecutor : IExecutor
     /// </summary>
     /// <exception cref="RedisUnavailableException">Still no answer after the retries: the call is indeterminate.</exception>
     /// <exception cref="RedisFullException">Redis is at its memory limit and refused the (first) write: nothing was written.</exception>
-    private static async Task<RedisResult> EvaluateWithRetryAsync(RedisConnection connection, string script, RedisKey[] keys, RedisValue[] args, string operation, JobHandle? job, CancellationToken cancellationToken)
+    private async Task<RedisResult> EvaluateWithRetryAsync(RedisConnection connection, string script, RedisKey[] keys, RedisValue[] args, string operation, JobHandle? job, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
