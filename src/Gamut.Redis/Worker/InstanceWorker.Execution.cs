@@ -7,11 +7,12 @@ using StackExchange.Redis;
 
 namespace Gamut.Redis;
 
-public sealed partial class RedisWorker
+internal sealed partial class InstanceWorker
 {
     private void Start(TakenJob job)
     {
         Interlocked.Increment(ref _runningCount);
+        _slots.StartRunning();
         _ = Task.Run(() => RunOneAsync(job));
     }
 
@@ -50,6 +51,7 @@ public sealed partial class RedisWorker
             job.Finished = true;
             CrashPoints.Hit("after-run", () => !_taking && Volatile.Read(ref _recording) == 0 && Volatile.Read(ref _runningCount) == 1);
             Interlocked.Increment(ref _recording);
+            _slots.StartRecording();
             var verdict = _sink.Add(completion);
             slotReleased = true;
             ReleaseSlot();
@@ -60,7 +62,7 @@ public sealed partial class RedisWorker
             finally
             {
                 Interlocked.Decrement(ref _recording);
-                Signal(_slotFreed);
+                _slots.StopRecording();
             }
 
             CrashPoints.Hit("after-complete", () => !_taking && Volatile.Read(ref _recording) == 0 && Volatile.Read(ref _runningCount) == 0);
@@ -91,7 +93,7 @@ public sealed partial class RedisWorker
     private void ReleaseSlot()
     {
         Interlocked.Decrement(ref _runningCount);
-        Signal(_slotFreed);
+        _slots.StopRunning();
     }
 
     /// <summary>Runs the job and turns whatever happened into the outcome to record.</summary>
@@ -259,7 +261,7 @@ public sealed partial class RedisWorker
     private static string Clip(string s) => s.Length <= 100 ? s : string.Concat(s.AsSpan(0, 100), "…");
 
     /// <summary>Publishes a job's progress, at most ten times a second (the latest report wins).</summary>
-    private sealed class ProgressPublisher(RedisWorker worker, TakenJob job) : IProgress<JobProgress>, IDisposable
+    private sealed class ProgressPublisher(InstanceWorker worker, TakenJob job) : IProgress<JobProgress>, IDisposable
     {
         private long _last;
         private volatile bool _disposed;

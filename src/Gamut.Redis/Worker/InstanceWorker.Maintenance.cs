@@ -5,7 +5,7 @@ using StackExchange.Redis;
 
 namespace Gamut.Redis;
 
-public sealed partial class RedisWorker
+internal sealed partial class InstanceWorker
 {
     // Workers seen without a heartbeat, and when: a worker is reaped only when it is still silent at a later pass at
     // least two beat intervals on, both passes made while Redis answered. After Redis itself froze (every TTL expires

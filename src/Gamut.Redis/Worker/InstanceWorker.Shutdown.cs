@@ -5,7 +5,7 @@ using StackExchange.Redis;
 
 namespace Gamut.Redis;
 
-public sealed partial class RedisWorker
+internal sealed partial class InstanceWorker
 {
     private async Task StopCoreAsync(CancellationToken cancellationToken)
     {
@@ -50,7 +50,9 @@ public sealed partial class RedisWorker
         await _stopAll.CancelAsync().ConfigureAwait(false);
         await _maintenance.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await LeaveAsync().ConfigureAwait(false);
-        _log.LogInformation("Worker {Worker} stopped", Id);
+        _connection.Multiplexer.ConnectionRestored -= OnRestored;
+        _slots.Unregister(_slotFreed);
+        _log.LogInformation("Worker {Worker} stopped on {Instance}", Id, _connection.Name);
     }
 
     private async Task LeaveAsync()
