@@ -64,6 +64,17 @@ public sealed record RedisOptions
     /// <summary>Refuse to start when Redis has no append-only file (jobs would not survive a Redis restart).</summary>
     public bool RequireDurability { get; init; }
 
+    /// <summary>
+    /// WAIT mode: how many replicas must have an enqueued job before the enqueue returns (Redis <c>WAIT</c>); 0, the
+    /// default, waits for none. An enqueue not acknowledged by that many within <see cref="ReplicaAckTimeout"/> ends
+    /// with <see cref="RedisUnavailableException"/> (the job may exist on the primary only: retry with the same id).
+    /// Narrows, but does not close, the window in which a fail-over loses acknowledged jobs (docs/reliability.md).
+    /// </summary>
+    public int ReplicaAcks { get; init; }
+
+    /// <summary>How long an enqueue waits for <see cref="ReplicaAcks"/> replicas.</summary>
+    public TimeSpan ReplicaAckTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Where Gamut logs warnings (start-up checks, reconnects, reaped workers); nothing when null.</summary>
     public ILogger? Logger { get; init; }
 
@@ -115,6 +126,11 @@ public sealed record RedisOptions
     /// <param name="logger">The logger.</param>
     public RedisOptions WithLogger(ILogger? logger) => this with { Logger = logger };
 
+    /// <summary>A copy in WAIT mode: each enqueue returns once <paramref name="replicas"/> replicas have the job.</summary>
+    /// <param name="replicas">How many replicas (0: none).</param>
+    /// <param name="timeout">How long to wait for them.</param>
+    public RedisOptions WithReplicaAcks(int replicas, TimeSpan timeout) => this with { ReplicaAcks = replicas, ReplicaAckTimeout = timeout };
+
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     public void Validate()
     {
@@ -132,6 +148,11 @@ public sealed record RedisOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(DeadLetterMax, 1, nameof(DeadLetterMax));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxPayloadBytes, 1, nameof(MaxPayloadBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxLostDeliveries, 0, nameof(MaxLostDeliveries));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReplicaAcks, 0, nameof(ReplicaAcks));
+        if (ReplicaAckTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReplicaAckTimeout), ReplicaAckTimeout, "Must be positive.");
+        }
         ArgumentNullException.ThrowIfNull(Ring);
         Ring.Validate();
         if (HeartbeatInterval <= TimeSpan.Zero || HeartbeatTtl < HeartbeatInterval * 2)

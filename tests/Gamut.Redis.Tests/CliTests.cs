@@ -58,7 +58,7 @@ public sealed class CliTests(SharedRedis redis)
             var status = await RunAsync("status", "--redis", redis.Server.Url, "--prefix", prefix);
             Assert.Equal(0, status.Code);
             Assert.Contains("default", status.Out);
-            Assert.Matches(@"default\s+0\s+0\s+0\s+0\s+6\s+0\s+0\s+0", status.Out);
+            Assert.Matches(@"default\s+0\s+0\s+0\s+0\s+0\s+0\s+6\s+0\s+0\s+0", status.Out);
             Assert.Contains("workers: 1 alive", status.Out);
         }
         finally
@@ -119,5 +119,54 @@ public sealed class CliTests(SharedRedis redis)
         var (code, _, err) = await RunAsync("status");
         Assert.Equal(255, code);
         Assert.Contains("--redis URL is required", err);
+    }
+
+    [Fact]
+    public async Task Status_reports_pending_stuck_and_duplicate_runs_as_the_ledger_counts_them()
+    {
+        var prefix = "st" + Guid.NewGuid().ToString("N")[..6];
+        var options = TestOptions.For(redis.Server, prefix);
+        var dir = Wait.TempDir("status");
+        var ledger = new Ledger.ProducerLedger(dir);
+        await using var client = await RedisExecutor.ConnectAsync(options);
+        var job = global::Gamut.Jobs.JobRef.To<Ledger.LedgerJob, int, int>();
+        using var paused = WorkerProcess.Start(redis.Server, prefix, "default", 2, dir);
+        var pausedId = await paused.Ready.WaitAsync(TestOptions.Guard);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.True(await ledger.EnqueueAsync(client, job, 1500));
+        }
+
+        await Wait.UntilAsync(async () => await redis.Server.CliAsync("LLEN", $"{prefix}:{{default}}:active:{pausedId}") == "2", "both jobs taken");
+        Assert.True(await ledger.EnqueueAsync(client, job, 10));
+
+        // A worker frozen past its heartbeat, and nobody to reap it: its jobs are stuck, and shown so.
+        paused.Signal("STOP");
+        try
+        {
+            await Wait.UntilAsync(async () => await redis.Server.CliAsync("EXISTS", $"{prefix}:{{default}}:hb:{pausedId}") == "0", "the heartbeat lapsed");
+            var stuck = await RunAsync("status", "--redis", redis.Server.Url, "--prefix", prefix);
+            Assert.Matches(@"queue\s+pending\s+ready\s+delayed\s+running\s+stuck", stuck.Out);
+            Assert.Matches(@"default\s+3\s+1\s+0\s+0\s+2\s", stuck.Out);
+
+            // Another worker reaps and runs them; the frozen one resumes and its late outcomes are refused: 2 duplicates.
+            using var other = WorkerProcess.Start(redis.Server, prefix, "default", 2, dir);
+            await Wait.UntilAsync(async () => await redis.Server.CliAsync("HGET", $"{prefix}:{{default}}:stats", "succeeded") == "3", "every job succeeded");
+            paused.Signal("CONT");
+            await Wait.UntilAsync(async () => await redis.Server.CliAsync("HGET", $"{prefix}:{{default}}:stats", "duplicates") == "2", "the late outcomes were refused");
+            var after = await RunAsync("status", "--redis", redis.Server.Url, "--prefix", prefix);
+            Assert.Matches(@"default\s+0\s+0\s+0\s+0\s+0\s+0\s+3\s+0\s+0\s+2\s", after.Out);
+
+            // The same bookkeeping as the ledger's: the duplicate runs logged outside Redis are the ones status shows.
+            var tally = await Ledger.LedgerChecker.CheckAsync(options, "default", ledger);
+            Assert.Equal(2, tally.Duplicates);
+            Assert.Equal(tally.Duplicates, tally.ReportedDuplicates);
+            Assert.Equal(0, tally.Stuck);
+            Assert.Equal(0, tally.Lost);
+        }
+        finally
+        {
+            paused.Signal("CONT");
+        }
     }
 }

@@ -9,8 +9,11 @@ internal static class StatusCommand
     public const string Help = """
         Usage: gamut status --redis URL [--prefix P] [--dead N]
 
-        Shows every queue (ready, delayed, running, dead-letter depth; succeeded, failed, dead-lettered, duplicate,
-        retried and reaped counts) and every worker (alive or gone, its current jobs). --dead N also prints the
+        Shows every queue and every worker (alive or gone, its current jobs). Per queue: pending (not finished:
+        ready + delayed + running + stuck), ready, delayed, running (held by live workers), stuck (held by workers
+        whose heartbeat lapsed: the reaper returns them within a few beats; a count that stays is a problem),
+        dead-list depth, and the counts of jobs succeeded, failed, dead-lettered, duplicate runs (outcomes refused
+        because the job had passed to another worker), retried, reaped and cancelled. --dead N also prints the
         newest N dead-letter entries of each queue.
 
         """;
@@ -67,11 +70,11 @@ internal static class StatusCommand
         await using var admin = await RedisAdmin.ConnectAsync(options).ConfigureAwait(false);
         var status = await admin.GetStatusAsync().ConfigureAwait(false);
         var o = Console.Out;
-        string[] header = ["queue", "ready", "delayed", "running", "dead-list", "succeeded", "failed", "dead-lettered", "duplicates", "retried", "reaped", "cancelled"];
+        string[] header = ["queue", "pending", "ready", "delayed", "running", "stuck", "dead-list", "succeeded", "failed", "dead-lettered", "duplicates", "retried", "reaped", "cancelled"];
         var rows = status.Queues.Select(q => new[]
         {
-            q.Name, N(q.Ready), N(q.Delayed), N(q.Running), N(q.DeadLetters), N(q.Succeeded), N(q.Failed), N(q.DeadLettered),
-            N(q.Duplicates), N(q.Retried), N(q.Reaped), N(q.Cancelled),
+            q.Name, N(q.Pending), N(q.Ready), N(q.Delayed), N(q.Running), N(q.Stuck), N(q.DeadLetters), N(q.Succeeded), N(q.Failed),
+            N(q.DeadLettered), N(q.Duplicates), N(q.Retried), N(q.Reaped), N(q.Cancelled),
         }).ToList();
         if (rows.Count == 0)
         {

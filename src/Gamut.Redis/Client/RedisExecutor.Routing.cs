@@ -26,6 +26,7 @@ public sealed partial class RedisExecutor
             var only = _deployment.Instances[0];
             var operation = jobs.Count == 1 ? $"enqueue of job {jobs[0].Id} on queue '{keys.Queue}'" : $"enqueue of {jobs.Count} jobs on queue '{keys.Queue}'";
             var reply = (RedisResult[])(await EvaluateWithRetryAsync(only, LuaScripts.Enqueue, EnqueueArgs.Keys(keys), Arguments(keys, jobs), operation, jobs.Count == 1 ? new JobHandle(keys.Queue, jobs[0].Id) : null, cancellationToken).ConfigureAwait(false))!;
+            await WaitForReplicasAsync(only, keys.Ready, operation, jobs.Count == 1 ? new JobHandle(keys.Queue, jobs[0].Id) : null, cancellationToken).ConfigureAwait(false);
             await RegisterQueueAsync(only, keys.Queue).ConfigureAwait(false);
             for (var i = 0; i < jobs.Count; i++)
             {

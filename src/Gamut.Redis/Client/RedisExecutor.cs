@@ -342,6 +342,11 @@ public sealed partial class RedisExecutor : IExecutor
             {
                 throw new RedisUnavailableException(operation, job, e);
             }
+            catch (RedisServerException e) when (e.Message.StartsWith("NOREPLICAS", StringComparison.Ordinal))
+            {
+                // min-replicas-to-write: the primary refuses writes while too few replicas are attached (before any write).
+                throw new RedisUnavailableException(operation + " (the primary has too few replicas attached: min-replicas-to-write)", job, e);
+            }
             catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
             {
                 // A script's first write that would grow memory is refused before anything is written (Redis never

@@ -5,22 +5,24 @@ using StackExchange.Redis;
 namespace Gamut.Redis.Connection;
 
 /// <summary>
-/// Start-up checks of the server (RELIABILITY.md §5.5): a version with LMOVE (6.2), a memory policy that never
-/// evicts jobs, the append-only file when durability is asked for, and the permissions Gamut needs (scripts,
-/// keys under its prefix, PUB/SUB channels) — each missing one named in a typed error.
+/// Start-up checks of the server (RELIABILITY.md §5.5), refused or warned about as docs/redis.md says: a version
+/// with LMOVE (6.2), a memory policy that never evicts jobs, the append-only file when durability is asked for and
+/// its fsync policy, a server open to anyone, replicas for WAIT mode, and the permissions Gamut needs (scripts, keys
+/// under its prefix, PUB/SUB channels) — each missing one named in a typed error.
 /// </summary>
 internal static class ServerChecks
 {
+    /// <summary>What the checks concluded: a refusal (fail closed), warnings, and notes (information only).</summary>
+    internal sealed record Verdict(RedisStartupException? Refusal, IReadOnlyList<string> Warnings, IReadOnlyList<string> Notes);
+
     public static async Task RunAsync(RedisConnection connection, CancellationToken cancellationToken)
     {
-        var db = connection.Database;
-        var options = connection.Options;
         var log = connection.Logger;
-        string? info = null;
+        var server = connection.Multiplexer.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica) ?? connection.Multiplexer.GetServers()[0];
+        Dictionary<string, string>? info = null;
         try
         {
-            var server = connection.Multiplexer.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica) ?? connection.Multiplexer.GetServers()[0];
-            info = await server.InfoRawAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            info = Parse(await server.InfoRawAsync().WaitAsync(cancellationToken).ConfigureAwait(false) ?? "");
         }
         catch (RedisCommandException e)
         {
@@ -31,70 +33,99 @@ internal static class ServerChecks
             log.LogWarning("Gamut could not check the Redis configuration (INFO is not permitted for this user): {Error}", e.Message);
         }
 
-        if (info is not null)
-        {
-            var fields = Parse(info);
-            if (fields.TryGetValue("redis_version", out var versionText) && Version.TryParse(versionText, out var version)
-                && version < new Version(6, 2))
-            {
-                throw new RedisStartupException(RedisStartupProblem.Version, $"Redis {versionText} is too old: Gamut needs 6.2 or later (LMOVE)");
-            }
-
-            if (fields.TryGetValue("maxmemory_policy", out var policy) && policy != "noeviction")
-            {
-                var message = $"Redis evicts keys under memory pressure (maxmemory-policy {policy}): queued jobs and results could silently vanish. Set maxmemory-policy noeviction";
-                if (!options.AllowEvictingPolicy)
-                {
-                    throw new RedisStartupException(RedisStartupProblem.EvictionPolicy, message + " (or allow it explicitly with AllowEvictingPolicy)");
-                }
-
-                log.LogWarning("{Message}", message);
-            }
-
-            var aof = fields.TryGetValue("aof_enabled", out var a) && a == "1";
-            if (!aof && options.RequireDurability)
-            {
-                throw new RedisStartupException(RedisStartupProblem.Persistence, "Durability was asked for, but Redis has no append-only file (appendonly no): queued jobs would not survive a Redis restart");
-            }
-
-            if (!aof)
-            {
-                log.LogInformation("Redis runs without an append-only file: queued jobs do not survive a Redis restart");
-            }
-        }
-
-        await WarnAboutConfigurationAsync(connection, cancellationToken).ConfigureAwait(false);
-        await ProbePermissionsAsync(connection, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Settings that lose jobs or expose Redis, read with CONFIG GET when the user may (a warning each).</summary>
-    private static async Task WarnAboutConfigurationAsync(RedisConnection connection, CancellationToken cancellationToken)
-    {
+        Dictionary<string, string>? config = null;
         try
         {
-            var server = connection.Multiplexer.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica);
-            if (server is null)
-            {
-                return;
-            }
-
-            var config = (await server.ConfigGetAsync("*").WaitAsync(cancellationToken).ConfigureAwait(false))
+            config = (await server.ConfigGetAsync("*").WaitAsync(cancellationToken).ConfigureAwait(false))
                 .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-            if (config.TryGetValue("appendonly", out var aof) && aof == "yes" && config.TryGetValue("appendfsync", out var fsync) && fsync == "no")
-            {
-                connection.Logger.LogWarning("Redis has appendfsync no: the operating system decides when the AOF reaches the disk (about every 30 s); a crash of the machine can lose that much");
-            }
-
-            if (config.TryGetValue("protected-mode", out var protectedMode) && protectedMode == "no"
-                && config.TryGetValue("requirepass", out var pass) && string.IsNullOrEmpty(pass) && connection.Options.Configuration.User is null)
-            {
-                connection.Logger.LogWarning("Redis runs with protected-mode off and no password: anyone who can reach it can read and push jobs");
-            }
         }
         catch (Exception e) when (e is RedisException)
         {
-            // CONFIG is often not permitted (managed Redis, ACL users): these are only warnings.
+            // CONFIG is often not permitted (managed Redis, ACL users): the checks that need it are skipped.
         }
+
+        var verdict = Evaluate(info, config, connection.Options);
+        foreach (var note in verdict.Notes)
+        {
+            log.LogInformation("{Message}", note);
+        }
+
+        foreach (var warning in verdict.Warnings)
+        {
+            log.LogWarning("{Message}", warning);
+        }
+
+        if (verdict.Refusal is not null)
+        {
+            throw verdict.Refusal;
+        }
+
+        await ProbePermissionsAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The decisions, from the server's INFO fields and CONFIG values (either may be unknown: null), and what the
+    /// application asked for.
+    /// </summary>
+    internal static Verdict Evaluate(IReadOnlyDictionary<string, string>? info, IReadOnlyDictionary<string, string>? config, RedisOptions options)
+    {
+        var warnings = new List<string>();
+        var notes = new List<string>();
+        RedisStartupException? Refuse(RedisStartupProblem problem, string message) => new(problem, message);
+        string? Info(string name) => info is not null && info.TryGetValue(name, out var v) ? v : null;
+        string? Config(string name) => config is not null && config.TryGetValue(name, out var v) ? v : null;
+
+        if (Info("redis_version") is { } versionText && Version.TryParse(versionText, out var version) && version < new Version(6, 2))
+        {
+            return new Verdict(Refuse(RedisStartupProblem.Version, $"Redis {versionText} is too old: Gamut needs 6.2 or later (LMOVE)"), warnings, notes);
+        }
+
+        var policy = Info("maxmemory_policy") ?? Config("maxmemory-policy");
+        if (policy is not null && policy != "noeviction")
+        {
+            var message = $"Redis evicts keys under memory pressure (maxmemory-policy {policy}): queued jobs and results could silently vanish. Set maxmemory-policy noeviction";
+            if (!options.AllowEvictingPolicy)
+            {
+                return new Verdict(Refuse(RedisStartupProblem.EvictionPolicy, message + " (or allow it explicitly with AllowEvictingPolicy)"), warnings, notes);
+            }
+
+            warnings.Add(message);
+        }
+
+        var aofText = Info("aof_enabled") ?? (Config("appendonly") is { } a ? (a == "yes" ? "1" : "0") : null);
+        if (aofText == "0")
+        {
+            if (options.RequireDurability)
+            {
+                return new Verdict(Refuse(RedisStartupProblem.Persistence, "Durability was asked for, but Redis has no append-only file (appendonly no): queued jobs would not survive a Redis restart"), warnings, notes);
+            }
+
+            notes.Add("Redis runs without an append-only file: queued jobs do not survive a Redis restart");
+        }
+        else if (aofText == "1" && Config("appendfsync") == "no")
+        {
+            warnings.Add("Redis has appendfsync no: the operating system decides when the AOF reaches the disk (about every 30 s); a crash of the machine can lose that much");
+        }
+
+        if (Config("protected-mode") == "no" && Config("requirepass") is { Length: 0 } && options.Configuration.User is null && options.Configuration.Password is null)
+        {
+            warnings.Add("Redis runs with protected-mode off and no password: anyone who can reach it can read and push jobs");
+        }
+
+        if (options.ReplicaAcks > 0)
+        {
+            if (Config("min-replicas-to-write") == "0")
+            {
+                warnings.Add($"Enqueues wait for {options.ReplicaAcks} replica(s) (WAIT), but the primary accepts writes with no replica attached (min-replicas-to-write 0): workers' writes are not waited for, and a primary cut off from its replicas keeps taking them until it is failed over and they are lost. Set min-replicas-to-write to at least 1");
+            }
+
+            if (Info("connected_slaves") is { } attachedText && int.TryParse(attachedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var attached) && attached < options.ReplicaAcks)
+            {
+                warnings.Add($"Enqueues wait for {options.ReplicaAcks} replica(s) (WAIT), but {attached} are attached: enqueues fail (RedisUnavailableException) until enough replicas are");
+            }
+        }
+
+        return new Verdict(null, warnings, notes);
     }
 
     private static async Task ProbePermissionsAsync(RedisConnection connection, CancellationToken cancellationToken)
