@@ -30,6 +30,8 @@ public static class Program
                 return Redis.WorkerCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
             case "status":
                 return Redis.StatusCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
+            case "ring":
+                return Redis.RingCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
             case "run":
                 return RunCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
             default:

@@ -14,6 +14,9 @@ internal static class Usage
         Usage:
           gamut run [OPTIONS] COMMAND [ARGS...] ::: INPUTS...   run COMMAND once per input (GNU parallel's interface)
           gamut run --help                                       the options of run
+          gamut worker --redis URL[,URL...] [OPTIONS]            run jobs from Redis (several URLs: a ring, or a Cluster)
+          gamut status --redis URL[,URL...]                      queues, workers, and a ring's instances
+          gamut ring show|add|remove --redis URL[,URL...]        a ring of Redis instances and its members
           gamut --help                                           this help
           gamut --version                                        the version
 

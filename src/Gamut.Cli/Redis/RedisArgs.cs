@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gamut.Redis;
+using Gamut.Redis.Connection;
 using Gamut.Redis.Keys;
 
 namespace Gamut.Cli.Redis;
@@ -48,15 +49,39 @@ internal sealed class RedisArgs
             throw new RedisUsageException("--redis URL is required (e.g. --redis redis://127.0.0.1:6379), or set GAMUT_REDIS_URL");
         }
 
+        IReadOnlyList<(string Url, StackExchange.Redis.ConfigurationOptions? Options, RedisUrlException? Error)> entries;
         try
         {
-            return RedisOptions.FromUrl(Url).WithKeyPrefix(Prefix).WithLogger(new StderrLogger(command));
+            entries = RedisUrl.ParseList(Url);
         }
         catch (RedisUrlException e)
         {
             throw new RedisUsageException(e.Message);
         }
+
+        // A list of instances (a ring, or a Cluster's nodes) starts with any good one: the bad ones are named and left out.
+        var good = entries.Where(e => e.Options is not null).Select(e => e.Options!).ToList();
+        foreach (var bad in entries.Where(e => e.Error is not null))
+        {
+            if (entries.Count == 1)
+            {
+                throw new RedisUsageException(bad.Error!.Message);
+            }
+
+            Console.Error.WriteLine($"{command}: warning: --redis: {bad.Error!.Message}; carrying on with the other instances");
+        }
+
+        if (good.Count == 0)
+        {
+            throw new RedisUsageException($"--redis '{RedisUrl.Redact(Url)}': no usable instance in the list");
+        }
+
+        var options = good.Count == 1 ? new RedisOptions { Configuration = good[0] } : new RedisOptions { Configuration = good[0], Instances = good };
+        return options.WithKeyPrefix(Prefix).WithLogger(new StderrLogger(command, Logging));
     }
+
+    /// <summary>The least important log lines shown (warnings only for the short-lived commands).</summary>
+    public Microsoft.Extensions.Logging.LogLevel Logging { get; set; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
     public static string Value(IReadOnlyList<string> args, ref int i)
     {

@@ -33,7 +33,7 @@ internal static class RedisRun
 
     public static int Execute(IReadOnlyList<string> args)
     {
-        var redis = new RedisArgs();
+        var redis = new RedisArgs { Logging = Microsoft.Extensions.Logging.LogLevel.Warning };
         var queue = KeyNames.DefaultQueue;
         var rest = new List<string>();
         try
@@ -62,7 +62,7 @@ internal static class RedisRun
             }
 
             rest.AddRange(args.Skip(i));
-            var options = redis.ToOptions() with { Logger = null };
+            var options = redis.ToOptions("gamut run");
             var executor = RedisExecutor.ConnectAsync(options, new RedisExecutorOptions { Queue = queue }).GetAwaiter().GetResult();
             return RunCommand.Execute(rest, _ => new ExecutorBackend(executor));
         }

@@ -13,7 +13,9 @@ internal static class StatusCommand
         ready + delayed + running + stuck), ready, delayed, running (held by live workers), stuck (held by workers
         whose heartbeat lapsed: the reaper returns them within a few beats; a count that stays is a problem),
         dead-list depth, and the counts of jobs succeeded, failed, dead-lettered, duplicate runs (outcomes refused
-        because the job had passed to another worker), retried, reaped and cancelled. --dead N also prints the
+        because the job had passed to another worker), retried, reaped and cancelled. On a ring (--redis a,b,c),
+        the queues are summed over its instances, and each instance is listed with its own depths; the jobs of an
+        instance that does not answer are shown as pending (kept by another member), not lost. --dead N also prints the
         newest N dead-letter entries of each queue.
 
         """;
@@ -39,7 +41,7 @@ internal static class StatusCommand
 
     private static int Run(IReadOnlyList<string> args)
     {
-        var redis = new RedisArgs();
+        var redis = new RedisArgs { Logging = Microsoft.Extensions.Logging.LogLevel.Warning };
         var dead = 0;
         for (var i = 0; i < args.Count; i++)
         {
@@ -61,7 +63,7 @@ internal static class StatusCommand
             }
         }
 
-        var options = redis.ToOptions() with { Logger = null };
+        var options = redis.ToOptions("gamut status");
         return ShowAsync(options, dead).GetAwaiter().GetResult();
     }
 
@@ -90,6 +92,7 @@ internal static class StatusCommand
             }
         }
 
+        InstancesTable.Write(o, status);
         var alive = status.Workers.Count(w => w.Alive);
         o.WriteLine();
         o.WriteLine($"workers: {alive} alive{(status.Workers.Count > alive ? $", {status.Workers.Count - alive} gone" : "")}");

@@ -19,7 +19,9 @@ internal static class WorkerCommand
         Takes jobs from Redis queues and runs them: command jobs (sent by 'gamut run --redis') and the .NET jobs
         of the assemblies given with --load.
 
-          --redis URL              redis://[user:password@]host[:port][/db] or rediss:// for TLS (or GAMUT_REDIS_URL)
+          --redis URL              redis://[user:password@]host[:port][/db] or rediss:// for TLS (or GAMUT_REDIS_URL);
+                                   a comma list (redis://a:6379,b:6379,c:6379) is a ring or a Cluster's nodes: any
+                                   instance that answers is enough to start; ?sentinel=NAME: the hosts are Sentinels
           --prefix P               the application's key prefix (default gamut, or GAMUT_REDIS_PREFIX)
           --queues a,b             queues to serve, highest priority first (default: default)
           -j, --jobs N             jobs at once (default: the number of cores)

@@ -4,21 +4,25 @@ using StackExchange.Redis;
 namespace Gamut.Redis;
 
 /// <summary>Reads an application's state for operators: queue depths and counters, workers and their jobs, dead letters.</summary>
-public sealed class RedisAdmin : IAsyncDisposable
+public sealed partial class RedisAdmin : IAsyncDisposable
 {
     private readonly RedisConnection _connection;
 
     private RedisAdmin(RedisConnection connection) => _connection = connection;
 
-    /// <summary>Connects (with the start-up checks).</summary>
+    /// <summary>Connects (with the start-up checks): to one Redis, a Cluster, a Sentinel service, or a whole ring.</summary>
     /// <param name="options">Where Redis is and the application's key prefix.</param>
     /// <param name="cancellationToken">Stops connecting.</param>
     public static async Task<RedisAdmin> ConnectAsync(RedisOptions options, CancellationToken cancellationToken = default) =>
-        new(await RedisConnection.ConnectAsync(options, cancellationToken).ConfigureAwait(false));
+        new(await Deployments.ConnectAsync(options, cancellationToken).ConfigureAwait(false));
 
-    /// <summary>Reads the status of every known queue and worker.</summary>
+    /// <summary>Reads the status of every known queue and worker (on a ring: summed over its instances, with each instance's own).</summary>
     /// <param name="cancellationToken">Stops reading.</param>
-    public async Task<RedisStatus> GetStatusAsync(CancellationToken cancellationToken = default)
+    public Task<RedisStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
+        _deployment?.Ring is { } ring ? GetRingStatusAsync(ring, cancellationToken) : GetInstanceStatusAsync(cancellationToken);
+
+    /// <summary>Reads the status of the queues and workers of the one instance this admin reads.</summary>
+    private async Task<RedisStatus> GetInstanceStatusAsync(CancellationToken cancellationToken)
     {
         var db = _connection.Database;
         var names = (await db.SetMembersAsync(_connection.Global.Queues).WaitAsync(cancellationToken).ConfigureAwait(false))
@@ -129,10 +133,15 @@ public sealed class RedisAdmin : IAsyncDisposable
     public async Task<IReadOnlyList<string>> GetDeadLettersAsync(string queue, int count = 20, CancellationToken cancellationToken = default)
     {
         Keys.KeyNames.ValidateQueue(queue);
+        if (_deployment?.Ring is not null)
+        {
+            return await GetRingDeadLettersAsync(queue, count, cancellationToken).ConfigureAwait(false);
+        }
+
         var values = await _connection.Database.ListRangeAsync(_connection.Queue(queue).Dead, 0, count - 1).WaitAsync(cancellationToken).ConfigureAwait(false);
         return [.. values.Select(v => (string)v!)];
     }
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    public ValueTask DisposeAsync() => _deployment?.DisposeAsync() ?? _connection.DisposeAsync();
 }

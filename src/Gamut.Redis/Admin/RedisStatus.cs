@@ -3,7 +3,14 @@ namespace Gamut.Redis;
 /// <summary>A snapshot of an application's queues and workers, as <c>gamut status</c> shows it.</summary>
 /// <param name="Queues">Every known queue.</param>
 /// <param name="Workers">Every worker seen recently, alive or not.</param>
-public sealed record RedisStatus(IReadOnlyList<QueueStatus> Queues, IReadOnlyList<WorkerStatus> Workers);
+public sealed record RedisStatus(IReadOnlyList<QueueStatus> Queues, IReadOnlyList<WorkerStatus> Workers)
+{
+    /// <summary>On a ring, each instance's own depths (or, for one that does not answer, its pending jobs); empty for one Redis.</summary>
+    public IReadOnlyList<InstanceStatus> Instances { get; init; } = [];
+
+    /// <summary>On a ring, the topology in use; null for one Redis.</summary>
+    public Ring.RingTopology? Ring { get; init; }
+}
 
 /// <summary>One queue's depths and counters.</summary>
 public sealed record QueueStatus
@@ -58,6 +65,9 @@ public sealed record QueueStatus
 
     /// <summary>Jobs cancelled.</summary>
     public long Cancelled { get; init; }
+
+    /// <summary>On a ring, jobs of this queue on instances that do not answer: pending, not lost (counted in <see cref="Pending"/>).</summary>
+    public long Unreachable { get; init; }
 }
 
 /// <summary>One worker as it last described itself.</summary>

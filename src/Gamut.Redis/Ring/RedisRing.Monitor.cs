@@ -117,10 +117,15 @@ internal sealed partial class RedisRing
                 await SubscribeAsync(c).ConfigureAwait(false);
             }
 
-            if (!_lastLive.TryGetValue(c, out var was) || was != live)
+            if (!_lastLive.TryGetValue(c, out var was))
+            {
+                // First sight: whether it answered at start was said then.
+                _lastLive[c] = live;
+            }
+            else if (was != live)
             {
                 _lastLive[c] = live;
-                if (was != live && _instances.Contains(c))
+                if (_instances.Contains(c))
                 {
                     if (live)
                     {
@@ -217,7 +222,7 @@ internal sealed partial class RedisRing
     }
 
     /// <summary>A draining instance that holds no job any more (and takes no new one) leaves the ring.</summary>
-    private async Task FinishDrainsAsync(CancellationToken cancellationToken)
+    internal async Task FinishDrainsAsync(CancellationToken cancellationToken)
     {
         foreach (var member in _topology.Draining)
         {

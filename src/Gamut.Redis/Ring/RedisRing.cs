@@ -47,6 +47,9 @@ internal sealed partial class RedisRing : IRedisDeployment
 
     public IReadOnlyList<RedisConnection> Instances => _instances;
 
+    /// <summary>Every instance this ring has a connection to: those that hold jobs, and those that left but were reached.</summary>
+    public IReadOnlyList<RedisConnection> Known => [.. _connections.Values.OrderBy(c => c.Member, StringComparer.Ordinal)];
+
     /// <summary>Raised after a new topology was adopted.</summary>
     public event Action<RingTopology>? TopologyChanged;
 
@@ -185,7 +188,9 @@ internal sealed partial class RedisRing : IRedisDeployment
         }
         catch (RedisStartupException e) when (e.Problem == RedisStartupProblem.Unreachable)
         {
-            (options.Logger ?? NullLogger.Instance).LogWarning("Ring instance {Member} does not answer; carrying on without it until it does: {Error}", member, e.Message);
+            var log = options.Logger ?? NullLogger.Instance;
+            log.LogWarning("Ring instance {Member} does not answer; carrying on without it until it does", member);
+            log.LogDebug(e, "Connecting to ring instance {Member} failed", member);
             return await RedisConnection.OpenAsync(options, config, member, cancellationToken).ConfigureAwait(false);
         }
     }
