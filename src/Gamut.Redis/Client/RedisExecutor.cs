@@ -333,7 +333,7 @@ public sealed partial class RedisExecutor : IExecutor
             {
                 return await connection.Database.ScriptEvaluateAsync(script, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (attempt < 4 && e is RedisConnectionException or RedisTimeoutException)
+            catch (Exception e) when (attempt < 4 && (e is RedisConnectionException or RedisTimeoutException || RedisRefusals.IsTransient(e)))
             {
                 Interlocked.Increment(ref _retries);
                 await Task.Delay(100 * attempt * attempt, cancellationToken).ConfigureAwait(false);
@@ -346,6 +346,11 @@ public sealed partial class RedisExecutor : IExecutor
             {
                 // min-replicas-to-write: the primary refuses writes while too few replicas are attached (before any write).
                 throw new RedisUnavailableException(operation + " (the primary has too few replicas attached: min-replicas-to-write)", job, e);
+            }
+            catch (RedisServerException e) when (RedisRefusals.IsTransient(e))
+            {
+                // A fail-over in progress (a read-only replica, no primary yet): nothing was written.
+                throw new RedisUnavailableException(operation + " (Redis could not take writes: a fail-over in progress?)", job, e);
             }
             catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
             {

@@ -101,7 +101,7 @@ internal sealed class CompletionSink
 
                 return;
             }
-            catch (Exception e) when ((e is RedisConnectionException or RedisTimeoutException || (e is RedisServerException && attempt <= 5)) && !_abandon.IsCancellationRequested)
+            catch (Exception e) when ((e is RedisConnectionException or RedisTimeoutException || RedisRefusals.IsTransient(e) || (e is RedisServerException && attempt <= 5)) && !_abandon.IsCancellationRequested)
             {
                 // The outcome stays in memory until Redis takes it. Were our heartbeat to lapse meanwhile, the job is
                 // reaped and this outcome is later rejected by its fencing token: a counted duplicate, never a lost job.

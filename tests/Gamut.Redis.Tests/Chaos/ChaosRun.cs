@@ -51,8 +51,16 @@ public sealed class ChaosRun : IAsyncDisposable
         return new ChaosRun(output, server, seed, scenario.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant());
     }
 
-    /// <summary>The run's options on another URL (a fault proxy's), e.g. <c>?timeout=1000</c> appended.</summary>
-    public RedisOptions Through(string url) => Options with { Configuration = RedisUrl.Parse(url) };
+    /// <summary>A run on a server started elsewhere (e.g. a replicated primary); the run kills it at the end.</summary>
+    public static ChaosRun On(ITestOutputHelper output, string scenario, RedisServer server) =>
+        new(output, server, ChaosSeed.Start(output, scenario), scenario.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant());
+
+    /// <summary>The run's options on another URL (a fault proxy's, e.g. with <c>?timeout=1000</c>; or a list, e.g. Sentinels).</summary>
+    public RedisOptions Through(string url)
+    {
+        var parsed = RedisOptions.FromUrl(url);
+        return Options with { Configuration = parsed.Configuration, Instances = parsed.Instances };
+    }
 
     public FaultProxy Proxy()
     {
