@@ -35,6 +35,17 @@ public static class Program
                 FailedTtl = TimeSpan.FromMilliseconds(Env("GAMUT_TEST_FAILED_TTL_MS", 3_600_000)),
                 DeadLetterMax = Env("GAMUT_TEST_DEAD_MAX", 10_000),
             };
+        // GAMUT_TEST_RING=timeoutMs,healthMs,checkMs: a ring's instance timeout and check intervals (ring tests).
+        if (Environment.GetEnvironmentVariable("GAMUT_TEST_RING") is { Length: > 0 } ring && ring.Split(',').Select(int.Parse).ToArray() is [var timeout, var health, var check])
+        {
+            options = options.WithRing(new RingOptions
+            {
+                InstanceTimeout = TimeSpan.FromMilliseconds(timeout),
+                HealthInterval = TimeSpan.FromMilliseconds(health),
+                CheckInterval = TimeSpan.FromMilliseconds(check),
+            });
+        }
+
         var workerOptions = new RedisWorkerOptions
         {
             Queues = queues.Split(','),

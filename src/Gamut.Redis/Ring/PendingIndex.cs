@@ -1,4 +1,5 @@
 using Gamut.Redis.Connection;
+using Gamut.Redis.Scripts;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -8,7 +9,9 @@ namespace Gamut.Redis.Ring;
 /// For each ring member, the jobs it holds that have not ended, kept in another member (its witness: the next
 /// member in name order that answers) as the SET <c>P:ring:pending:MEMBER</c> of <c>queue id</c> entries. An entry is
 /// added once the member acknowledged the job's enqueue and removed once it acknowledged the job's end, so when the
-/// member stops answering, <c>gamut status</c> can still say how many of its jobs are pending — not lost.
+/// member stops answering, <c>gamut status</c> can still say how many of its jobs are pending — not lost. A worker
+/// may learn of a job's end before its producer adds the entry: the removal then leaves a tombstone (ZSET
+/// <c>P:ring:ended:MEMBER</c>) that the late add consumes instead of adding.
 /// </summary>
 /// <remarks>
 /// Entries whose removal went to another witness than their addition (the witness itself was down) are cleaned up
@@ -17,6 +20,8 @@ namespace Gamut.Redis.Ring;
 internal sealed class PendingIndex(RedisRing ring)
 {
     public RedisKey Key(string member) => $"{ring.Options.KeyPrefix}:ring:pending:{member}";
+
+    public RedisKey EndedKey(string member) => $"{ring.Options.KeyPrefix}:ring:ended:{member}";
 
     public static string Entry(string queue, string id) => queue + " " + id;
 
@@ -47,7 +52,7 @@ internal sealed class PendingIndex(RedisRing ring)
         {
             try
             {
-                await w.Database.SetAddAsync(Key(member), entries).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await w.Database.ScriptEvaluateAsync(LuaScripts.PendingAdd, [Key(member), EndedKey(member)], entries).WaitAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (Exception e) when (RedisFailures.IsTransient(e))
@@ -62,12 +67,12 @@ internal sealed class PendingIndex(RedisRing ring)
     /// <summary>Forgets jobs that ended on <paramref name="member"/>.</summary>
     public async Task RemoveAsync(string member, IReadOnlyCollection<string> entries, CancellationToken cancellationToken)
     {
-        var values = entries.Select(e => (RedisValue)e).ToArray();
+        RedisValue[] values = [DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), .. entries.Select(e => (RedisValue)e)];
         foreach (var w in Witnesses(member))
         {
             try
             {
-                await w.Database.SetRemoveAsync(Key(member), values).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await w.Database.ScriptEvaluateAsync(LuaScripts.PendingEnd, [Key(member), EndedKey(member)], values).WaitAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (Exception e) when (RedisFailures.IsTransient(e))

@@ -168,8 +168,10 @@ internal sealed partial class RedisRing : IRedisDeployment
             config.SslHost = host;
         }
 
+        // Commands time out fast, so a frozen instance is noticed; a connection may take the URL's own connect
+        // timeout, so a busy machine does not count as a dead instance at start (a refused connection fails at once).
         var ms = (int)ring.InstanceTimeout.TotalMilliseconds;
-        config.ConnectTimeout = ms;
+        config.ConnectTimeout = Math.Max(ms, template.ConnectTimeout);
         config.SyncTimeout = ms;
         config.AsyncTimeout = ms;
         config.ConnectRetry = 1;

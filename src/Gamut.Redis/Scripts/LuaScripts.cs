@@ -25,6 +25,8 @@ internal static class LuaScripts
     public static readonly string QueuePush = Load("queue-push");
     public static readonly string QueuePop = Load("queue-pop");
     public static readonly string RingSet = Load("ring-set");
+    public static readonly string PendingAdd = Load("pending-add");
+    public static readonly string PendingEnd = Load("pending-end");
 
     private static string Read(string name)
     {
