@@ -12,12 +12,13 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build tests/Gamut.Redis.Tests -c Release -nologo -v quiet -clp:ErrorsOnly </dev/null >&2
-tallies=$(mktemp /tmp/gamut-chaos-tallies.XXXXXX)
-trap 'rm -f "$tallies"' EXIT
+# Kept after the run, so the table can be written again: python3 bench/chaos/tallies.py FILE docs/reliability.md SIZE SECONDS
+tallies=${TMPDIR:-/tmp}/gamut-chaos-$size.txt
+rm -f "$tallies"
 filter=${GAMUT_CHAOS_FILTER:-"FullyQualifiedName~Gamut.Redis.Tests.Chaos|FullyQualifiedName~WorkerFaultTests|FullyQualifiedName~PersistenceTests"}
 start=$(date +%s)
 log=$(mktemp /tmp/gamut-chaos-log.XXXXXX)
-trap 'rm -f "$tallies" "$log"' EXIT
+trap 'rm -f "$log"' EXIT
 status=0
 GAMUT_CHAOS_SIZE=$size GAMUT_CHAOS_TALLIES=$tallies dotnet test tests/Gamut.Redis.Tests -c Release --no-build -nologo \
   --filter "$filter" </dev/null >"$log" 2>&1 || status=1

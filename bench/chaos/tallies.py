@@ -28,9 +28,11 @@ def sh(cmd):
 
 cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip() or platform.processor()
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-header = (f"Run {now} on {os.cpu_count()} cores ({cpu}), {sh('uname -sr')}, {sh('redis-server --version | cut -d\" \" -f3')}, "
-          f"load average before the run {sh('cut -d\" \" -f1-3 /proc/loadavg')}; {len(rows)} tallies in {seconds} s "
-          f"(`bench/chaos/run.sh{'' if size == 'soak' else ' ci'}`).\n\n")
+redis = sh(r"redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'")
+load = sh("cut -d' ' -f1-3 /proc/loadavg")
+command = "bench/chaos/run.sh" + ("" if size == "soak" else " ci")
+header = (f"Run {now} on {os.cpu_count()} cores ({cpu}), {sh('uname -sr')}, Redis {redis}, "
+          f"load average at the end {load}; {len(rows)} tallies in {seconds} s (`{command}`).") + "\n\n"
 table = ("| scenario | seed | " + " | ".join(main) + " | also (non-zero) and faults injected |\n"
          "|" + "---|" * (len(main) + 3) + "\n" + "\n".join(rows) + "\n")
 text = open(doc).read()
