@@ -111,18 +111,11 @@ public sealed partial class RedisAdmin : IAsyncDisposable
     {
         var db = _connection.Database;
         var workers = new SortedSet<string>((await db.SetMembersAsync(q.Workers).WaitAsync(cancellationToken).ConfigureAwait(false)).Select(v => (string)v!), StringComparer.Ordinal);
-        var cursor = "0";
-        var rounds = 0;
-        do
+        await foreach (var key in KeyScan.ScanAsync(_connection, q.ActivePrefix + "*", 1000, cancellationToken).ConfigureAwait(false))
         {
-            var reply = (RedisResult[])(await db.ExecuteAsync("SCAN", cursor, "MATCH", q.ActivePrefix + "*", "COUNT", 1000).WaitAsync(cancellationToken).ConfigureAwait(false))!;
-            cursor = (string)reply[0]!;
-            foreach (var key in (RedisResult[])reply[1]!)
-            {
-                workers.Add(((string)key!)[q.ActivePrefix.Length..]);
-            }
+            workers.Add(key[q.ActivePrefix.Length..]);
         }
-        while (cursor != "0" && ++rounds < 1000);
+
         return workers;
     }
 

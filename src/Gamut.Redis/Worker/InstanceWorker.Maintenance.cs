@@ -1,3 +1,4 @@
+using Gamut.Redis.Connection;
 using System.Text.Json;
 using Gamut.Redis.Scripts;
 using Microsoft.Extensions.Logging;
@@ -206,20 +207,10 @@ internal sealed partial class InstanceWorker
     {
         try
         {
-            var cursor = "0";
-            var pattern = q.ActivePrefix + "*";
-            var rounds = 0;
-            do
+            await foreach (var key in KeyScan.ScanAsync(_connection, q.ActivePrefix + "*", 100, cancellationToken).ConfigureAwait(false))
             {
-                var reply = (RedisResult[])(await _connection.Database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000).WaitAsync(cancellationToken).ConfigureAwait(false))!;
-                cursor = (string)reply[0]!;
-                foreach (var key in (RedisResult[])reply[1]!)
-                {
-                    var worker = ((string)key!)[q.ActivePrefix.Length..];
-                    await _connection.Database.SetAddAsync(q.Workers, worker).ConfigureAwait(false);
-                }
+                await _connection.Database.SetAddAsync(q.Workers, key[q.ActivePrefix.Length..]).ConfigureAwait(false);
             }
-            while (cursor != "0" && ++rounds < 100);
         }
         catch (RedisServerException e)
         {

@@ -8,7 +8,7 @@ namespace Gamut.Redis.Tests.Infrastructure;
 /// A real redis-server the test starts on a free loopback port, in a directory of its own, and kills by pid.
 /// It can be killed (-9), paused (-STOP), resumed and restarted on the same port from the same directory (AOF).
 /// </summary>
-public sealed class RedisServer : IAsyncDisposable
+public sealed partial class RedisServer : IAsyncDisposable
 {
     private readonly string[] _extraArgs;
     private Process? _process;
@@ -118,6 +118,12 @@ public sealed class RedisServer : IAsyncDisposable
         var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         psi.ArgumentList.Add("-p");
         psi.ArgumentList.Add(Port.ToString());
+        if (IsCluster)
+        {
+            // Follow MOVED redirects to the node that holds the key's slot.
+            psi.ArgumentList.Add("-c");
+        }
+
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
@@ -137,6 +143,12 @@ public sealed class RedisServer : IAsyncDisposable
         var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         psi.ArgumentList.Add("-p");
         psi.ArgumentList.Add(Port.ToString());
+        if (IsCluster)
+        {
+            // Follow MOVED redirects to the node that holds the key's slot.
+            psi.ArgumentList.Add("-c");
+        }
+
         psi.ArgumentList.Add("-x");
         foreach (var a in args)
         {
@@ -175,6 +187,11 @@ public sealed class RedisServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var node in _clusterNodes)
+        {
+            await node.DisposeAsync();
+        }
+
         Kill();
         _process?.Dispose();
         try
