@@ -260,28 +260,43 @@ public sealed partial class RedisExecutor : IExecutor
 
     private async Task WatchAsync(ResultWaiters.Waiter waiter, CancellationToken cancellationToken)
     {
-        var where = waiter.Connection ?? await LocateAsync(waiter.Job, cancellationToken).ConfigureAwait(false);
-        waiter.Connection = where;
-        if (where is null)
+        // Where the job was enqueued, if this client did it; else each instance in search order (on a ring, its
+        // owner first): the watch script itself says 'missing', so finding the job costs no extra round trip.
+        var candidates = waiter.Connection is { } known ? [known] : _deployment.SearchOrder(waiter.Job.Id);
+        foreach (var where in candidates)
         {
-            // Not on any instance that answers, and some instance does not: the job may be there, pending. The
-            // waiter is armed; its record is read when that instance answers again.
-            waiter.Connection = _deployment.SearchOrder(waiter.Job.Id).FirstOrDefault(c => !c.IsLive);
+            if (candidates.Count > 1 && !where.IsLive)
+            {
+                continue;
+            }
+
+            var keys = where.Queue(waiter.Job.Queue);
+            var result = (RedisResult[])(await EvaluateWithRetryAsync(where, LuaScripts.Watch, [keys.Job(waiter.Job.Id)], [_waiters.ChannelName], $"watch of job {waiter.Job}", waiter.Job, cancellationToken).ConfigureAwait(false))!;
+            var state = (string)result[0]!;
+            if (state == "missing")
+            {
+                continue;
+            }
+
+            waiter.Connection = where;
+            if (result.Length == 3)
+            {
+                var body = state == "succeeded" ? (byte[]?)result[1] : (byte[]?)result[2];
+                waiter.Completion.TrySetResult(new Reply(state, body ?? []));
+            }
+
             return;
         }
 
-        var keys = where.Queue(waiter.Job.Queue);
-        var result = (RedisResult[])(await EvaluateWithRetryAsync(where, LuaScripts.Watch, [keys.Job(waiter.Job.Id)], [_waiters.ChannelName], $"watch of job {waiter.Job}", waiter.Job, cancellationToken).ConfigureAwait(false))!;
-        var state = (string)result[0]!;
-        if (state == "missing")
+        if (candidates.FirstOrDefault(c => !c.IsLive) is { } silent && candidates.Count > 1)
         {
-            waiter.Completion.TrySetException(new JobLostException(waiter.Job.Queue, waiter.Job.Id));
+            // On no instance that answers, and one does not: the job may be there, pending. The waiter stays armed;
+            // its record is read when that instance answers again.
+            waiter.Connection = silent;
+            return;
         }
-        else if (result.Length == 3)
-        {
-            var body = state == "succeeded" ? (byte[]?)result[1] : (byte[]?)result[2];
-            waiter.Completion.TrySetResult(new Reply(state, body ?? []));
-        }
+
+        waiter.Completion.TrySetException(new JobLostException(waiter.Job.Queue, waiter.Job.Id));
     }
 
     private async Task<TOut> DecodeAsync<TOut>(JobHandle job, string name, Reply reply, TimeSpan? timeout, CancellationToken cancellationToken)

@@ -19,6 +19,8 @@ namespace Gamut.Redis.Ring;
 /// </remarks>
 internal sealed class PendingIndex(RedisRing ring)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AddBatch> _adds = new(StringComparer.Ordinal);
+
     public RedisKey Key(string member) => $"{ring.Options.KeyPrefix}:ring:pending:{member}";
 
     public RedisKey EndedKey(string member) => $"{ring.Options.KeyPrefix}:ring:ended:{member}";
@@ -44,24 +46,85 @@ internal sealed class PendingIndex(RedisRing ring)
         }
     }
 
-    /// <summary>Records jobs that <paramref name="member"/> acknowledged.</summary>
-    public async Task AddAsync(string member, string queue, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records jobs that <paramref name="member"/> acknowledged. Concurrent calls share round trips: whatever piles up
+    /// while one add is in flight goes in the next (a submit waits for its own entry to be recorded).
+    /// </summary>
+    public Task AddAsync(string member, string queue, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
     {
-        var entries = ids.Select(id => (RedisValue)Entry(queue, id)).ToArray();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var batch = _adds.GetOrAdd(member, static _ => new AddBatch());
+        lock (batch)
+        {
+            batch.Items.AddRange(ids.Select(id => (RedisValue)Entry(queue, id)));
+            batch.Waiters.Add(done);
+            if (!batch.Flushing)
+            {
+                batch.Flushing = true;
+                _ = Task.Run(() => FlushAsync(member, batch), CancellationToken.None);
+            }
+        }
+
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task FlushAsync(string member, AddBatch batch)
+    {
+        while (true)
+        {
+            RedisValue[] entries;
+            TaskCompletionSource[] waiters;
+            lock (batch)
+            {
+                if (batch.Waiters.Count == 0)
+                {
+                    batch.Flushing = false;
+                    return;
+                }
+
+                entries = [.. batch.Items];
+                waiters = [.. batch.Waiters];
+                batch.Items.Clear();
+                batch.Waiters.Clear();
+            }
+
+            await AddNowAsync(member, entries).ConfigureAwait(false);
+            foreach (var w in waiters)
+            {
+                w.TrySetResult();
+            }
+        }
+    }
+
+    private async Task AddNowAsync(string member, RedisValue[] entries)
+    {
         foreach (var w in Witnesses(member))
         {
             try
             {
-                await w.Database.ScriptEvaluateAsync(LuaScripts.PendingAdd, [Key(member), EndedKey(member)], entries).WaitAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var chunk in entries.Chunk(1000))
+                {
+                    await w.Database.ScriptEvaluateAsync(LuaScripts.PendingAdd, [Key(member), EndedKey(member)], chunk).ConfigureAwait(false);
+                }
+
                 return;
             }
-            catch (Exception e) when (RedisFailures.IsTransient(e))
+            catch (Exception e) when (RedisFailures.IsTransient(e) || e is RedisServerException)
             {
                 w.MarkSuspect();
             }
         }
 
-        ring.Logger.LogDebug("No witness answered for {Count} jobs of {Member}: they are not counted if it stops answering", ids.Count, member);
+        ring.Logger.LogDebug("No witness answered for {Count} jobs of {Member}: they are not counted if it stops answering", entries.Length, member);
+    }
+
+    private sealed class AddBatch
+    {
+        public List<RedisValue> Items { get; } = [];
+
+        public List<TaskCompletionSource> Waiters { get; } = [];
+
+        public bool Flushing { get; set; }
     }
 
     /// <summary>Forgets jobs that ended on <paramref name="member"/>.</summary>
