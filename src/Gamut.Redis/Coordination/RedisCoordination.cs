@@ -23,11 +23,21 @@ public sealed class RedisCoordination : IAsyncDisposable
 
     private RedisCoordination(RedisConnection connection) => _connection = connection;
 
-    /// <summary>Connects (with the start-up checks of <see cref="RedisOptions"/>).</summary>
+    /// <summary>Connects (with the start-up checks of <see cref="RedisOptions"/>): one instance, a Sentinel service or a Cluster.</summary>
     /// <param name="options">Where Redis is and the key prefix.</param>
     /// <param name="cancellationToken">Stops connecting.</param>
-    public static async Task<RedisCoordination> ConnectAsync(RedisOptions options, CancellationToken cancellationToken = default) =>
-        new(await RedisConnection.ConnectAsync(options, cancellationToken).ConfigureAwait(false));
+    /// <exception cref="NotSupportedException">The instances form a ring: a lock or a queue must live in one place, and a ring member may fail over.</exception>
+    public static async Task<RedisCoordination> ConnectAsync(RedisOptions options, CancellationToken cancellationToken = default)
+    {
+        var deployment = await Deployments.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        if (deployment is not SingleDeployment single)
+        {
+            await deployment.DisposeAsync().ConfigureAwait(false);
+            throw new NotSupportedException("Locks, events and queues need one Redis (an instance, a Sentinel service or a Cluster), not a ring: a lock that moved to another member when its own stopped answering would have two holders");
+        }
+
+        return new(single.Connection);
+    }
 
     /// <summary>A lock shared by everyone who uses the same name and key prefix.</summary>
     /// <param name="name">The lock's name (like a queue name).</param>

@@ -68,6 +68,15 @@ public sealed class RingBootstrapTests
     }
 
     [Fact]
+    public async Task Locks_and_queues_refuse_a_ring_instead_of_using_one_of_its_members_silently()
+    {
+        await using var a = await RedisServer.StartAsync();
+        await using var b = await RedisServer.StartAsync();
+        var e = await Assert.ThrowsAsync<NotSupportedException>(() => Gamut.Redis.Coordination.RedisCoordination.ConnectAsync(Options("coord", a, b)));
+        Assert.Contains("not a ring", e.Message);
+    }
+
+    [Fact]
     public async Task No_instance_answering_is_a_typed_error_that_names_them()
     {
         var port1 = RedisServer.FreePort();
