@@ -147,6 +147,11 @@ internal static class ServerChecks
             // A full Redis is no reason not to start: workers are what drains it.
             connection.Logger.LogWarning("Redis is at its maxmemory limit: enqueues are refused (RedisFullException) until workers drain some jobs");
         }
+        catch (RedisServerException e) when (RedisRefusals.IsTransient(e))
+        {
+            // A fail-over in progress, or a primary short of replicas: start, and let calls retry until it is over.
+            connection.Logger.LogWarning("Redis refuses writes right now ({Error}); Gamut starts and its calls retry until writes are taken again", e.Message);
+        }
 
         try
         {

@@ -15,8 +15,11 @@ public sealed class ChaosRun : IAsyncDisposable
     private readonly ITestOutputHelper _output;
     private readonly List<IAsyncDisposable> _owned = [];
 
-    private ChaosRun(ITestOutputHelper output, RedisServer server, ChaosSeed seed, string prefix)
+    private readonly bool _ownsServer;
+
+    private ChaosRun(ITestOutputHelper output, RedisServer server, ChaosSeed seed, string prefix, bool ownsServer = true)
     {
+        _ownsServer = ownsServer;
         _output = output;
         Server = server;
         Seed = seed;
@@ -51,9 +54,9 @@ public sealed class ChaosRun : IAsyncDisposable
         return new ChaosRun(output, server, seed, scenario.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant());
     }
 
-    /// <summary>A run on a server started elsewhere (e.g. a replicated primary); the run kills it at the end.</summary>
-    public static ChaosRun On(ITestOutputHelper output, string scenario, RedisServer server) =>
-        new(output, server, ChaosSeed.Start(output, scenario), scenario.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant());
+    /// <summary>A run on a server started elsewhere (e.g. a replicated primary); the run kills it at the end if it <paramref name="owns"/> it.</summary>
+    public static ChaosRun On(ITestOutputHelper output, string scenario, RedisServer server, bool owns = true) =>
+        new(output, server, ChaosSeed.Start(output, scenario), scenario.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant(), owns);
 
     /// <summary>The run's options on another URL (a fault proxy's, e.g. with <c>?timeout=1000</c>; or a list, e.g. Sentinels).</summary>
     public RedisOptions Through(string url)
@@ -126,7 +129,11 @@ public sealed class ChaosRun : IAsyncDisposable
             await o.DisposeAsync();
         }
 
-        await Server.DisposeAsync();
+        if (_ownsServer)
+        {
+            await Server.DisposeAsync();
+        }
+
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

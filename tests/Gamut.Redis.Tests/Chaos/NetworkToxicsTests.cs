@@ -46,7 +46,7 @@ public sealed class NetworkToxicsTests(ITestOutputHelper output)
         {
             foreach (var chunk in Enumerable.Range(0, n - awaited).Chunk((n - awaited + batches - 1) / batches))
             {
-                await Task.WhenAll(chunk.Select(_ => run.Ledger.EnqueueAsync(producer, LedgerJob, 20)));
+                await Task.WhenAll(chunk.Select(_ => run.Ledger.EnqueueAsync(producer, LedgerJob, 50)));
                 await Task.Delay(pace);
             }
         });
@@ -55,7 +55,7 @@ public sealed class NetworkToxicsTests(ITestOutputHelper output)
             var all = new List<Task<string>>();
             foreach (var chunk in Enumerable.Range(0, awaited).Chunk((awaited + batches - 1) / batches))
             {
-                all.AddRange(chunk.Select(_ => run.Ledger.SubmitAsync(waiter, LedgerJob, 20, r => r == 20)));
+                all.AddRange(chunk.Select(_ => run.Ledger.SubmitAsync(waiter, LedgerJob, 50, r => r == 50)));
                 await Task.Delay(pace);
             }
 

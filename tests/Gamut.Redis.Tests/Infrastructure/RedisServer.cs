@@ -26,6 +26,9 @@ public sealed partial class RedisServer : IAsyncDisposable
 
     public int Pid => _process?.Id ?? 0;
 
+    /// <summary>Not running (killed, or never started).</summary>
+    public bool HasExited => _process is null || _process.HasExited;
+
     public string Url => $"redis://127.0.0.1:{Port}";
 
     /// <summary>Starts a server; <paramref name="args"/> are extra redis-server options, e.g. "--appendonly", "yes".</summary>

@@ -101,7 +101,9 @@ public static class LedgerChecker
             phantom = Math.Max(0, reported - duplicates);
         }
 
-        var scan = await ConsistencyScan.RunAsync(db, mux.GetServers()[0], tag);
+        // In a Redis Cluster the queue's keys live on the node that owns its hash tag's slot.
+        var owner = db.IdentifyEndpoint(tag + "queue") is { } endpoint ? mux.GetServer(endpoint) : mux.GetServers().First(s => s.IsConnected && !s.IsReplica);
+        var scan = await ConsistencyScan.RunAsync(db, owner, tag);
         return new Tally
         {
             Submitted = ledger.Submitted.Count,
