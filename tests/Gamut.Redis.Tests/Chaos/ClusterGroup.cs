@@ -5,7 +5,9 @@ namespace Gamut.Redis.Tests.Chaos;
 
 /// <summary>
 /// A Redis Cluster of six nodes on loopback made by <c>redis-cli --cluster create … --cluster-replicas 1</c>: three
-/// primaries, each with a replica, a node failing after 1 s of silence. The group kills every node when disposed.
+/// primaries, each with a replica, a node failing after 1 s of silence, every replica in sync before it is used (the
+/// fixture of the functional tests, RedisServer.StartClusterAsync, is not tuned for fail-over). The group kills every
+/// node when disposed.
 /// </summary>
 public sealed class ClusterGroup : IAsyncDisposable
 {
