@@ -9,6 +9,14 @@ namespace Gamut.Redis;
 /// <summary>Where jobs go: the one Redis, or on a ring the member their id hashes to, falling over to the next live one.</summary>
 public sealed partial class RedisExecutor
 {
+    private long _rerouted;
+
+    /// <summary>
+    /// On a ring, jobs this client placed on another member than the one their id hashes to, because that one did
+    /// not answer (the enqueue never reached it). Zero outside a ring.
+    /// </summary>
+    public long Rerouted => Interlocked.Read(ref _rerouted);
+
     /// <summary>One job's part of the enqueue script's arguments.</summary>
     private readonly record struct JobArgs(string Id, RedisValue[] Args);
 
@@ -101,6 +109,10 @@ public sealed partial class RedisExecutor
                     else
                     {
                         results.Add((group[i].Id, state, where));
+                        if (state == "created" && ring.Topology.Ring.Owner(group[i].Id) != where.Member)
+                        {
+                            Interlocked.Increment(ref _rerouted);
+                        }
                     }
                 }
 
@@ -135,6 +147,7 @@ public sealed partial class RedisExecutor
         for (var attempt = 1; Environment.TickCount64 - started <= (long)_deployment.Options.Ring.IndeterminateWait.TotalMilliseconds; attempt++)
         {
             await Task.Delay(Math.Min(1000, 100 * attempt), cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _retries);
             try
             {
                 // Enqueue is idempotent on the ids: if the lost attempt took them, this returns their states.

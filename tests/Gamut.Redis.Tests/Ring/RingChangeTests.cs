@@ -116,9 +116,10 @@ public sealed class RingChangeTests(ITestOutputHelper output)
         RingScenario.Report(output,
             $"RG-2: submitted={ring.Ledger.Submitted.Count} acked={acked.Count} indeterminate={ring.Ledger.Indeterminate.Count} executed={executions.Values.Sum()} " +
             $"lost={records.Values.Count(r => r.Count == 0)} result_duplicates={records.Values.Count(r => r.Count > 1)} execution_duplicates={executions.Values.Sum(v => v - 1)} " +
-            $"reported_duplicates={reportedDuplicates} moved_on_add={movedOnAdd:P1} moved_on_remove={movedOnRemove:P1} versions={string.Join("/", versions)} " +
+            $"reported_duplicates={reportedDuplicates} client_rerouted={client.Rerouted} client_retries={client.Retries} moved_on_add={movedOnAdd:P1} moved_on_remove={movedOnRemove:P1} versions={string.Join("/", versions)} " +
             $"clients=v{client.Deployment.Ring.Topology.Version}/v{observer.Deployment.Ring!.Topology.Version}");
         Assert.Equal(ring.Ledger.Submitted.Count, acked.Count);
+        Assert.True(client.Rerouted > 0, "jobs went to other members while a was frozen");
         Assert.All(records.Values, r => Assert.Single(r));
         Assert.All(acked, id => Assert.True(executions.ContainsKey(id), $"job {id} ran"));
         Assert.Equal(reportedDuplicates, executions.Values.Sum(v => v - 1));
