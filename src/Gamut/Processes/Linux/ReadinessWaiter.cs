@@ -63,7 +63,11 @@ internal sealed class ReadinessWaiter : IValueTaskSource
         cancellationToken.ThrowIfCancellationRequested();
         _core.Reset();
         _core.RunContinuationsAsynchronously = !Inline;
-        Volatile.Write(ref _state, Waiting);
+        // A full fence, not a volatile write: this store and the load of the sequence below are a Dekker pair
+        // with Signal's increment and compare-exchange. A plain store may still sit in the store buffer when the
+        // load runs, and then both sides miss each other (Signal sees no waiter, the waiter sees no event) and
+        // the wait never ends (seen under load as a child that exited and was never reaped).
+        Interlocked.Exchange(ref _state, Waiting);
 
         // An event may have slipped in between the check above and publishing the waiting state.
         if (Volatile.Read(ref _sequence) != observedSequence &&

@@ -1,0 +1,62 @@
+using Gamut.Processes.Linux;
+using Xunit;
+
+namespace Gamut.Tests.Processes;
+
+/// <summary>
+/// The readiness waiter against its lost-wake-up race: a waiter and a signaller on two threads, many times over.
+/// A missed hand-off leaves a wait that never ends, which in the subprocess layer is a child that exited and is
+/// never reaped (seen under load before the waiter published its state with a full fence).
+/// </summary>
+public sealed class ReadinessWaiterTests
+{
+    [Fact]
+    public async Task A_signal_racing_a_new_wait_is_never_lost()
+    {
+        const int rounds = 600_000;
+        var waiter = new ReadinessWaiter();
+        var turn = -1;
+
+        // The signaller raises round i's event a varying few nanoseconds after the waiter starts waiting for it,
+        // sweeping the window between the waiter publishing its state and re-reading the event count.
+        var signaller = new Thread(() =>
+        {
+            for (var i = 0; i < rounds; i++)
+            {
+                while (Volatile.Read(ref turn) != i)
+                {
+                    Thread.SpinWait(1);
+                }
+
+                Thread.SpinWait(i % 64);
+                waiter.Signal();
+            }
+        }) { IsBackground = true };
+        signaller.Start();
+
+        for (var i = 0; i < rounds; i++)
+        {
+            var observed = waiter.Sequence;
+            Volatile.Write(ref turn, i);
+            var wait = waiter.WaitAsync(observed, CancellationToken.None);
+            if (!wait.IsCompleted)
+            {
+                // The event is on its way; if the hand-off was missed nothing will ever complete this wait.
+                var task = wait.AsTask();
+                await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(30)));
+                Assert.True(task.IsCompleted, $"round {i}: the event was signalled but the wait was never released");
+                await task;
+            }
+            else
+            {
+                await wait;
+            }
+
+            // The next round starts after this round's event.
+            SpinWait.SpinUntil(() => waiter.Sequence == observed + 1);
+        }
+
+        Assert.True(signaller.Join(TimeSpan.FromSeconds(60)));
+        Assert.Equal(rounds, waiter.Sequence);
+    }
+}
