@@ -30,7 +30,7 @@ internal sealed class JobScheduler
     private readonly IRunProgress _progress;
     private readonly TimeoutPolicy _timeouts;
     private readonly SlotPool _slots;
-    private readonly Channel<Event> _events = Channel.CreateUnbounded<Event>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Channel<Event> _events = Channel.CreateUnbounded<Event>(new UnboundedChannelOptions { SingleReader = false, AllowSynchronousContinuations = true });
     private readonly CancellationTokenSource _stopJobs = new();
     private readonly Action<string> _warn;
     private int _running;
@@ -130,7 +130,9 @@ internal sealed class JobScheduler
         job.Attempt++;
         _running++;
         var request = new JobRequest(job.Spec, job.CommandLine, job.Seq, job.Slot, _output.Routing, _output);
-        _ = RunOneAsync(job, request);
+        // The spawn runs on a pool thread, not here: posix_spawn holds its caller until the child has exec'd
+        // (CLONE_VFORK), and with the scheduler doing it every start waited for the one before it.
+        ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Scheduler.RunOneAsync(s.Job, s.Request), (Scheduler: this, Job: job, Request: request), preferLocal: false);
     }
 
     private async Task RunOneAsync(PlannedJob job, JobRequest request)
