@@ -16,7 +16,9 @@ public sealed class IndeterminateEnqueueTests(SharedRedis redis)
         var server = redis.Server;
         await using var proxy = FaultProxy.Start(server.Port);
         var options = TestOptions.For(server);
-        var proxied = options with { Configuration = RedisUrl.Parse(proxy.Url + "?timeout=1000") };
+        // A command timeout short enough to keep the test quick, long enough for the first commands (start-up checks,
+        // script loads) on a loaded 2-core machine.
+        var proxied = options with { Configuration = RedisUrl.Parse(proxy.Url + "?timeout=3000") };
         var tag = $"{options.KeyPrefix}:{{default}}:";
         var square = JobRef.To<SquareJob, int, int>();
         await using var client = await RedisExecutor.ConnectAsync(proxied);
