@@ -31,7 +31,7 @@ public sealed class BrokerAmnesiaTests(ITestOutputHelper output)
         }
 
         // Waiting clients: each submission awaits its outcome. 8 slots at 40 ms a job: a few seconds of work.
-        var n = Wait.Scale(500, 5000);
+        var n = Wait.Scale(500, 2000);
         var waits = Enumerable.Range(0, n).Select(_ => run.Ledger.SubmitAsync(client, LedgerJob, 40, r => r == 40)).ToList();
         if (how == "older-snapshot")
         {

@@ -88,7 +88,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         await run.StartWorkerAsync(4, url, env);
 
         // Jobs go in at a steady pace; one in ten is awaited. The primary dies at a seeded moment in the middle.
-        var n = Wait.Scale(2000, 20_000);
+        var n = Wait.Scale(2000, 10_000);
         var batches = 50;
         var waits = new List<Task<string>>();
         var killAt = run.Seed.Random.Next(batches / 4, batches / 2);

@@ -20,7 +20,7 @@ public sealed class LostCompletionTests(ITestOutputHelper output)
         await using var client = await RedisExecutor.ConnectAsync(run.Options);
         await run.StartWorkerAsync(8);
         await run.StartWorkerAsync(8);
-        var n = Wait.Scale(1000, 10_000);
+        var n = Wait.Scale(1000, 5000);
         var job = JobRef.To<LedgerJob, int, int>();
         var waits = Task.WhenAll(Enumerable.Range(0, n).Select(i => run.Ledger.SubmitAsync(client, job, i % 100, r => r == i % 100)));
 

@@ -36,9 +36,9 @@ public sealed class NetworkToxicsTests(ITestOutputHelper output)
         await run.StartWorkerAsync(4, proxies["workers"].Url + timeout, env);
         await run.StartWorkerAsync(4, null, env);
 
-        var schedule = Schedule(run.Seed, rounds: Wait.Scale(1, 6));
+        var schedule = Schedule(run.Seed, rounds: Wait.Scale(1, 4));
         var length = schedule.Aggregate(TimeSpan.Zero, (sum, e) => sum + e.Duration + Gap);
-        var n = Wait.Scale(2000, 20_000);
+        var n = Wait.Scale(2000, 10_000);
         var awaited = n / 10;
         var batches = 40;
         var pace = length / batches;

@@ -28,7 +28,7 @@ public sealed class RedisFreezeTests(ITestOutputHelper output)
             await run.StartWorkerAsync(concurrency: 4);
         }
 
-        var n = Wait.Scale(300, 3000);
+        var n = Wait.Scale(300, 1000);
         var producing = Task.Run(async () =>
         {
             foreach (var chunk in Enumerable.Range(0, n).Chunk(50))
