@@ -185,7 +185,8 @@ public sealed class MapTests
     {
         await using var pool = PoolTest.Create(workers: 2);
         await PoolTest.WaitForReadyAsync(pool, 2);
-        var options = new MapOptions { ChunkSize = 5, Job = new JobOptions { Timeout = TimeSpan.FromMilliseconds(300) } };
+        // 1 s: long enough that the quick items never time out on a loaded machine, far below the slow item's 30 s.
+        var options = new MapOptions { ChunkSize = 5, Job = new JobOptions { Timeout = TimeSpan.FromSeconds(1) } };
         var outcomes = await CollectAsync(pool.MapAsync(PoolTest.Sleep, [0, 1, 30_000, 2, 3], options));
 
         Assert.IsType<JobTimeoutException>(outcomes[2].Error);
