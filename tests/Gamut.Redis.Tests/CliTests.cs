@@ -7,23 +7,9 @@ namespace Gamut.Redis.Tests;
 [Collection(SharedRedisCollection.Name)]
 public sealed class CliTests(SharedRedis redis)
 {
-    private static readonly string Gamut = Path.Combine(AppContext.BaseDirectory, "Gamut.Cli");
+    private static readonly string Gamut = Tools.GamutCli;
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Gamut) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TestOptions.Guard);
-        return (p.ExitCode, await output, await error);
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => Tools.GamutAsync(args);
 
     private static Process StartWorker(params string[] args)
     {

@@ -1,12 +1,6 @@
-using System.Globalization;
-using System.Text;
-using Gamut.Executors;
 using Gamut.Jobs;
-using Gamut.Redis.Connection;
-using Gamut.Redis.Keys;
 using Gamut.Redis.Scripts;
 using StackExchange.Redis;
-using ShutdownMode = Gamut.Executors.ShutdownMode;
 
 namespace Gamut.Redis;
 

@@ -30,20 +30,7 @@ public sealed class ClusterGroup : IAsyncDisposable
                 group.Nodes.Add(await RedisServer.StartAsync("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000"));
             }
 
-            var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-            foreach (var a in new[] { "--cluster", "create" }.Concat(group.Nodes.Select(n => $"127.0.0.1:{n.Port}")).Concat(["--cluster-replicas", "1", "--cluster-yes"]))
-            {
-                psi.ArgumentList.Add(a);
-            }
-
-            using (var create = Process.Start(psi)!)
-            {
-                create.StandardInput.Close();
-                var output = await create.StandardOutput.ReadToEndAsync();
-                await create.StandardError.ReadToEndAsync();
-                await create.WaitForExitAsync();
-                Assert.True(create.ExitCode == 0, $"redis-cli --cluster create failed: {output}");
-            }
+            await Tools.CreateClusterAsync(group.Nodes);
 
             await Wait.UntilAsync(async () =>
             {

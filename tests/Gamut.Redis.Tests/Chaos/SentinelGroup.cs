@@ -148,21 +148,5 @@ public sealed class SentinelGroup : IAsyncDisposable
         SentinelPorts.Add(port);
     }
 
-    private static async Task<string> CliAsync(int port, params string[] args)
-    {
-        var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-p");
-        psi.ArgumentList.Add(port.ToString());
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var output = await p.StandardOutput.ReadToEndAsync();
-        await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return output.Trim();
-    }
+    private static Task<string> CliAsync(int port, params string[] args) => Tools.RedisCliAsync(port, args);
 }

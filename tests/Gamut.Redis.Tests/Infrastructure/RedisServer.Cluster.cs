@@ -32,28 +32,7 @@ public sealed partial class RedisServer
                 nodes.Add(await StartAsync(args));
             }
 
-            var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-            psi.ArgumentList.Add("--cluster");
-            psi.ArgumentList.Add("create");
-            foreach (var n in nodes)
-            {
-                psi.ArgumentList.Add($"127.0.0.1:{n.Port}");
-            }
-
-            psi.ArgumentList.Add("--cluster-replicas");
-            psi.ArgumentList.Add("1");
-            psi.ArgumentList.Add("--cluster-yes");
-            using (var create = Process.Start(psi)!)
-            {
-                create.StandardInput.Close();
-                var output = create.StandardOutput.ReadToEndAsync();
-                var error = create.StandardError.ReadToEndAsync();
-                await create.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-                if (create.ExitCode != 0)
-                {
-                    throw new InvalidOperationException($"redis-cli --cluster create failed ({create.ExitCode}): {await output}{await error}");
-                }
-            }
+            await Tools.CreateClusterAsync(nodes);
 
             foreach (var n in nodes)
             {

@@ -116,56 +116,10 @@ public sealed partial class RedisServer : IAsyncDisposable
     public string Log() => File.Exists(Path.Combine(Directory, "redis.log")) ? File.ReadAllText(Path.Combine(Directory, "redis.log")) : "";
 
     /// <summary>Runs redis-cli against this server; returns its trimmed stdout.</summary>
-    public async Task<string> CliAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-p");
-        psi.ArgumentList.Add(Port.ToString());
-        if (IsCluster)
-        {
-            // Follow MOVED redirects to the node that holds the key's slot.
-            psi.ArgumentList.Add("-c");
-        }
-
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var output = await p.StandardOutput.ReadToEndAsync();
-        await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return output.Trim();
-    }
+    public Task<string> CliAsync(params string[] args) => Tools.RedisCliAsync(Port, args, IsCluster);
 
     /// <summary>Runs redis-cli with <paramref name="stdin"/> as the last argument (<c>-x</c>), for binary or huge values.</summary>
-    public async Task<string> CliWithStdinAsync(byte[] stdin, params string[] args)
-    {
-        var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-p");
-        psi.ArgumentList.Add(Port.ToString());
-        if (IsCluster)
-        {
-            // Follow MOVED redirects to the node that holds the key's slot.
-            psi.ArgumentList.Add("-c");
-        }
-
-        psi.ArgumentList.Add("-x");
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        await p.StandardInput.BaseStream.WriteAsync(stdin);
-        p.StandardInput.Close();
-        var output = await p.StandardOutput.ReadToEndAsync();
-        await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return output.Trim();
-    }
+    public Task<string> CliWithStdinAsync(byte[] stdin, params string[] args) => Tools.RedisCliAsync(Port, args, IsCluster, stdin);
 
     public void Kill()
     {

@@ -8,23 +8,9 @@ namespace Gamut.Redis.Tests.Ring;
 /// <summary><c>gamut ring</c>, and <c>gamut status</c> over a ring, as real processes.</summary>
 public sealed class RingCliTests
 {
-    private static readonly string Gamut = Path.Combine(AppContext.BaseDirectory, "Gamut.Cli");
+    private static readonly string Gamut = Tools.GamutCli;
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Gamut) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TestOptions.Guard);
-        return (p.ExitCode, await output, await error);
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => Tools.GamutAsync(args);
 
     [Fact]
     public async Task Ring_add_makes_one_instance_a_ring_and_remove_drains_a_member_until_it_leaves()
