@@ -33,6 +33,20 @@ public sealed class CommandJobTests
         Assert.True(outcome.EndTime >= outcome.StartTime);
     }
 
+    [Theory]
+    [InlineData("{\"executable\":\"/bin/echo\"}")]
+    [InlineData("{\"executable\":\"/bin/echo\",\"arguments\":null}")]
+    public async Task A_command_payload_without_arguments_runs_with_none(string payload)
+    {
+        // The protocol makes "arguments" optional (default []): a producer in another language may leave it out.
+        var spec = JsonJobSerializer.Default.Deserialize<CommandSpec>(Encoding.UTF8.GetBytes(payload));
+
+        var outcome = await new CommandJob().RunAsync(spec, new JobContext("1", CommandJob.Name));
+
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Equal("\n", Encoding.UTF8.GetString(outcome.Stdout));
+    }
+
     [Fact]
     public async Task A_command_job_passes_stdin_environment_working_directory_and_a_shell()
     {

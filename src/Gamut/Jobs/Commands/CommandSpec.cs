@@ -10,8 +10,10 @@ public sealed record CommandSpec
     /// <summary>The executable: a path, or a name looked up on <c>PATH</c>.</summary>
     public required string Executable { get; init; }
 
-    /// <summary>The arguments, each passed as one argv element.</summary>
-    public IReadOnlyList<string> Arguments { get; init; } = [];
+    /// <summary>The arguments, each passed as one argv element; none when absent or null (optional in the protocol).</summary>
+    // A payload may leave "arguments" out or send null (docs/protocol.md): both mean no arguments. The source-generated
+    // reader can hand the setter a null, so the setter normalises it rather than the runner failing later.
+    public IReadOnlyList<string> Arguments { get; init => field = value ?? []; } = [];
 
     /// <summary>
     /// When set, <see cref="Executable"/> is a script run by this shell (e.g. <c>/bin/sh</c>) as
