@@ -42,6 +42,7 @@ public static class Program
           host-run EXE ARG...       run one command through Gamut, print its stdout
           host-fd-exhaustion        (under prlimit --nofile) exhaust fds, try a spawn, report
           host-pids-limit MARKER    wait for a stdin line, spawn until the pids limit, report
+          host-ipc-dispose KIND     dispose an IPC event|queue|lock while a wait is pending (lease: while leased), report
         """;
 
     public static async Task<int> Main(string[] args)
@@ -212,6 +213,8 @@ public static class Program
                     return await Hosts.FdExhaustion();
                 case "host-pids-limit":
                     return await Hosts.PidsLimit(Next());
+                case "host-ipc-dispose":
+                    return await IpcHosts.DisposeWhileWaiting(Next());
                 default:
                     Console.Error.WriteLine($"testkit: unknown verb '{verb}'\n{Usage}");
                     return 100;
@@ -229,7 +232,7 @@ public static class Program
         "echo-args", "argv-json", "out", "err", "out-lines", "err-lines", "interleave", "flood", "cat", "stdin-report",
         "close-stdin", "sleep", "ready", "ignore-term", "log-term", "grandchild", "stubborn-grandchild", "double-fork",
         "setsid-child", "pids", "exit", "kill-self", "fds", "env", "cwd", "host-children", "host-run", "host-fd-exhaustion",
-        "host-pids-limit",
+        "host-pids-limit", "host-ipc-dispose",
     ];
 
     private static bool IsVerb(string s) => s_verbs.Contains(s);

@@ -27,7 +27,14 @@ public sealed class IpcEvent : IAsyncEvent, IDisposable
     public string Name => _region.Name;
 
     /// <inheritdoc/>
-    public bool IsSet => ReadWord() % 2 != 0;
+    public bool IsSet
+    {
+        get
+        {
+            using var use = _region.Use();
+            return ReadWord() % 2 != 0;
+        }
+    }
 
     /// <summary>Creates an event.</summary>
     /// <param name="name">Its name.</param>
@@ -52,6 +59,7 @@ public sealed class IpcEvent : IAsyncEvent, IDisposable
     /// <inheritdoc/>
     public unsafe void Set()
     {
+        using var use = _region.Use();
         while (true)
         {
             var w = Volatile.Read(ref *Word);
@@ -75,6 +83,7 @@ public sealed class IpcEvent : IAsyncEvent, IDisposable
     /// <inheritdoc/>
     public unsafe void Reset()
     {
+        using var use = _region.Use();
         while (true)
         {
             var w = Volatile.Read(ref *Word);
@@ -90,8 +99,11 @@ public sealed class IpcEvent : IAsyncEvent, IDisposable
         await WaitAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
+    /// <exception cref="ObjectDisposedException">The event was disposed (also while waiting).</exception>
     public async ValueTask<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        // Held to the end, so the waiter count in shared memory is still mapped when the finally below runs.
+        using var use = _region.Use();
         var seen = ReadWord();
         if ((seen & 1) != 0)
         {
@@ -105,7 +117,7 @@ public sealed class IpcEvent : IAsyncEvent, IDisposable
             while (true)
             {
                 var left = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
-                await FutexPump.WaitAsync(_at, seen, left, cancellationToken).ConfigureAwait(false);
+                await FutexPump.WaitAsync(_region, _at, seen, left, cancellationToken).ConfigureAwait(false);
                 var now = ReadWord();
                 if ((now >> 1) != (seen >> 1) || (now & 1) != 0)
                 {
@@ -130,6 +142,6 @@ public sealed class IpcEvent : IAsyncEvent, IDisposable
 
     private unsafe void AddWaiter(int delta) => Interlocked.Add(ref *Waiters, delta);
 
-    /// <summary>Unmaps the event.</summary>
+    /// <summary>Unmaps the event once nothing uses it; a pending wait fails with <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose() => _region.Dispose();
 }

@@ -17,14 +17,22 @@ public sealed class IpcLock : IAsyncLock, IDisposable
     private unsafe IpcLock(IpcRegion region)
     {
         _region = region;
-        _mutex = new SharedMutex(region.Body);
+        _mutex = new SharedMutex(region, region.Body);
     }
 
     /// <summary>The lock's name.</summary>
     public string Name => _region.Name;
 
     /// <summary>The pid of the process holding it now, or 0 when it is free.</summary>
-    public int HolderPid => _mutex.HolderPid;
+    /// <exception cref="ObjectDisposedException">The lock was disposed.</exception>
+    public int HolderPid
+    {
+        get
+        {
+            using var use = _region.Use();
+            return _mutex.HolderPid;
+        }
+    }
 
     /// <summary>Creates a lock.</summary>
     /// <param name="name">Its name: letters, digits, '.', '_' and '-', at most 200 characters.</param>
@@ -66,14 +74,25 @@ public sealed class IpcLock : IAsyncLock, IDisposable
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "A timeout cannot be negative.");
         }
 
+        using var use = _region.Use();
         var token = await _mutex.EnterAsync(timeout, cancellationToken).ConfigureAwait(false);
-        return token == 0 ? null : new Lease(_mutex, token);
+        if (token == 0)
+        {
+            return null;
+        }
+
+        // The lease keeps the mapping alive: releasing it after the lock was disposed still releases the lock.
+        _region.AddReference();
+        return new Lease(_region, _mutex, token);
     }
 
-    /// <summary>Unmaps the lock (a lease still held stays held until disposed or this process ends).</summary>
+    /// <summary>
+    /// Unmaps the lock once nothing uses it: a pending acquisition fails with <see cref="ObjectDisposedException"/>;
+    /// a lease still held stays held (and mapped) until it is disposed or this process ends.
+    /// </summary>
     public void Dispose() => _region.Dispose();
 
-    private sealed class Lease(SharedMutex mutex, long token) : ILockLease
+    private sealed class Lease(IpcRegion region, SharedMutex mutex, long token) : ILockLease
     {
         private int _released;
 
@@ -84,6 +103,7 @@ public sealed class IpcLock : IAsyncLock, IDisposable
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
                 mutex.Exit();
+                region.Release();
             }
 
             return ValueTask.CompletedTask;

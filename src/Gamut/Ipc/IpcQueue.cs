@@ -46,7 +46,7 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
         _region = region;
         _codec = codec ?? IpcCodec<T>.Default;
         _body = (nint)region.Body;
-        _mutex = new SharedMutex(region.Body);
+        _mutex = new SharedMutex(region, region.Body);
         MaxItemBytes = region.ElementSize;
         _slotSize = SlotSize(MaxItemBytes);
         _capacity = region.Capacity;
@@ -62,10 +62,24 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
     public long Capacity => _capacity;
 
     /// <inheritdoc/>
-    public unsafe long Count => Math.Max(0, Volatile.Read(ref *(long*)(_body + TailAt)) - Volatile.Read(ref *(long*)(_body + HeadAt)));
+    public unsafe long Count
+    {
+        get
+        {
+            using var use = _region.Use();
+            return Math.Max(0, Volatile.Read(ref *(long*)(_body + TailAt)) - Volatile.Read(ref *(long*)(_body + HeadAt)));
+        }
+    }
 
     /// <summary>Whether the queue was closed.</summary>
-    public unsafe bool IsClosed => Volatile.Read(ref *(int*)(_body + ClosedAt)) != 0;
+    public unsafe bool IsClosed
+    {
+        get
+        {
+            using var use = _region.Use();
+            return Volatile.Read(ref *(int*)(_body + ClosedAt)) != 0;
+        }
+    }
 
     /// <summary>Creates a queue.</summary>
     /// <param name="name">Its name: letters, digits, '.', '_' and '-', at most 200 characters.</param>
@@ -92,6 +106,8 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
     /// <inheritdoc/>
     public async ValueTask EnqueueAsync(T item, CancellationToken cancellationToken = default)
     {
+        // Every operation holds the mapping until it is over (a Dispose meanwhile fails its wait, not the process).
+        using var use = _region.Use();
         var length = Encode(item);
         while (true)
         {
@@ -104,7 +120,7 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
             Waiting(ProducersWaitingAt, 1);
             try
             {
-                await FutexPump.WaitAsync(_body + NotFullAt, seq, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+                await FutexPump.WaitAsync(_region, _body + NotFullAt, seq, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -117,11 +133,16 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
     }
 
     /// <inheritdoc/>
-    public bool TryEnqueue(T item) => TryPut(Encode(item)).Done;
+    public bool TryEnqueue(T item)
+    {
+        using var use = _region.Use();
+        return TryPut(Encode(item)).Done;
+    }
 
     /// <inheritdoc/>
     public async ValueTask<T> DequeueAsync(CancellationToken cancellationToken = default)
     {
+        using var use = _region.Use();
         while (true)
         {
             var (length, seq) = TryTake();
@@ -133,7 +154,7 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
             Waiting(ConsumersWaitingAt, 1);
             try
             {
-                await FutexPump.WaitAsync(_body + NotEmptyAt, seq, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+                await FutexPump.WaitAsync(_region, _body + NotEmptyAt, seq, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -145,6 +166,7 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
     /// <inheritdoc/>
     public bool TryDequeue(out T item)
     {
+        using var use = _region.Use();
         var (length, _) = TryTake(wait: false);
         item = length >= 0 ? _codec.Read(t_scratch.AsSpan(0, length)) : default!;
         return length >= 0;
@@ -153,6 +175,7 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
     /// <inheritdoc/>
     public unsafe void Close()
     {
+        using var use = _region.Use();
         _mutex.Enter();
         Volatile.Write(ref *(int*)(_body + ClosedAt), 1);
         _mutex.Exit();
@@ -160,7 +183,7 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
         Bump(NotFullAt, ProducersWaitingAt, force: true);
     }
 
-    /// <summary>Unmaps the queue.</summary>
+    /// <summary>Unmaps the queue once nothing uses it; a pending enqueue or dequeue fails with <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose() => _region.Dispose();
 
     private static int SlotSize(int maxItemBytes) => (4 + maxItemBytes + 7) & ~7;

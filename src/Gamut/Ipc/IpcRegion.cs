@@ -17,6 +17,12 @@ internal enum IpcKind : ushort
 /// capacity. A region is created complete under a temporary name and then linked to its real name, so nobody ever
 /// opens a half-written one.
 /// </summary>
+/// <remarks>
+/// The mapping is reference-counted: every operation on the object holds a reference for its whole duration
+/// (<see cref="Use"/>), and so does a lock's lease, so <see cref="Dispose"/> never unmaps memory that another
+/// thread, a pending wait or the futex pump still reads. Dispose refuses new operations, fails the pending waits
+/// with <see cref="ObjectDisposedException"/>, and the last reference unmaps.
+/// </remarks>
 internal sealed unsafe partial class IpcRegion : IDisposable
 {
     public const int HeaderSize = 64;
@@ -24,6 +30,8 @@ internal sealed unsafe partial class IpcRegion : IDisposable
     private const ushort Version = 1;
 
     private readonly MappedRegion _map;
+    private int _references = 1; // the owner's, given up by Dispose
+    private int _disposed;
 
     private IpcRegion(string name, MappedRegion map)
     {
@@ -134,7 +142,64 @@ internal sealed unsafe partial class IpcRegion : IDisposable
         _ => "object",
     };
 
-    public void Dispose() => _map.Dispose();
+    /// <summary>Whether <see cref="Dispose"/> was called (the mapping may live on until its last user lets go).</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Takes a reference for one operation; dispose the result when the operation is over.</summary>
+    /// <exception cref="ObjectDisposedException">The object was disposed.</exception>
+    public Reference Use() => TryAddReference() ? new Reference(this) : throw Disposed();
+
+    /// <summary>Takes a reference, unless the object was disposed.</summary>
+    public bool TryAddReference()
+    {
+        while (true)
+        {
+            var n = Volatile.Read(ref _references);
+            if (n == 0 || IsDisposed)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _references, n + 1, n) == n)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Takes one more reference; only for a caller that holds one already (so the mapping cannot be gone).</summary>
+    public void AddReference() => Interlocked.Increment(ref _references);
+
+    /// <summary>Gives a reference back; the last one unmaps.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            _map.Dispose();
+        }
+    }
+
+    /// <summary>The error for a use after <see cref="Dispose"/>.</summary>
+    public ObjectDisposedException Disposed() => new(Name, $"The cross-process object '{Name}' was disposed.");
+
+    /// <summary>Refuses new operations, fails pending waits, and unmaps once the operations in flight are over.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        FutexPump.Abandon(this);
+        Release();
+    }
+
+    /// <summary>A reference held for one operation.</summary>
+    public readonly struct Reference(IpcRegion region) : IDisposable
+    {
+        /// <inheritdoc/>
+        public void Dispose() => region.Release();
+    }
 
     [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Link(string existing, string newPath);

@@ -33,6 +33,11 @@ public sealed unsafe class SharedArray<T> : IDisposable
     {
         get
         {
+            if (_region.IsDisposed)
+            {
+                throw _region.Disposed();
+            }
+
             if ((ulong)index >= (ulong)Length)
             {
                 throw new ArgumentOutOfRangeException(nameof(index), index, $"The shared array '{Name}' has {Length} elements.");
@@ -63,6 +68,11 @@ public sealed unsafe class SharedArray<T> : IDisposable
     /// <param name="length">How many.</param>
     public Span<T> AsSpan(long start, int length)
     {
+        if (_region.IsDisposed)
+        {
+            throw _region.Disposed();
+        }
+
         if (start < 0 || length < 0 || start + length > Length)
         {
             throw new ArgumentOutOfRangeException(nameof(start), $"[{start}, {start + length}) is outside the shared array '{Name}' of {Length} elements.");
@@ -74,7 +84,7 @@ public sealed unsafe class SharedArray<T> : IDisposable
     /// <summary>A span over the whole array (when it has at most int.MaxValue elements).</summary>
     public Span<T> AsSpan() => AsSpan(0, checked((int)Length));
 
-    /// <summary>Unmaps the array.</summary>
+    /// <summary>Unmaps the array. A reference or span taken before must not be used after (it is plain memory).</summary>
     public void Dispose() => _region.Dispose();
 
     internal static int ElementSize => Unsafe.SizeOf<T>();

@@ -18,9 +18,11 @@ internal static unsafe class FutexPump
 
     /// <summary>
     /// Completes true when <c>*address != expected</c> (or a wake reached it), false when <paramref name="timeout"/>
-    /// passed first. The memory must stay mapped until the task completes.
+    /// passed first, and fails with <see cref="ObjectDisposedException"/> when <paramref name="owner"/> is disposed
+    /// (<see cref="Abandon"/>). The caller holds a reference on <paramref name="owner"/> until the task completes,
+    /// so the word stays mapped while the pump may read it.
     /// </summary>
-    public static Task<bool> WaitAsync(nint word, int expected, TimeSpan timeout, CancellationToken cancellationToken)
+    public static Task<bool> WaitAsync(IpcRegion owner, nint word, int expected, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var address = (int*)word;
         if (Volatile.Read(ref *address) != expected)
@@ -33,9 +35,15 @@ internal static unsafe class FutexPump
             return Task.FromCanceled<bool>(cancellationToken);
         }
 
-        var waiter = new Waiter(address, expected, timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds));
+        var waiter = new Waiter(owner, address, expected, timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds));
         lock (Gate)
         {
+            // Checked under the gate: Abandon takes the same gate, so a wait added after it ran is refused here.
+            if (owner.IsDisposed)
+            {
+                return Task.FromException<bool>(owner.Disposed());
+            }
+
             Waiters.Add(waiter);
             if (s_thread is null)
             {
@@ -56,6 +64,38 @@ internal static unsafe class FutexPump
 
         Poke();
         return waiter.Completion.Task;
+    }
+
+    /// <summary>
+    /// Fails every wait on <paramref name="owner"/> with <see cref="ObjectDisposedException"/> and forgets its words,
+    /// so the pump never reads them again (called when the object is disposed, before its mapping can go).
+    /// </summary>
+    public static void Abandon(IpcRegion owner)
+    {
+        List<Waiter>? abandoned = null;
+        lock (Gate)
+        {
+            for (var i = Waiters.Count - 1; i >= 0; i--)
+            {
+                if (Waiters[i].Owner == owner)
+                {
+                    (abandoned ??= []).Add(Waiters[i]);
+                    Waiters.RemoveAt(i);
+                }
+            }
+        }
+
+        if (abandoned is null)
+        {
+            return;
+        }
+
+        Poke(); // the pump may be asleep on those words: let it rebuild its set without them
+        foreach (var w in abandoned)
+        {
+            w.Registration.Dispose();
+            w.Completion.TrySetException(owner.Disposed());
+        }
     }
 
     private static void Remove(Waiter waiter)
@@ -172,8 +212,10 @@ internal static unsafe class FutexPump
         }
     }
 
-    private sealed class Waiter(int* address, int expected, long deadline)
+    private sealed class Waiter(IpcRegion owner, int* address, int expected, long deadline)
     {
+        public IpcRegion Owner { get; } = owner;
+
         public int* Address { get; } = address;
 
         public int Expected { get; } = expected;

@@ -10,9 +10,15 @@ namespace Gamut.Ipc.Native;
 /// <remarks>Layout (32 bytes): owner word (8), wake sequence (4), waiters (4), fencing counter (8).</remarks>
 internal sealed class SharedMutex
 {
+    private readonly IpcRegion _region;
     private readonly nint _at;
 
-    public unsafe SharedMutex(byte* at) => _at = (nint)at;
+    /// <summary>A mutex at <paramref name="at"/> inside <paramref name="region"/> (whose callers hold a reference while they use it).</summary>
+    public unsafe SharedMutex(IpcRegion region, byte* at)
+    {
+        _region = region;
+        _at = (nint)at;
+    }
 
     public const int Size = 32;
     private static readonly TimeSpan LivenessSlice = TimeSpan.FromMilliseconds(50);
@@ -121,7 +127,7 @@ internal sealed class SharedMutex
             {
                 // Sleep until a release (or a slice passes, to check that the holder still lives).
                 var slice = TimeSpan.FromMilliseconds(Math.Min(left, LivenessSlice.TotalMilliseconds));
-                await FutexPump.WaitAsync(_at + 8, seq, slice, cancellationToken).ConfigureAwait(false);
+                await FutexPump.WaitAsync(_region, _at + 8, seq, slice, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
