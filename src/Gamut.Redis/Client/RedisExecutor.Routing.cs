@@ -72,6 +72,10 @@ public sealed partial class RedisExecutor
                     var reply = (RedisResult[])(await g.Key.Database.ScriptEvaluateAsync(LuaScripts.Enqueue, ringKeys, Arguments(keys, g.Value)).WaitAsync(cancellationToken).ConfigureAwait(false))!;
                     return (g.Key, g.Value, Reply: reply, Error: (Exception?)null);
                 }
+                catch (RedisServerException e) when (RedisKeyTypeException.From(e) is { } wrongType)
+                {
+                    throw wrongType;
+                }
                 catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
                 {
                     throw new RedisFullException($"enqueue of {g.Value.Count} jobs on queue '{keys.Queue}' on ring instance {g.Key.Member}", null, e);

@@ -264,6 +264,7 @@ public sealed partial class RedisExecutor : IExecutor
     /// </summary>
     /// <exception cref="RedisUnavailableException">Still no answer after the retries: the call is indeterminate.</exception>
     /// <exception cref="RedisFullException">Redis is at its memory limit and refused the (first) write: nothing was written.</exception>
+    /// <exception cref="RedisKeyTypeException">A key the script writes has the wrong type: nothing was written.</exception>
     private async Task<RedisResult> EvaluateWithRetryAsync(RedisConnection connection, string script, RedisKey[] keys, RedisValue[] args, string operation, JobHandle? job, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -290,6 +291,11 @@ public sealed partial class RedisExecutor : IExecutor
             {
                 // A fail-over in progress (a read-only replica, no primary yet): nothing was written.
                 throw new RedisUnavailableException(operation + " (Redis could not take writes: a fail-over in progress?)", job, e);
+            }
+            catch (RedisServerException e) when (RedisKeyTypeException.From(e) is { } wrongType)
+            {
+                // The script found a key of the wrong type before its first write: nothing was written.
+                throw wrongType;
             }
             catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
             {

@@ -5,6 +5,7 @@
 -- ARGV: 1 raw entry, 2 worker id, 3 id, 4 name, 5 payload, 6 max attempts, 7 timeout ms or '', 8 created ms,
 --       9 dead-letter entry for a duplicate id, 10 dead-letter max
 -- Returns 'ok' (the job is running with fence 1), 'gone' (the entry was reaped meanwhile) or 'duplicate-id'.
+expect(KEYS[1], 'list', KEYS[2], 'hash', KEYS[3], 'list')
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 'gone' end
 if redis.call('EXISTS', KEYS[4]) == 1 then
   dead_push(KEYS[3], KEYS[2], ARGV[9], ARGV[10])

@@ -3,6 +3,7 @@
 -- KEYS: 1 job, 2 ready, 3 delayed, 4 stats
 -- ARGV: 1 id, 2 result ttl ms, 3 cancels key prefix, 4 control channel prefix, 5 queue
 -- Returns 'cancelled', 'cancelling', 'missing', or the state of a job that already ended.
+expect(KEYS[2], 'list', KEYS[3], 'zset', KEYS[4], 'hash')
 if key_type(KEYS[1]) ~= 'hash' then return 'missing' end
 local f = redis.call('HMGET', KEYS[1], 's', 'w', 'x')
 local s = f[1]
@@ -15,6 +16,7 @@ if s == 'queued' or s == 'delayed' then
   notify(f[3], 'cancelled ' .. ARGV[5] .. ' ' .. ARGV[1] .. '\n')
   return 'cancelled'
 elseif s == 'running' then
+  expect(ARGV[3] .. f[2], 'set')
   redis.call('HSET', KEYS[1], 'cx', '1')
   redis.call('SADD', ARGV[3] .. f[2], ARGV[1])
   redis.call('PUBLISH', ARGV[4] .. f[2], 'cancel ' .. ARGV[5] .. ' ' .. ARGV[1])

@@ -8,6 +8,7 @@
 --   kinds: ok (body = result), retry (body = error JSON, arg = delay ms), fail (body = error JSON, arg = dead-letter
 --   entry), dead (same), cancel, back (hand back to the queue, at shutdown)
 -- Returns, per job: 'ok', 'duplicate', 'already' (this very outcome was recorded before) or 'missing'.
+expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[3], 'zset', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'list')
 local now = now_ms()
 local out = {}
 local i = 9

@@ -5,6 +5,16 @@
 -- ARGV: 1 job key prefix, 2 job count, 3 wake channel,
 --       then per job: id, name, payload, delay ms (0 = now), n extra fields, then n field/value pairs
 -- Returns, per job: 'created', the existing job's state, or '~ring' (not created: not a member; route it again).
+expect(KEYS[1], 'list', KEYS[2], 'zset', KEYS[3], 'hash')
+if KEYS[4] ~= nil then expect(KEYS[4], 'hash') end
+-- A job key of another type would stop the script at its HGET, after the jobs before it were written.
+do
+  local i = 4
+  for _ = 1, tonumber(ARGV[2]) do
+    expect(ARGV[1] .. ARGV[i], 'hash')
+    i = i + 5 + 2 * tonumber(ARGV[i + 4])
+  end
+end
 local now = now_ms()
 local refuse = KEYS[4] ~= nil and redis.call('HGET', KEYS[4], 'state') ~= 'member'
 local out = {}

@@ -2,6 +2,7 @@
 -- that may still be on its way does not count the job as pending; tombstones older than ARGV[1] minus an hour go.
 -- KEYS: 1 pending SET, 2 ended ZSET (tombstones)
 -- ARGV: 1 now (ms), then entries ('queue id')
+expect(KEYS[1], 'set', KEYS[2], 'zset')
 local now = tonumber(ARGV[1])
 local removed = 0
 for i = 2, #ARGV do

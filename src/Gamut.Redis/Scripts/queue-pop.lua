@@ -1,5 +1,6 @@
 -- Take the oldest item. KEYS: 1 items, 2 closed flag.  ARGV: 1 channel.
 -- Returns { 1, item }, { 0 } when empty, or { -1 } when closed and empty.
+expect(KEYS[1], 'list')
 local v = redis.call('RPOP', KEYS[1])
 if v then
   redis.call('PUBLISH', ARGV[1], 'taken')

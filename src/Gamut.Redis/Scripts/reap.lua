@@ -4,6 +4,7 @@
 -- ARGV: 1 job key prefix, 2 worker id, 3 max lost deliveries, 4 failed ttl ms, 5 dead-letter max, 6 queue,
 --       7 wake channel, 8 result ttl ms
 -- Returns { requeued, dead-lettered, dropped } or { -1 } when the worker is alive.
+expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'set', KEYS[8], 'hash')
 if redis.call('EXISTS', KEYS[3]) == 1 then return { -1 } end
 -- First, a write that cannot grow memory, so reaping works when Redis is at maxmemory (see take.lua).
 redis.call('SREM', KEYS[6], ARGV[2])

@@ -4,6 +4,7 @@
 -- KEYS: 1 active, 2 ready, 3 stats
 -- ARGV: 1 job key prefix, 2 worker id, 3 wake channel, then the entries
 -- Returns the number of entries returned to the ready list.
+expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[3], 'hash')
 local n = 0
 for i = 4, #ARGV do
   local e = ARGV[i]

@@ -4,6 +4,7 @@
 -- ARGV: 1 version, 2 fingerprint, 3 topology JSON, 4 this instance's state in it: member, draining or gone
 -- Returns { 1 } when stored (or the same one was there), { 0, json } when a topology that supersedes it is there.
 -- The enqueue script of a ring member reads 'state': an instance that is not a member takes no new job.
+expect(KEYS[1], 'hash')
 local cur = redis.call('HMGET', KEYS[1], 'v', 'fp', 'json')
 local v, fp = tonumber(ARGV[1]), ARGV[2]
 if cur[1] then

@@ -8,6 +8,7 @@
 -- At maxmemory (noeviction) Redis refuses a script's first write if that write may grow memory, and never a later
 -- one (a script is not left half-done). Taking frees memory or keeps it level, and workers must drain a full Redis,
 -- so the first write is one that cannot grow it (deleting a field that never exists).
+expect(KEYS[1], 'list', KEYS[2], 'zset', KEYS[3], 'list', KEYS[4], 'hash', KEYS[5], 'list')
 redis.call('HDEL', KEYS[4], '')
 local now = now_ms()
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)

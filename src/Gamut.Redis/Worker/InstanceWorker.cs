@@ -31,6 +31,7 @@ internal sealed partial class InstanceWorker
     private readonly CancellationTokenSource _stopTaking = new();
     private readonly CancellationTokenSource _stopAll = new();
     private readonly ILogger _log;
+    private readonly BrokenQueues _brokenQueues;
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private int _runningCount;
     private int _recording;
@@ -53,6 +54,7 @@ internal sealed partial class InstanceWorker
         _connection = connection;
         _options = options;
         _log = connection.Logger;
+        _brokenQueues = new BrokenQueues(_log, id, connection.Name);
         Id = id;
         _queues = [.. options.Queues.Select(connection.Queue)];
         _runner = runner;
@@ -123,6 +125,7 @@ internal sealed partial class InstanceWorker
 
             var took = 0;
             long? nextDue = null;
+            QueueKeys? current = null;
             _taking = true;
             try
             {
@@ -133,7 +136,22 @@ internal sealed partial class InstanceWorker
                         break;
                     }
 
-                    var (jobs, due) = await TakeAsync(q, Math.Min(free - took, _options.MaxBatch)).ConfigureAwait(false);
+                    current = q;
+                    List<TakenJob> jobs;
+                    long? due;
+                    try
+                    {
+                        (jobs, due) = await TakeAsync(q, Math.Min(free - took, _options.MaxBatch)).ConfigureAwait(false);
+                        _brokenQueues.Healed(q.Queue);
+                    }
+                    catch (RedisServerException e) when (RedisKeyTypeException.From(e) is { } wrongType)
+                    {
+                        // One queue's key of the wrong type (another client wrote it): nothing was taken from it
+                        // (the script checks before its first write); skip it and serve the others.
+                        _brokenQueues.Broken(q.Queue, wrongType);
+                        continue;
+                    }
+
                     took += jobs.Count;
                     if (due is { } d && (nextDue is null || d < nextDue))
                     {
@@ -157,7 +175,7 @@ internal sealed partial class InstanceWorker
                 failures++;
                 if (failures is 1 or 10 or 100)
                 {
-                    _log.LogWarning(e, "Worker {Worker}: taking jobs failed ({Failures} times in a row); retrying", Id, failures);
+                    _log.LogWarning(e, "Worker {Worker}: taking jobs from queue {Queue} on {Instance} failed ({Failures} times in a row): {Reason}; retrying", Id, current?.Queue, _connection.Name, failures, e.Message);
                 }
 
                 await WaitAsync(_wake, TimeSpan.FromMilliseconds(Math.Min(2000, 50 * failures * failures)), stop).ConfigureAwait(false);
