@@ -50,7 +50,7 @@ public sealed partial class RedisExecutor
         JobError? error = null;
         if (!v[9].IsNullOrEmpty)
         {
-            var (type, _, message, stack) = Reply.ParseError((byte[])v[9]!);
+            var (type, _, message, stack, _) = Reply.ParseError((byte[])v[9]!);
             error = new JobError(type, message, stack);
         }
 

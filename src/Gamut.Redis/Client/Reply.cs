@@ -41,13 +41,14 @@ internal readonly record struct Reply(string Kind, ReadOnlyMemory<byte> Body)
                 return new OperationCanceledException($"Job {job.Id} on queue '{job.Queue}' was cancelled");
             case "failed":
             case "dead":
-                var (type, reason, message, stack) = ParseError(Body.Span);
-                if (Kind == "dead" || type == "Gamut.Redis.DeadLetter")
+                var (type, reason, message, stack, code) = ParseError(Body.Span);
+                if (Kind == "dead" || code == "dead" || type == "Gamut.Redis.DeadLetter")
                 {
                     return new JobDeadLetteredException(job.Id, reason ?? "dead", message);
                 }
 
-                if (type == typeof(JobTimeoutException).FullName)
+                // The stable code is what a worker in another language sends; the .NET type name is what older workers did.
+                if (code == "timeout" || type == typeof(JobTimeoutException).FullName)
                 {
                     return new JobTimeoutException(name, job.Id, timeout ?? TimeSpan.Zero, message);
                 }
@@ -58,18 +59,18 @@ internal readonly record struct Reply(string Kind, ReadOnlyMemory<byte> Body)
         }
     }
 
-    internal static (string Type, string? Reason, string Message, string? Stack) ParseError(ReadOnlySpan<byte> json)
+    internal static (string Type, string? Reason, string Message, string? Stack, string? Code) ParseError(ReadOnlySpan<byte> json)
     {
         try
         {
             using var doc = JsonDocument.Parse(json.ToArray());
             var root = doc.RootElement;
             string? Get(string name) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            return (Get("type") ?? "unknown", Get("reason"), Get("message") ?? "", Get("stack"));
+            return (Get("type") ?? Get("code") ?? "unknown", Get("reason"), Get("message") ?? "", Get("stack"), Get("code"));
         }
         catch (JsonException)
         {
-            return ("unknown", null, Encoding.UTF8.GetString(json), null);
+            return ("unknown", null, Encoding.UTF8.GetString(json), null, null);
         }
     }
 }

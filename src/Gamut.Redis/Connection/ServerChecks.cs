@@ -61,7 +61,47 @@ internal static class ServerChecks
         }
 
         await ProbePermissionsAsync(connection, cancellationToken).ConfigureAwait(false);
+        await CheckLayoutAsync(connection, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The layout version of the keys, data and scripts this Gamut reads and writes (docs/redis-protocol.md).</summary>
+    internal const string LayoutVersion = "1";
+
+    /// <summary>
+    /// Stores the layout version under <c>P:layout</c> when no one has, then refuses to start if the stored one is
+    /// another: a client or worker that would misread the keys must not touch them (clients in other languages do
+    /// the same check).
+    /// </summary>
+    private static async Task CheckLayoutAsync(RedisConnection connection, CancellationToken cancellationToken)
+    {
+        var key = connection.Global.Layout;
+        RedisValue stored;
+        try
+        {
+            await connection.Database.StringSetAsync(key, LayoutVersion, when: When.NotExists).WaitAsync(cancellationToken).ConfigureAwait(false);
+            stored = await connection.Database.StringGetAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal) || RedisRefusals.IsTransient(e))
+        {
+            // A full Redis, or one refusing writes for a moment: read what is there (a missing key is version 1).
+            try
+            {
+                stored = await connection.Database.StringGetAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException)
+            {
+                return;
+            }
+        }
+
+        if (!stored.IsNull && stored != LayoutVersion)
+        {
+            throw new RedisStartupException(RedisStartupProblem.Layout,
+                $"The Gamut keys under '{connection.Options.KeyPrefix}:' are in layout version '{Clip(stored.ToString())}' ({key}), and this Gamut speaks version {LayoutVersion}: it would misread them. Use a Gamut that speaks that version, or another key prefix");
+        }
+    }
+
+    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
     /// <summary>
     /// The decisions, from the server's INFO fields and CONFIG values (either may be unknown: null), and what the

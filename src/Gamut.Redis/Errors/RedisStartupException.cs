@@ -23,6 +23,9 @@ public enum RedisStartupProblem
 
     /// <summary>Durability was asked for, but the server has no append-only file.</summary>
     Persistence,
+
+    /// <summary>The keys under the prefix are in a layout version this Gamut does not speak (the <c>P:layout</c> key).</summary>
+    Layout,
 }
 
 /// <summary>

@@ -7,6 +7,12 @@ internal sealed class GlobalKeys(string prefix)
 {
     public string Prefix { get; } = prefix;
 
+    /// <summary>
+    /// STRING: the layout version of every key under the prefix (docs/redis-protocol.md, Versioning). Written when
+    /// missing and checked by every client and worker at start.
+    /// </summary>
+    public RedisKey Layout { get; } = prefix + ":layout";
+
     /// <summary>SET of queue names that have seen a job or a worker.</summary>
     public RedisKey Queues { get; } = prefix + ":queues";
 

@@ -42,13 +42,17 @@ internal static class DeadLetterEntry
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>An error as stored in a job's <c>e</c> field.</summary>
-    public static byte[] Error(string type, string message, string? stack = null, string? reason = null)
+    /// <summary>
+    /// An error as stored in a job's <c>e</c> field: <c>code</c> is the stable, language-neutral kind (docs/protocol.md:
+    /// <c>failed</c>, <c>timeout</c>, <c>crashed</c>, <c>dead</c>), <c>type</c> the language's own type name.
+    /// </summary>
+    public static byte[] Error(string code, string type, string message, string? stack = null, string? reason = null)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
+            w.WriteString("code", code);
             w.WriteString("type", type);
             if (reason is not null)
             {

@@ -162,7 +162,13 @@ internal sealed partial class InstanceWorker
     private Worker.Completion Failure(TakenJob job, Exception e, bool retryable)
     {
         var error = JobError.From(e);
-        var body = DeadLetterEntry.Error(error.Type, error.Message, error.StackTrace);
+        var code = e switch
+        {
+            JobTimeoutException => "timeout",
+            Gamut.Pool.WorkerCrashedException => "crashed",
+            _ => "failed",
+        };
+        var body = DeadLetterEntry.Error(code, error.Type, error.Message, error.StackTrace);
         var policy = Backoff.Parse(job.Backoff, job.MaxAttempts);
         var failures = job.Failures + 1;
         if (retryable && failures < policy.MaxAttempts)
@@ -185,14 +191,14 @@ internal sealed partial class InstanceWorker
             return Failure(job, error, retryable: true);
         }
 
-        var body = DeadLetterEntry.Error(typeof(JobTimeoutException).FullName!, error.Message);
+        var body = DeadLetterEntry.Error("timeout", typeof(JobTimeoutException).FullName!, error.Message);
         var entry = DeadLetterEntry.Create(job.Queue.Queue, job.Id, job.Name, "timeout", error.Message, job.Failures + 1);
         return Worker.Completion.Create(job, "fail", body, entry);
     }
 
     private static Worker.Completion Dead(TakenJob job, string reason, string detail)
     {
-        var body = DeadLetterEntry.Error("Gamut.Redis.DeadLetter", detail, reason: reason);
+        var body = DeadLetterEntry.Error("dead", "Gamut.Redis.DeadLetter", detail, reason: reason);
         var entry = DeadLetterEntry.Create(job.Queue.Queue, job.Id, job.Name, reason, detail, (int)job.Fence);
         return Worker.Completion.Create(job, "dead", body, entry);
     }
