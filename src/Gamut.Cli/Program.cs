@@ -34,6 +34,8 @@ public static class Program
                 return Redis.RingCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
             case "run":
                 return RunCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
+            case "sem":
+                return RunCommand.Execute(["--semaphore", .. args.AsSpan(1)]);
             default:
                 Console.Error.WriteLine($"gamut: unknown command '{args[0]}'");
                 Console.Error.WriteLine("Usage: gamut run [OPTIONS] COMMAND [ARGS...] ::: INPUTS...   (see 'gamut --help')");

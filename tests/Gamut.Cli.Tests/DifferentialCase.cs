@@ -16,6 +16,12 @@ public sealed record DifferentialCase(string Name, string[] Args)
 
     public string? CompareFile { get; init; }
 
+    /// <summary>A directory both runs fill (<c>--results</c>): every file under it, by path and content, must match.</summary>
+    public string? CompareTree { get; init; }
+
+    /// <summary>Environment variables for both runs; <c>{dir}</c> in a value is the run's directory (for HOME).</summary>
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+
     /// <summary>
     /// Whether stdout is compared. Not for command-line errors: parallel prints its usage text on stdout there,
     /// gamut prints a one-line error and a usage hint on stderr; the exit status (255) is still compared.

@@ -10,7 +10,11 @@ public static class DifferentialCases
         ["cols"] = "a:b:c\nd::f\n",
     };
 
-    public static IReadOnlyList<DifferentialCase> All { get; } =
+    private static IReadOnlyList<DifferentialCase>? _all;
+
+    public static IReadOnlyList<DifferentialCase> All => _all ??= [.. Core, .. OptionCases.All];
+
+    private static IReadOnlyList<DifferentialCase> Core { get; } =
     [
         // Inputs
         new("one group", ["echo", ":::", "a", "b", "c"]) { Sorted = true },

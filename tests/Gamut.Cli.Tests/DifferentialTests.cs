@@ -43,7 +43,7 @@ public sealed class DifferentialTests
             Assert.Equal("", gamut.Stdout);
             Assert.StartsWith("gamut run: ", gamut.Stderr, StringComparison.Ordinal);
         }
-        if (c.CompareFile is not null)
+        if (c.CompareFile is not null || c.CompareTree is not null)
         {
             Assert.Equal(WithoutTimes(parallelFile!), WithoutTimes(gamutFile!));
         }
@@ -63,7 +63,7 @@ public sealed class DifferentialTests
         var c = DifferentialCases.All.Single(x => x.Name == name);
         var env = new Dictionary<string, string> { ["GAMUT_RUN_EXECUTOR"] = "threads" };
         var (parallel, parallelFile) = RunIn(c, ProgramRun.RunParallel);
-        var (gamut, gamutFile) = RunIn(c, (args, stdin, _, dir) => ProgramRun.RunGamut(args, stdin, env, dir));
+        var (gamut, gamutFile) = RunIn(c, (args, stdin, caseEnv, dir) => ProgramRun.RunGamut(args, stdin, new Dictionary<string, string>([.. caseEnv ?? new Dictionary<string, string>(), .. env]), dir));
 
         Assert.Equal(parallel.ExitCode, gamut.ExitCode);
         Assert.Equal(Normalize(parallel.Stdout, c.Sorted), Normalize(gamut.Stdout, c.Sorted));
@@ -80,17 +80,36 @@ public sealed class DifferentialTests
         {
             foreach (var (file, content) in c.Files)
             {
-                File.WriteAllText(Path.Combine(dir.FullName, file), content);
+                var path = Path.Combine(dir.FullName, file);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllText(path, content);
             }
 
-            var result = run(c.Args, c.Stdin ?? "", null, dir.FullName);
-            var compared = c.CompareFile is null ? null : File.ReadAllText(Path.Combine(dir.FullName, c.CompareFile));
+            var env = c.Env.ToDictionary(e => e.Key, e => e.Value.Replace("{dir}", dir.FullName, StringComparison.Ordinal));
+            var result = run(c.Args, c.Stdin ?? "", env, dir.FullName);
+            var compared = c.CompareFile is not null ? File.ReadAllText(Path.Combine(dir.FullName, c.CompareFile))
+                : c.CompareTree is not null ? Tree(Path.Combine(dir.FullName, c.CompareTree))
+                : null;
             return (result, compared);
         }
         finally
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    // Every file under root: its path, then its content, one file per line (tabs keep WithoutTimes away from them).
+    private static string Tree(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            return "(no directory)";
+        }
+
+        var files = Directory.GetFiles(root, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(root, f) + " = " + File.ReadAllText(f).Replace("\n", "\\n", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        return string.Join('\n', files);
     }
 
     private static string Normalize(string stdout, bool sorted)

@@ -26,7 +26,13 @@ internal static class RunCommand
         RunOptions options;
         try
         {
+            // Profiles and $PARALLEL come first; -J and --plain on the command line say which are read.
             options = RunOptionsParser.Parse(args);
+            var preambles = OptionSources.Read(options.Profiles, options.Plain, Environment.GetEnvironmentVariable);
+            if (preambles.Count > 0)
+            {
+                options = RunOptionsParser.Parse(args, preambles);
+            }
         }
         catch (UsageException e)
         {
@@ -47,7 +53,7 @@ internal static class RunCommand
 
         try
         {
-            return Run(options, createBackend ?? CreateBackend);
+            return options.Semaphore ? Semaphore.SemaphoreCommand.Run(options) : Run(options, createBackend ?? CreateBackend);
         }
         catch (UsageException e)
         {
@@ -59,31 +65,39 @@ internal static class RunCommand
     public static IJobBackend CreateBackend(RunOptions options) =>
         Environment.GetEnvironmentVariable("GAMUT_RUN_EXECUTOR") == "threads"
             ? new ExecutorBackend(Gamut.Executors.Executors.Threads(options.Jobs.Resolve(Environment.ProcessorCount)))
-            : new ProcessesBackend();
+            : new ProcessesBackend(options.TermSeq);
 
     private static int Run(RunOptions options, Func<RunOptions, IJobBackend> createBackend)
     {
-        if (options.Command.Count == 0 && options.Inputs.Count == 0 && !Console.IsInputRedirected)
+        if (options.Command.Count == 0 && options.Inputs.Count == 0 && !Console.IsInputRedirected && !options.RetryFailed)
         {
             throw new UsageException("missing command: give a command and inputs, e.g. gamut run echo ::: a b c");
         }
 
+        if (options.RetryFailed)
+        {
+            // The logged command lines are the jobs: the command and inputs given are not used.
+            options = options with { Command = [], Inputs = [], ArgsMode = ArgsMode.Fixed, RecordsPerJob = null, Header = null, Pipe = false };
+        }
+
         var maxJobs = options.Jobs.Resolve(Environment.ProcessorCount);
         var shell = ChooseShell();
-        using var plan = new InputPlan(options, Console.OpenStandardInput());
+        using var plan = options.Pipe || options.RetryFailed ? null : new InputPlan(options, Console.OpenStandardInput());
+        var headerNames = plan?.HeaderNames ?? [];
         var direct = IsBourneShell(shell) ? new DirectExec(ProgramLocator.Find) : null;
-        var factory = new JobFactory(options, shell, direct);
+        var factory = new JobFactory(options, shell, direct, headerNames);
 
         var history = options.Resume || options.ResumeFailed
             ? JobLogHistory.Read(options.JobLog!, failedOnly: options.ResumeFailed)
             : JobLogHistory.Empty;
         using var log = options.JobLog is null || options.DryRun
             ? null
-            : JobLogWriter.Open(options.JobLog, append: options.Resume || options.ResumeFailed);
+            : JobLogWriter.Open(options.JobLog, append: options.Resume || options.ResumeFailed || options.RetryFailed, appendWithoutHeader: options.JobLogAppend);
+        var results = options.Results is null || options.DryRun ? null : new ResultsWriter(options.Results, headerNames);
 
         using var streams = new OutputStreams(new DescriptorStream(1), new DescriptorStream(2));
         var backend = options.DryRun ? new DryRunBackend() : createBackend(options);
-        var outputMode = backend.CanStream ? options.Output : OutputMode.Group;
+        var outputMode = backend.CanStream && options.Results is null ? options.Output : OutputMode.Group;
         IRunOutput output = options.Json ? new JsonOutput(streams, options.KeepOrder)
             : options.DryRun ? new GroupedOutput(streams, options.KeepOrder, verbose: false)
             : options.KeepOrder && outputMode == OutputMode.LineBuffer ? new GroupedOutput(streams, keepOrder: true, options.Verbose)
@@ -97,16 +111,22 @@ internal static class RunCommand
         // Everything is read first when the total matters before the first job (shuffling, percentages, ETA).
         // Values given on the command line are in memory already: listing them costs nothing and gives the total.
         var onlyArguments = options.Inputs.Count > 0 && options.Inputs.All(i => i.Kind == InputSourceKind.Arguments);
-        var readAllFirst = onlyArguments || options.Shuffle || options.Halt.Percent is not null || options.Bar || options.Eta;
+        var readAllFirst = options.RetryFailed || (!options.Pipe && (onlyArguments || options.Shuffle || options.Halt.Percent is not null || options.Bar || options.Eta));
         Exception? inputError = null;
         IJobInputs inputs;
         long total = -1;
+        var records = JobRecords(options, plan, factory, maxJobs);
         if (readAllFirst)
         {
-            var all = plan.Records().ToList();
+            var all = records.ToList();
             if (options.Shuffle)
             {
+                // Shuffled, then numbered in the order they run ({#} and the joblog's Seq), as parallel does.
                 Random.Shared.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all));
+                for (var i = 0; i < all.Count; i++)
+                {
+                    all[i] = all[i] with { Seq = i + 1 };
+                }
             }
 
             total = all.Count;
@@ -114,7 +134,8 @@ internal static class RunCommand
         }
         else
         {
-            inputs = new StreamedInputs(plan.Records(), e => inputError = e);
+            // --pipe blocks are big: only a few wait in memory beyond the running jobs.
+            inputs = new StreamedInputs(records, e => inputError = e, options.Pipe ? Math.Max(1, maxJobs) : 4096);
         }
 
         var halt = new HaltPolicy(options.Halt, () => total >= 0 ? total : inputs.Completed ?? 0);
@@ -133,7 +154,7 @@ internal static class RunCommand
             }
         }
 
-        var scheduler = new JobScheduler(options, maxJobs, factory, backend, output, log, history, halt, progress, Warn);
+        var scheduler = new JobScheduler(options, maxJobs, factory, backend, output, log, history, halt, progress, Warn, results);
         streams.StdoutBroken += () => scheduler.RequestStop(StopReason.StdoutClosed);
         using var signals = new StopSignals(scheduler);
         try
@@ -163,6 +184,41 @@ internal static class RunCommand
             StopReason.StdoutClosed => 128 + 13,
             _ => halt.ExitStatus() & 0xFF,
         };
+    }
+
+    // The jobs' records: --pipe blocks, --retry-failed's logged commands, or the inputs grouped per job.
+    private static IEnumerable<InputRecord> JobRecords(RunOptions options, InputPlan? plan, JobFactory factory, int maxJobs)
+    {
+        if (options.RetryFailed)
+        {
+            return JobLogHistory.FailedCommands(options.JobLog!).Select(f => new InputRecord(f.Seq, [f.Command]));
+        }
+
+        if (options.Pipe)
+        {
+            var source = options.Inputs switch
+            {
+                [] or [{ Kind: InputSourceKind.Stdin }] => Console.OpenStandardInput(),
+                [{ Kind: InputSourceKind.File, Path: { } path }] => OpenPipeFile(path),
+                _ => throw new UsageException("--pipe reads standard input (or one file given with -a or ::::); ::: values cannot be piped"),
+            };
+            return new PipeBlocks(source, options).Records();
+        }
+
+        var template = factory.Template;
+        return RecordBatcher.Batch(plan!.Records(), options, maxJobs, template.ValueCost, template.BaseLength);
+    }
+
+    private static Stream OpenPipeFile(string path)
+    {
+        try
+        {
+            return path == "-" ? Console.OpenStandardInput() : File.OpenRead(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot open input file '{path}': {e.Message}");
+        }
     }
 
     private static int UsageError(string message)

@@ -33,13 +33,20 @@ internal sealed class JobScheduler
     private readonly Channel<Event> _events = Channel.CreateUnbounded<Event>(new UnboundedChannelOptions { SingleReader = false, AllowSynchronousContinuations = true });
     private readonly CancellationTokenSource _stopJobs = new();
     private readonly Action<string> _warn;
+    private readonly OrderedJobLog? _orderedLog;
+    private readonly ResultsWriter? _results;
+    private readonly StartGate _gate;
+    private readonly Dictionary<PlannedJob, long> _startedAt = [];
     private int _running;
     private bool _stopStarting;
     private long _nextStartTicks;
 
     public JobScheduler(RunOptions options, int maxJobs, JobFactory factory, IJobBackend backend, IRunOutput output,
-        JobLogWriter? log, JobLogHistory history, HaltPolicy halt, IRunProgress progress, Action<string> warn)
+        JobLogWriter? log, JobLogHistory history, HaltPolicy halt, IRunProgress progress, Action<string> warn, ResultsWriter? results = null)
     {
+        _results = results;
+        _orderedLog = options.KeepOrder && log is not null ? new OrderedJobLog(log) : null;
+        _gate = new StartGate(options.MemFree, options.MaxLoad);
         _warn = warn;
         _options = options;
         _maxJobs = maxJobs;
@@ -50,7 +57,7 @@ internal sealed class JobScheduler
         _history = history;
         _halt = halt;
         _progress = progress;
-        _timeouts = new TimeoutPolicy(options.Timeout);
+        _timeouts = new TimeoutPolicy(options.Timeout, schedulerStops: options.TermSeq is not null);
         _slots = new SlotPool(maxJobs);
     }
 
@@ -65,9 +72,16 @@ internal sealed class JobScheduler
 
     public async Task RunAsync(IJobInputs inputs)
     {
+        using var ticking = new CancellationTokenSource();
+        if (_timeouts.Watches || _gate.Enabled)
+        {
+            _ = TickAsync(_timeouts.Watches ? 20 : 1000, ticking.Token);
+        }
+
         while (true)
         {
-            while (!_stopStarting && _running < _maxJobs && inputs.TryTake(out var record))
+            var gateOpen = !_gate.Enabled || _stopStarting || _running >= _maxJobs || _gate.IsOpen();
+            while (gateOpen && !_stopStarting && _running < _maxJobs && inputs.TryTake(out var record))
             {
                 if (_history.AlreadyRan(record.Seq))
                 {
@@ -81,6 +95,7 @@ internal sealed class JobScheduler
                 }
 
                 Start(record);
+                gateOpen = !_gate.Enabled || _running >= _maxJobs || _gate.IsOpen();
             }
 
             if (inputs.Completed is { } total)
@@ -95,7 +110,7 @@ internal sealed class JobScheduler
 
             if (!_events.Reader.TryRead(out var e))
             {
-                var canStart = !_stopStarting && _running < _maxJobs && inputs.Completed is null;
+                var canStart = gateOpen && !_stopStarting && _running < _maxJobs && inputs.Completed is null;
                 if (canStart)
                 {
                     var evt = _events.Reader.WaitToReadAsync().AsTask();
@@ -112,7 +127,42 @@ internal sealed class JobScheduler
             Handle(e);
         }
 
+        ticking.Cancel();
         _output.Complete();
+    }
+
+    // Wakes the loop now and then: to stop jobs past a --timeout it watches, to look at --memfree/--load again.
+    private async Task TickAsync(int milliseconds, CancellationToken stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(milliseconds, stop).ConfigureAwait(false);
+                _events.Writer.TryWrite(new Event(null, null, null, StopReason.None, 0));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void StopJobsPastTheirTime()
+    {
+        if (!_timeouts.Watches || _timeouts.LimitSeconds is not { } limit)
+        {
+            return;
+        }
+
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        foreach (var (job, started) in _startedAt)
+        {
+            if (!job.TimedOutByScheduler && System.Diagnostics.Stopwatch.GetElapsedTime(started, now).TotalSeconds > limit)
+            {
+                job.TimedOutByScheduler = true;
+                job.Stop?.Cancel();
+            }
+        }
     }
 
     private void Start(InputRecord record)
@@ -122,6 +172,7 @@ internal sealed class JobScheduler
         _halt.OnStarted();
         _progress.OnStarted();
         _output.OnStarted(job);
+        _orderedLog?.OnStarted(job.Seq);
         Launch(job);
     }
 
@@ -129,6 +180,14 @@ internal sealed class JobScheduler
     {
         job.Attempt++;
         _running++;
+        if (_timeouts.Watches)
+        {
+            job.Stop?.Dispose();
+            job.Stop = CancellationTokenSource.CreateLinkedTokenSource(_stopJobs.Token);
+            job.TimedOutByScheduler = false;
+            _startedAt[job] = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+
         var request = new JobRequest(job.Spec, job.CommandLine, job.Seq, job.Slot, _output.Routing, _output);
         // The spawn runs on a pool thread, not here: posix_spawn holds its caller until the child has exec'd
         // (CLONE_VFORK), and with the scheduler doing it every start waited for the one before it.
@@ -141,7 +200,7 @@ internal sealed class JobScheduler
         Exception? error = null;
         try
         {
-            outcome = await _backend.RunAsync(request, _stopJobs.Token).ConfigureAwait(false);
+            outcome = await _backend.RunAsync(request, job.Stop?.Token ?? _stopJobs.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -155,23 +214,36 @@ internal sealed class JobScheduler
     {
         if (e.Job is null)
         {
+            if (e.Reason == StopReason.None)
+            {
+                StopJobsPastTheirTime();
+                return;
+            }
+
             Stop(e.Reason, e.Signal);
             return;
         }
 
         var job = e.Job;
         _running--;
+        _startedAt.Remove(job);
         if (_stopJobs.IsCancellationRequested)
         {
             // Stopped by us: not a result. Left out of the joblog so --resume runs it again.
             _slots.Release(job.Slot);
             _output.OnAbandoned(job);
+            _orderedLog?.OnAbandoned(job.Seq);
             return;
         }
 
         var now = DateTimeOffset.UtcNow;
         var outcome = e.Outcome ?? new CommandOutcome { ExitCode = -1, StartTime = now, EndTime = now };
-        var (exit, signal) = e.Outcome switch
+        if (job.TimedOutByScheduler && e.Outcome is { } stopped)
+        {
+            outcome = stopped with { TimedOut = true };
+        }
+
+        var (exit, signal) = (e.Outcome is null ? null : outcome) switch
         {
             null => (-1, 0),
             { TimedOut: true } o => (-1, o.Signal ?? 15),
@@ -200,8 +272,18 @@ internal sealed class JobScheduler
             _warn($"job {job.Seq} timed out and was stopped: {job.CommandLine}");
         }
 
-        _log?.Append(job.Seq, outcome.StartTime, outcome.Duration, outcome.Stdout.Length, exit, signal, job.CommandLine);
-        _output.OnFinished(finished);
+        if (_orderedLog is not null)
+        {
+            _orderedLog.OnFinished(job.Seq, log => log.Append(job.Seq, outcome.StartTime, outcome.Duration, job.Sent, outcome.Stdout.Length, exit, signal, job.CommandLine));
+        }
+        else
+        {
+            _log?.Append(job.Seq, outcome.StartTime, outcome.Duration, job.Sent, outcome.Stdout.Length, exit, signal, job.CommandLine);
+        }
+
+        // With --results the output is in the files only (parallel 20221122 prints none of it).
+        _results?.Write(finished);
+        _output.OnFinished(_results is null ? finished : finished with { Outcome = outcome with { Stdout = [], Stderr = [] } });
         _progress.OnFinished(finished.Failed);
         var halt = _halt.OnFinished(exit, signal);
         if (halt == HaltWhen.Soon)

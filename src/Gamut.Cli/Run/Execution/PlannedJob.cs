@@ -19,6 +19,15 @@ internal sealed class PlannedJob
     /// <summary>The <c>--tag</c>/<c>--tagstring</c> prefix with its tab; null when not tagging.</summary>
     public byte[]? Tag { get; init; }
 
+    /// <summary>The bytes given on the job's stdin (<c>--pipe</c>), the joblog's Send column.</summary>
+    public long Sent { get; init; }
+
+    /// <summary>Set when the scheduler stopped the job for running past its <c>--timeout</c>.</summary>
+    public bool TimedOutByScheduler { get; set; }
+
+    /// <summary>Stops this job alone (a <c>--timeout</c> the scheduler keeps), on top of the run's own stop.</summary>
+    public CancellationTokenSource? Stop { get; set; }
+
     /// <summary>Attempts made so far (<c>--retries</c>).</summary>
     public int Attempt { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gamut.Jobs.Commands;
+using Gamut.Cli.Run.Options;
 using Gamut.Processes;
 
 namespace Gamut.Cli.Run.Execution;
@@ -10,7 +11,11 @@ namespace Gamut.Cli.Run.Execution;
 /// gamut's own descriptors with <c>-u</c>). A stop or a timeout sends SIGTERM to the job's whole group, waits the
 /// grace period, then sends SIGKILL to the group, so nothing a job started outlives it.
 /// </summary>
-internal sealed class ProcessesBackend : IJobBackend
+/// <param name="termSeq">
+/// <c>--termseq</c>: how a stop reaches a job — each signal to its process group in turn, waiting the given
+/// milliseconds for it to end; null: SIGTERM, then SIGKILL after the grace period.
+/// </param>
+internal sealed class ProcessesBackend(TermSeq? termSeq = null) : IJobBackend
 {
     private readonly ConcurrentDictionary<ChildProcess, byte> _running = new();
     private volatile bool _killed;
@@ -20,7 +25,11 @@ internal sealed class ProcessesBackend : IJobBackend
     public async Task<CommandOutcome> RunAsync(JobRequest request, CancellationToken stop)
     {
         var command = ToCommand(request);
-        var child = command.Start(stop);
+        // A stop is sent here rather than through Start's token, so the stopped job's result (its output so far,
+        // the signal that ended it) comes back like any other: a --timeout the scheduler keeps needs it.
+        var child = command.Start(CancellationToken.None);
+        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stopping = stop.Register(() => _ = termSeq is null ? child.StopAsync(cancellationToken: CancellationToken.None) : SendTermSeqAsync(child, exited.Task));
         await using (child.ConfigureAwait(false))
         {
             _running[child] = 0;
@@ -41,6 +50,10 @@ internal sealed class ProcessesBackend : IJobBackend
                 {
                     result = e.Result;
                     timedOut = true;
+                }
+                finally
+                {
+                    exited.TrySetResult();
                 }
 
                 return new CommandOutcome
@@ -71,6 +84,20 @@ internal sealed class ProcessesBackend : IJobBackend
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private async Task SendTermSeqAsync(ChildProcess child, Task exited)
+    {
+        foreach (var (signal, milliseconds) in termSeq!.Steps)
+        {
+            if (exited.IsCompleted)
+            {
+                return;
+            }
+
+            child.SendSignalToGroup(signal);
+            await Task.WhenAny(exited, Task.Delay(milliseconds)).ConfigureAwait(false);
+        }
+    }
 
     private static Command ToCommand(JobRequest request)
     {

@@ -17,8 +17,10 @@ internal sealed class InputPlan : IDisposable
 
     public InputPlan(RunOptions options, Stream stdin)
     {
-        var separator = options.NullSeparated ? (byte)0 : (byte)'\n';
-        _columns = options.ColumnSeparator is null ? null : new ColumnSplitter(options.ColumnSeparator);
+        byte[] separator = options.Delimiter ?? (options.NullSeparated ? [0] : [(byte)'\n']);
+        // With --header and no --colsep, parallel splits the header and the values on tabs.
+        var columns = options.ColumnSeparator ?? (options.Header is null ? null : "\t");
+        _columns = columns is null ? null : new ColumnSplitter(columns);
         var sources = options.Inputs.Count == 0 ? [InputSourceSpec.Stdin] : options.Inputs;
         var stdinUsed = false;
         foreach (var source in sources)
@@ -46,6 +48,11 @@ internal sealed class InputPlan : IDisposable
                     break;
             }
 
+            if (options.Header is not null)
+            {
+                values = TakeHeader(values);
+            }
+
             if (source.Linked && _groups.Count > 0)
             {
                 _groups[^1].Add(values);
@@ -58,6 +65,9 @@ internal sealed class InputPlan : IDisposable
 
         ReadsStdin = stdinUsed;
     }
+
+    /// <summary>With <c>--header</c>: the name of each value position (a source's first record, split into columns).</summary>
+    public List<string> HeaderNames { get; } = [];
 
     /// <summary>Whether standard input is read for input records (then jobs cannot share it).</summary>
     public bool ReadsStdin { get; }
@@ -113,6 +123,32 @@ internal sealed class InputPlan : IDisposable
         foreach (var d in _open)
         {
             d.Dispose();
+        }
+    }
+
+    // Reads a source's first record now (the names must be known before the template is read) and gives the rest.
+    private Func<IEnumerable<string>> TakeHeader(Func<IEnumerable<string>> values)
+    {
+        var e = values().GetEnumerator();
+        _open.Add(e);
+        if (e.MoveNext())
+        {
+            var before = HeaderNames.Count;
+            Add(HeaderNames, [e.Current]);
+            if (HeaderNames.Count == before)
+            {
+                HeaderNames.Add("");
+            }
+        }
+
+        return () => Rest(e);
+    }
+
+    private static IEnumerable<string> Rest(IEnumerator<string> e)
+    {
+        while (e.MoveNext())
+        {
+            yield return e.Current;
         }
     }
 

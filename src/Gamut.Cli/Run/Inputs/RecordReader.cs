@@ -4,10 +4,10 @@ namespace Gamut.Cli.Run.Inputs;
 
 /// <summary>
 /// Reads input records from a stream: one per line (the newline removed, a carriage return kept, as GNU
-/// parallel does), or one per NUL-terminated string with <c>-0</c>. A last record without its terminator
+/// parallel does), one per NUL-terminated string with <c>-0</c>, or one per any delimiter with <c>-d</c>. A last record without its terminator
 /// counts; an empty stream has none. Lines of any length; bytes that are not UTF-8 become U+FFFD.
 /// </summary>
-internal sealed class RecordReader(Stream stream, byte separator)
+internal sealed class RecordReader(Stream stream, byte[] separator)
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
@@ -21,14 +21,14 @@ internal sealed class RecordReader(Stream stream, byte separator)
             // Emit every complete record in the buffer.
             while (true)
             {
-                var at = Array.IndexOf(buffer, separator, start, end - start);
+                var at = buffer.AsSpan(start, end - start).IndexOf(separator);
                 if (at < 0)
                 {
                     break;
                 }
 
-                yield return Utf8.GetString(buffer, start, at - start);
-                start = at + 1;
+                yield return Utf8.GetString(buffer, start, at);
+                start += at + separator.Length;
             }
 
             // Keep the partial record at the front; grow for long ones.

@@ -8,12 +8,16 @@ namespace Gamut.Cli.Run.Inputs;
 /// </summary>
 internal sealed class StreamedInputs : IJobInputs
 {
-    private readonly Channel<InputRecord> _channel = Channel.CreateBounded<InputRecord>(new BoundedChannelOptions(4096) { SingleReader = false, SingleWriter = true });
+    private readonly Channel<InputRecord> _channel;
     private long _count;
     private volatile bool _ended;
 
-    public StreamedInputs(IEnumerable<InputRecord> records, Action<Exception> onError)
+    /// <param name="records">The records, read on the thread.</param>
+    /// <param name="onError">Told when reading fails.</param>
+    /// <param name="capacity">How many records may wait read but not taken.</param>
+    public StreamedInputs(IEnumerable<InputRecord> records, Action<Exception> onError, int capacity = 4096)
     {
+        _channel = Channel.CreateBounded<InputRecord>(new BoundedChannelOptions(capacity) { SingleReader = false, SingleWriter = true });
         var thread = new Thread(() =>
         {
             try

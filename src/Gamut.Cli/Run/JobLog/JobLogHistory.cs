@@ -17,6 +17,32 @@ internal sealed class JobLogHistory
 
     public bool AlreadyRan(long seq) => _done.Contains(seq);
 
+    /// <summary>
+    /// <c>--retry-failed</c>: the jobs the log lists as failed and never as succeeded, with their logged command
+    /// lines, in sequence order.
+    /// </summary>
+    public static List<(long Seq, string Command)> FailedCommands(string path)
+    {
+        var failed = new SortedDictionary<long, string>();
+        var succeeded = new HashSet<long>();
+        if (File.Exists(path))
+        {
+            foreach (var (seq, exit, signal, command) in Lines(path))
+            {
+                if (exit == 0 && signal == 0)
+                {
+                    succeeded.Add(seq);
+                }
+                else
+                {
+                    failed[seq] = command.Replace('\0', '\n');
+                }
+            }
+        }
+
+        return failed.Where(f => !succeeded.Contains(f.Key)).Select(f => (f.Key, f.Value)).ToList();
+    }
+
     public static JobLogHistory Read(string path, bool failedOnly)
     {
         var history = new JobLogHistory();
@@ -25,6 +51,19 @@ internal sealed class JobLogHistory
             return history;
         }
 
+        foreach (var (seq, exit, signal, _) in Lines(path))
+        {
+            if (!failedOnly || (exit == 0 && signal == 0))
+            {
+                history._done.Add(seq);
+            }
+        }
+
+        return history;
+    }
+
+    private static IEnumerable<(long Seq, int Exit, int Signal, string Command)> Lines(string path)
+    {
         var lineNumber = 0;
         foreach (var line in File.ReadLines(path))
         {
@@ -40,12 +79,7 @@ internal sealed class JobLogHistory
                 throw new UsageException($"--joblog '{path}' line {lineNumber} is not a joblog line (Seq Host Starttime JobRuntime Send Receive Exitval Signal Command)");
             }
 
-            if (!failedOnly || (exit == 0 && signal == 0))
-            {
-                history._done.Add(seq);
-            }
+            yield return (seq, exit, signal, cols[8]);
         }
-
-        return history;
     }
 }

@@ -17,12 +17,15 @@ internal sealed class JobLogWriter : IDisposable
 
     private JobLogWriter(FileStream file) => _file = file;
 
-    /// <summary>Opens the log: appended to when resuming a log that has lines, else started afresh with the header.</summary>
-    public static JobLogWriter Open(string path, bool append)
+    /// <summary>
+    /// Opens the log: appended to when resuming a log that has lines, else started afresh with the header; with
+    /// <paramref name="appendWithoutHeader"/> (<c>--joblog +FILE</c>) appended to and never given a header, as parallel does.
+    /// </summary>
+    public static JobLogWriter Open(string path, bool append, bool appendWithoutHeader = false)
     {
         try
         {
-            var exists = append && File.Exists(path) && new FileInfo(path).Length > 0;
+            var exists = appendWithoutHeader || (append && File.Exists(path) && new FileInfo(path).Length > 0);
             var file = new FileStream(path, exists ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
             var writer = new JobLogWriter(file);
             if (!exists)
@@ -38,13 +41,13 @@ internal sealed class JobLogWriter : IDisposable
         }
     }
 
-    public void Append(long seq, DateTimeOffset start, TimeSpan runtime, long received, int exitValue, int signal, string command)
+    public void Append(long seq, DateTimeOffset start, TimeSpan runtime, long sent, long received, int exitValue, int signal, string command)
     {
         var c = CultureInfo.InvariantCulture;
         _line.Clear();
         _line.Append(seq.ToString(c)).Append("\t:\t")
             .Append((start.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", c)).Append('\t')
-            .Append(runtime.TotalSeconds.ToString("F3", c).PadLeft(10)).Append("\t0\t").Append(received.ToString(c)).Append('\t')
+            .Append(runtime.TotalSeconds.ToString("F3", c).PadLeft(10)).Append('\t').Append(sent.ToString(c)).Append('\t').Append(received.ToString(c)).Append('\t')
             .Append(exitValue.ToString(c)).Append('\t')
             .Append(signal.ToString(c)).Append('\t')
             .Append(command.Replace('\n', '\0')).Append('\n');

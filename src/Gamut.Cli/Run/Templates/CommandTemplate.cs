@@ -27,17 +27,49 @@ internal sealed class CommandTemplate
     /// <summary>Whether the slot number <c>{%}</c> appears (it is known only when the job starts).</summary>
     public bool UsesSlot { get; private init; }
 
-    public static CommandTemplate Parse(IReadOnlyList<string> words)
+    /// <summary>With <c>-X</c>: each word holding a replacement string is repeated once per value.</summary>
+    public bool ContextReplace { get; private init; }
+
+    public static CommandTemplate Parse(IReadOnlyList<string> words) => Parse(words, new ReplacementNames(ReplacementStrings.Default, []), contextReplace: false);
+
+    public static CommandTemplate Parse(IReadOnlyList<string> words, ReplacementNames names, bool contextReplace)
     {
         var parsed = new List<TemplatePart>[words.Count];
         var any = false;
         var usesSlot = false;
         for (var w = 0; w < words.Count; w++)
         {
-            parsed[w] = ParseWord(words[w], ref any, ref usesSlot);
+            parsed[w] = ParseWord(words[w], names, ref any, ref usesSlot);
         }
 
-        return new CommandTemplate(parsed, any) { UsesSlot = usesSlot };
+        return new CommandTemplate(parsed, any) { UsesSlot = usesSlot, ContextReplace = contextReplace };
+    }
+
+    /// <summary>The length of the command line with no values (for filling a line with -m/-X/--xargs).</summary>
+    public int BaseLength => Compose([], 0, 1).Length;
+
+    /// <summary>What one more value adds to the command line's length with -m/-X/--xargs.</summary>
+    public int ValueCost(string value)
+    {
+        if (!_hasReplacement)
+        {
+            return ShellQuote.Quote(value).Length + 1;
+        }
+
+        var cost = 0;
+        foreach (var word in _words)
+        {
+            var valueParts = word.OfType<ValuePart>().Where(p => p.Position is null).ToList();
+            if (valueParts.Count == 0)
+            {
+                continue;
+            }
+
+            var quoted = valueParts.Sum(p => ShellQuote.Quote(PathModifiers.Apply(p.Modifier, value)).Length);
+            cost += ContextReplace ? quoted + word.OfType<LiteralPart>().Sum(l => l.Text.Length) + 1 : quoted + valueParts.Count;
+        }
+
+        return cost;
     }
 
     /// <summary>Composes the command line for one job.</summary>
@@ -72,7 +104,40 @@ internal sealed class CommandTemplate
                 sb.Append(' ');
             }
 
-            foreach (var part in _words[w])
+            if (ContextReplace && values.Count > 1 && _words[w].Any(p => p is ValuePart))
+            {
+                // -X: the word once per value, with that value alone.
+                for (var v = 0; v < values.Count; v++)
+                {
+                    if (v > 0)
+                    {
+                        sb.Append(' ');
+                    }
+
+                    AppendWord(sb, _words[w], [values[v]], seq, slot, quote);
+                }
+
+                continue;
+            }
+
+            AppendWord(sb, _words[w], values, seq, slot, quote);
+        }
+
+        if (!_hasReplacement && quote)
+        {
+            foreach (var v in values)
+            {
+                sb.Append(' ');
+                ShellQuote.Append(sb, v);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static void AppendWord(StringBuilder sb, List<TemplatePart> word, IReadOnlyList<string> values, long seq, int slot, bool quote)
+    {
+            foreach (var part in word)
             {
                 switch (part)
                 {
@@ -90,18 +155,6 @@ internal sealed class CommandTemplate
                         break;
                 }
             }
-        }
-
-        if (!_hasReplacement && quote)
-        {
-            foreach (var v in values)
-            {
-                sb.Append(' ');
-                ShellQuote.Append(sb, v);
-            }
-        }
-
-        return sb.ToString();
     }
 
     private static void AppendValue(StringBuilder sb, ValuePart part, IReadOnlyList<string> values, bool quote)
@@ -141,14 +194,15 @@ internal sealed class CommandTemplate
         }
     }
 
-    private static List<TemplatePart> ParseWord(string word, ref bool any, ref bool usesSlot)
+    private static List<TemplatePart> ParseWord(string word, ReplacementNames names, ref bool any, ref bool usesSlot)
     {
         var parts = new List<TemplatePart>();
         var literal = new StringBuilder();
         var i = 0;
         while (i < word.Length)
         {
-            if (word[i] == '{' && TryParseReplacement(word, i, out var part, out var length))
+            if (names.TryMatchRenamed(word, i, out var part, out var length)
+                || (word[i] == '{' && TryParseReplacement(word, i, names, out part, out length)))
             {
                 if (literal.Length > 0)
                 {
@@ -176,7 +230,7 @@ internal sealed class CommandTemplate
     }
 
     // Recognises {} {.} {/} {//} {/.} {#} {%} and {N} {-N} with the same modifiers ({2.} {-1/} …).
-    private static bool TryParseReplacement(string word, int start, out TemplatePart part, out int length)
+    private static bool TryParseReplacement(string word, int start, ReplacementNames names, out TemplatePart part, out int length)
     {
         part = null!;
         length = 0;
@@ -191,6 +245,17 @@ internal sealed class CommandTemplate
         if (inner.StartsWith("="))
         {
             throw new UsageException("Perl expressions in replacement strings ({= … =}) are not supported; use the shell instead");
+        }
+
+        if (names.IsRenamedDefault(inner))
+        {
+            return false;
+        }
+
+        if (names.HeaderPosition(inner) is { } column)
+        {
+            part = new ValuePart(column, PathModifier.None);
+            return true;
         }
 
         if (inner is "#")

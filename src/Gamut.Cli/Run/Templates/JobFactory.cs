@@ -23,15 +23,19 @@ internal sealed class JobFactory
     private readonly double? _grace;
     private readonly string _pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
 
-    public JobFactory(RunOptions options, string shell, DirectExec? direct)
+    public JobFactory(RunOptions options, string shell, DirectExec? direct, IReadOnlyList<string>? headerNames = null)
     {
-        _template = CommandTemplate.Parse(options.Command);
-        _tagTemplate = options.TagString is null ? null : CommandTemplate.Parse([options.TagString]);
+        var names = new ReplacementNames(options.Replacements, headerNames ?? []);
+        _template = CommandTemplate.Parse(options.Command, names, options.ArgsMode == ArgsMode.Context);
+        _tagTemplate = options.TagString is null ? null : CommandTemplate.Parse([options.TagString], names, contextReplace: false);
         _tagValues = options.Tag && options.TagString is null;
         _direct = direct;
         _shell = shell;
         _grace = options.GraceSeconds;
     }
+
+    /// <summary>The command template (its line length figures fill -m/-X/--xargs lines).</summary>
+    public CommandTemplate Template => _template;
 
     public PlannedJob Create(InputRecord record, int slot, double? timeoutSeconds)
     {
@@ -44,8 +48,8 @@ internal sealed class JobFactory
             ["PARALLEL_PID"] = _pid,
         };
         var spec = split is { } s
-            ? new CommandSpec { Executable = s.Argv[0], Arguments = s.Argv[1..], Environment = env, TimeoutSeconds = timeoutSeconds, GraceSeconds = _grace }
-            : new CommandSpec { Executable = line, Shell = _shell, Environment = env, TimeoutSeconds = timeoutSeconds, GraceSeconds = _grace };
+            ? new CommandSpec { Executable = s.Argv[0], Arguments = s.Argv[1..], Environment = env, TimeoutSeconds = timeoutSeconds, GraceSeconds = _grace, Stdin = record.Stdin }
+            : new CommandSpec { Executable = line, Shell = _shell, Environment = env, TimeoutSeconds = timeoutSeconds, GraceSeconds = _grace, Stdin = record.Stdin };
         return new PlannedJob
         {
             Seq = record.Seq,
@@ -54,6 +58,7 @@ internal sealed class JobFactory
             Slot = slot,
             Spec = spec,
             Tag = Tag(record, slot),
+            Sent = record.Stdin?.Length ?? 0,
         };
     }
 
