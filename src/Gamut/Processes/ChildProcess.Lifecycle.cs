@@ -222,6 +222,9 @@ public sealed partial class ChildProcess
                 await WaitForEmptyGroupAsync().ConfigureAwait(false);
             }
 
+            // The group is empty: a SIGKILL still pending would go to a number that is no longer this group's.
+            _killTimer?.Dispose();
+
             // Whoever still holds an output pipe now escaped the group (setsid); do not wait on it forever.
             LingerThenEnd(_stdout);
             LingerThenEnd(_stderr);

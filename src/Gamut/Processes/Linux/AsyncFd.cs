@@ -46,7 +46,7 @@ internal sealed class AsyncFd : PipeEnd
     /// <inheritdoc/>
     public override void ContinueInline() => _readable.Inline = true;
 
-    /// <summary>Takes ownership of <paramref name="fd"/>, makes it non-blocking and registers it.</summary>
+    /// <summary>Takes ownership of <paramref name="fd"/>, makes it non-blocking and registers it (closing it if that fails).</summary>
     public static AsyncFd Register(int fd, bool setNonBlocking = true)
     {
         if (setNonBlocking)
@@ -56,7 +56,17 @@ internal sealed class AsyncFd : PipeEnd
         }
 
         var result = new AsyncFd(new SafeFileHandle(fd, ownsHandle: true));
-        Reactor.Instance.Register(result, fd);
+        try
+        {
+            Reactor.Instance.Register(result, fd);
+        }
+        catch
+        {
+            // Not registered: close it here, or it would wait for the finalizer.
+            result._handle.Dispose();
+            throw;
+        }
+
         return result;
     }
 

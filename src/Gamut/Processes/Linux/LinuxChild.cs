@@ -12,12 +12,18 @@ internal sealed class LinuxChild : IChildHandle
 {
     private readonly AsyncFd _pidfd;
     private readonly int _watchdogSlot;
+    private readonly object _groupGate = new();
     private volatile bool _exited;
     private volatile bool _groupSignalUnsupported;
+    private volatile bool _groupGone;
     private int _released;
 
-    public LinuxChild(int pid, AsyncFd pidfd, AsyncFd? stdin, AsyncFd? stdout, AsyncFd? stderr, int watchdogSlot)
+    private readonly SpawnProbe? _probe;
+
+    public LinuxChild(int pid, AsyncFd pidfd, AsyncFd? stdin, AsyncFd? stdout, AsyncFd? stderr, int watchdogSlot, SpawnProbe? probe)
     {
+        _probe = probe;
+        _groupSignalUnsupported = probe?.LegacyGroupSignals ?? false;
         ProcessId = pid;
         _pidfd = pidfd;
         StandardInput = stdin;
@@ -71,22 +77,46 @@ internal sealed class LinuxChild : IChildHandle
             _groupSignalUnsupported = true;
         }
 
-        if (Volatile.Read(ref _released) != 0)
-        {
-            return false;
-        }
-
-        // The fallback: the group id is the child's pid, and it cannot be reused while a member lives.
-        return Libc.kill(-ProcessId, signal) == 0;
+        return SignalGroupByNumber(signal);
     }
 
     public bool IsGroupEmpty() => !SignalGroup(0);
 
+    /// <summary>
+    /// The fallback, <c>kill(-pgid)</c>: the group's id is the child's pid, a number that stays taken while any
+    /// member lives (the leader, even as a zombie, or anyone left in the group). Once the leader is reaped and the
+    /// group is seen empty, the number is free for the kernel to give to another process, whose group a later
+    /// TERM or KILL would hit: from then on this group is never signalled again. Reaping takes the same gate, so
+    /// "reaped" and "seen empty" are judged on one consistent state.
+    /// </summary>
+    private bool SignalGroupByNumber(int signal)
+    {
+        lock (_groupGate)
+        {
+            if (_groupGone || Volatile.Read(ref _released) != 0)
+            {
+                return false;
+            }
+
+            var delivered = Libc.kill(-ProcessId, signal) == 0;
+            if (!delivered && _exited && Libc.Errno == Libc.ESRCH)
+            {
+                _groupGone = true;
+            }
+
+            _probe?.OnGroupKill?.Invoke(ProcessId, signal, delivered);
+            return delivered;
+        }
+    }
+
     public void Release()
     {
-        if (Interlocked.Exchange(ref _released, 1) != 0)
+        lock (_groupGate)
         {
-            return;
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+            {
+                return;
+            }
         }
 
         _pidfd.Dispose();
@@ -103,9 +133,20 @@ internal sealed class LinuxChild : IChildHandle
         while (true)
         {
             var sequence = _pidfd.Readable.Sequence;
-            if (TryReap() is { } status)
+            ProcessExitStatus? status;
+            lock (_groupGate)
             {
-                _exited = true;
+                // Under the gate: a fallback group signal is sent either before the reap (the number is still
+                // the leader's) or after it with _exited already true.
+                status = TryReap();
+                if (status is not null)
+                {
+                    _exited = true;
+                }
+            }
+
+            if (status is not null)
+            {
                 return status;
             }
 

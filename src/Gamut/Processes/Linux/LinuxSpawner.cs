@@ -13,7 +13,7 @@ namespace Gamut.Processes.Linux;
 internal static unsafe class LinuxSpawner
 {
     private static readonly object s_devNullGate = new();
-    private static void* s_attributes;
+    private static nint s_attributes; // a posix_spawnattr_t*, published once complete
     private static int s_devNull = -1;
 
     /// <summary>Starts the child described by <paramref name="request"/>.</summary>
@@ -139,31 +139,79 @@ internal static unsafe class LinuxSpawner
         return (new LinuxDescriptor(fds[0], owned: true), new LinuxDescriptor(fds[1], owned: true));
     }
 
+    /// <summary>
+    /// Takes the spawned child under tracking: its pidfd, watchdog slot and pipe ends. Any failure on the way
+    /// kills and reaps the child's group and closes everything, so no child runs untracked (the child is not
+    /// reaped before that kill, so its group's number cannot have been reused).
+    /// </summary>
     private static LinuxChild Adopt(SpawnRequest request, int pid, int stdinParent, int stdoutParent, int stderrParent)
     {
-        var pidfd = Libc.pidfd_open(pid);
-        if (pidfd < 0)
+        var probe = SpawnProbe.Current;
+        int[] raw = [stdinParent, stdoutParent, stderrParent];
+        var registered = new AsyncFd?[3];
+        AsyncFd? pidfd = null;
+        var slot = -1;
+        try
         {
-            // Without a pidfd the child cannot be tracked safely: stop it now and report why.
-            var errno = Libc.Errno;
+            var fd = Libc.pidfd_open(pid);
+            if (fd < 0)
+            {
+                // Without a pidfd the child cannot be tracked safely: stop it now and report why.
+                var errno = Libc.Errno;
+                throw SpawnErrors.Setup(request.Command, errno, "opening a pidfd for the child", Libc.Describe(errno));
+            }
+
+            pidfd = AsyncFd.Register(fd, setNonBlocking: false);
+            slot = request.KillOnParentExit ? ParentExitWatchdog.Register(pid) : -1;
+            for (var i = 0; i < raw.Length; i++)
+            {
+                if (raw[i] >= 0)
+                {
+                    var end = raw[i];
+                    raw[i] = -1; // from here the registration owns it (and closes it if it fails)
+                    registered[i] = AsyncFd.Register(end);
+                }
+
+                if (i == 1)
+                {
+                    probe?.WhileAdopting?.Invoke(pid);
+                }
+            }
+
+            return new LinuxChild(pid, pidfd, registered[0], registered[1], registered[2], slot, probe);
+        }
+        catch (Exception error)
+        {
             Libc.kill(-pid, 9);
             Libc.kill(pid, 9);
             ReapBlocking(pid);
-            CloseIfOpen(stdinParent);
-            CloseIfOpen(stdoutParent);
-            CloseIfOpen(stderrParent);
-            throw SpawnErrors.Setup(request.Command, errno, "opening a pidfd for the child", Libc.Describe(errno));
-        }
+            foreach (var end in registered)
+            {
+                end?.Dispose();
+            }
 
-        var slot = request.KillOnParentExit ? ParentExitWatchdog.Register(pid) : -1;
-        var pidfdReg = AsyncFd.Register(pidfd, setNonBlocking: false);
-        return new LinuxChild(
-            pid,
-            pidfdReg,
-            stdinParent >= 0 ? AsyncFd.Register(stdinParent) : null,
-            stdoutParent >= 0 ? AsyncFd.Register(stdoutParent) : null,
-            stderrParent >= 0 ? AsyncFd.Register(stderrParent) : null,
-            slot);
+            foreach (var end in raw)
+            {
+                CloseIfOpen(end);
+            }
+
+            pidfd?.Dispose();
+            if (slot >= 0)
+            {
+                ParentExitWatchdog.Unregister(slot);
+            }
+
+            if (error is CommandException)
+            {
+                throw;
+            }
+
+            throw new CommandStartException(
+                request.Command,
+                $"Cannot start '{request.Command}': setting up the started child failed ({error.Message}); it was stopped",
+                (error as System.ComponentModel.Win32Exception)?.NativeErrorCode,
+                error);
+        }
     }
 
     /// <summary>The child-side descriptor for one standard stream; -1 for "inherit" (no file action).</summary>
@@ -287,16 +335,18 @@ internal static unsafe class LinuxSpawner
     /// <summary>The one spawn attribute set all children share (posix_spawn only reads it).</summary>
     private static void* Attributes()
     {
-        if (s_attributes != null)
+        // Double-checked: the volatile read pairs with the volatile write below, so a thread that sees the pointer
+        // also sees the attribute set it points to, fully initialised (plain reads may be reordered on arm64).
+        if (Volatile.Read(ref s_attributes) is var ready and not 0)
         {
-            return s_attributes;
+            return (void*)ready;
         }
 
         lock (s_devNullGate)
         {
-            if (s_attributes != null)
+            if (s_attributes != 0)
             {
-                return s_attributes;
+                return (void*)s_attributes;
             }
 
             var attr = NativeMemory.AllocZeroed(Libc.SpawnAttrSize);
@@ -318,7 +368,7 @@ internal static unsafe class LinuxSpawner
             Libc.posix_spawnattr_setpgroup(attr, 0);
             Libc.posix_spawnattr_setflags(
                 attr, (short)(Libc.POSIX_SPAWN_SETPGROUP | Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF));
-            s_attributes = attr;
+            Volatile.Write(ref s_attributes, (nint)attr);
             return attr;
         }
     }
