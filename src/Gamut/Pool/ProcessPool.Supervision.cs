@@ -17,6 +17,7 @@ public sealed partial class ProcessPool
     /// </summary>
     private void OnWorkerExited(WorkerHandle w, WorkerExit? exit)
     {
+        RecoverKeptResults(w);
         List<PoolJob> orphans;
         SlotSnapshot slot;
         bool startFailure;
@@ -78,6 +79,28 @@ public sealed partial class ProcessPool
 
         EnsureWorkers();
         Dispatch();
+    }
+
+    /// <summary>
+    /// Delivers the results a dead worker committed to its journal and never sent (it died before the frame ended).
+    /// Only once its channel has been read to the end: the journal then holds exactly the results the pool has not seen.
+    /// </summary>
+    private void RecoverKeptResults(WorkerHandle w)
+    {
+        if (Interlocked.Exchange(ref w.Settling, 1) != 0 || w.State == WorkerState.Dead || !w.ReaderDone.Task.IsCompleted ||
+            w.Slot.RecoverResults(w.ResultFrames) is not { } body)
+        {
+            return;
+        }
+
+        try
+        {
+            OnResults(w, body);
+        }
+        catch (ProtocolException e)
+        {
+            _logger.LogWarning("{Worker}: the results it kept could not be read: {Error}", w, e.Message);
+        }
     }
 
     private void Settle(WorkerHandle w, WorkerExit exit, SlotSnapshot slot, List<PoolJob> orphans)

@@ -262,6 +262,7 @@ public sealed partial class ProcessPool
                 _logger.LogError("{Worker}: {Error}", w, w.StartError);
                 break;
             case FrameType.Results:
+                w.ResultFrames++;
                 // Before anyone hears of these results (and may submit more): a worker over its memory limit takes no more work.
                 CheckMemory(w);
                 OnResults(w, body.Span);
@@ -438,8 +439,10 @@ public sealed partial class ProcessPool
         var exit = await process.Exited.ConfigureAwait(false);
         if (w.Channel is not null)
         {
-            // Every result the worker wrote before it died is still in the socket: read it all before judging.
-            await Task.WhenAny(w.ReaderDone.Task, Task.Delay(2000)).ConfigureAwait(false);
+            // Every result the worker sent before it died is still in the socket: read it all before judging (and
+            // before taking what it kept and never sent from its journal). The reader ends at end-of-stream; the
+            // guard only stops a hang if something else holds the worker's end of the socket open.
+            await Task.WhenAny(w.ReaderDone.Task, Task.Delay(30_000)).ConfigureAwait(false);
         }
 
         OnWorkerExited(w, exit);

@@ -94,6 +94,12 @@ internal sealed class WorkerHandle
 
     public long ItemsSent { get; set; }
 
+    /// <summary>Results frames read whole from the worker (only its reader thread counts; read after <see cref="ReaderDone"/>).</summary>
+    public long ResultFrames { get; set; }
+
+    /// <summary>Set once by whoever settles the worker's end (0 → 1), so its kept results are taken once.</summary>
+    public int Settling;
+
     /// <summary>When its memory was last read (Stopwatch ticks; only the reader thread of this worker uses it).</summary>
     public long LastMemoryCheck { get; set; }
 

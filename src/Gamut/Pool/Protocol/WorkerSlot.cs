@@ -16,6 +16,9 @@ namespace Gamut.Pool.Protocol;
 internal sealed unsafe class WorkerSlot : IDisposable
 {
     public const int Size = 64;
+
+    /// <summary>The slot and, after it, the worker's <see cref="ResultJournal"/> (tmpfs gives pages only when written).</summary>
+    private const long RegionSize = Size + ResultJournal.HeaderSize + ResultJournal.Capacity;
     private const int VersionAt = 0;
     private const int StateAt = 4;
     private const int SeqAt = 8;
@@ -33,7 +36,7 @@ internal sealed unsafe class WorkerSlot : IDisposable
 
     public string Path => _region.Path;
 
-    public static WorkerSlot Create(string path) => new(MappedRegion.CreateNew(path, Size));
+    public static WorkerSlot Create(string path) => new(MappedRegion.CreateNew(path, RegionSize));
 
     public static WorkerSlot Open(string path) => new(MappedRegion.OpenExisting(path));
 
@@ -85,6 +88,16 @@ internal sealed unsafe class WorkerSlot : IDisposable
             Thread.SpinWait(20);
         }
     }
+
+    /// <summary>Worker: the journal where results wait until they are sent (see <see cref="ResultJournal"/>).</summary>
+    public ResultJournal Journal() => new(_p + Size, _p + Size + ResultJournal.HeaderSize);
+
+    /// <summary>
+    /// Pool, after the worker ended and its channel was read to the end: the results it kept and never sent, as the
+    /// body of a Results frame (null when none). <paramref name="framesRead"/>: Results frames read whole from it.
+    /// </summary>
+    public byte[]? RecoverResults(long framesRead) =>
+        _region.Length < RegionSize ? null : ResultJournal.Recover(_p + Size, _p + Size + ResultJournal.HeaderSize, framesRead);
 
     public void Dispose() => _region.Dispose();
 }

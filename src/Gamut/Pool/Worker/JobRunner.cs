@@ -59,6 +59,7 @@ internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor, Func<Func<I
     private Func<IJob<TIn, TOut>> _create = descriptor.Typed<TIn, TOut>().Create;
     private Func<Func<IJob<TIn, TOut>>>? _fastConstructor = fastConstructor;
     private readonly bool _acceptsNull = descriptor.AcceptsNullInput;
+    private TOut[]? _one;
 
     public JobDescriptor Descriptor { get; } = descriptor;
 
@@ -162,10 +163,16 @@ internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor, Func<Func<I
             _create = fast();
         }
 
-        var results = new TOut[items.Length];
-        List<ItemError>? errors = null;
+        // Each item's result is committed to the journal before the next item starts, so a crash takes none with it:
+        // primitive results one value at a time into an open entry, others as an entry of their own.
+        var raw = RawValues<TOut>.Supported && host.DefaultJson;
+        var itemSize = Unsafe.SizeOf<TOut>();
+        if (raw)
+        {
+            host.OpenRaw(work.Seq, 0, itemSize);
+        }
+
         var token = work.Token;
-        var sent = 0;
         var lastSent = Stopwatch.GetTimestamp();
         var lastCheck = lastSent;
         var checkedAt = 0;
@@ -174,46 +181,76 @@ internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor, Func<Func<I
         {
             if (token.IsCancellationRequested)
             {
+                if (raw)
+                {
+                    host.CloseRaw(final: false);
+                }
+
                 if (host.Terminating)
                 {
                     // The worker is being stopped (another item's timeout, a recycle, a shutdown), not this map: send
                     // what ran and leave the rest unanswered; the pool runs them elsewhere once this worker has ended.
-                    if (i > sent)
-                    {
-                        Send(host, work.Seq, results, sent, i, errors, final: false);
-                    }
-
+                    host.Flush();
                     return;
                 }
 
-                errors ??= [];
+                var cancelled = new List<ItemError>(items.Length - i);
                 for (var j = i; j < items.Length; j++)
                 {
-                    errors.Add(new ItemError(j, ErrorCode.Cancelled, WorkerHost.CancelledError));
+                    cancelled.Add(new ItemError(j, ErrorCode.Cancelled, WorkerHost.CancelledError));
                 }
 
-                break;
+                host.AppendChunkResult(work.Seq, i, items.Length - i, final: true, raw: false, [], cancelled);
+                return;
             }
 
             host.Slot.Begin(work.Seq, i, work.Timed);
             var input = items[i];
+            ItemError? error = null;
+            var result = default(TOut)!;
             if (input is null && !_acceptsNull)
             {
-                (errors ??= []).Add(new ItemError(i, ErrorCode.Serialization, NullInputError()));
+                error = new ItemError(i, ErrorCode.Serialization, NullInputError());
             }
             else
             {
                 try
                 {
-                    results[i] = Run(input, new WorkerJobContext(work.Id, i, Descriptor.Name, work.Attempt, token, host.Logger));
+                    result = Run(input, new WorkerJobContext(work.Id, i, Descriptor.Name, work.Attempt, token, host.Logger));
                 }
                 catch (OperationCanceledException) when (token.IsCancellationRequested)
                 {
-                    (errors ??= []).Add(new ItemError(i, ErrorCode.Cancelled, WorkerHost.CancelledError));
+                    error = new ItemError(i, ErrorCode.Cancelled, WorkerHost.CancelledError);
                 }
                 catch (Exception e)
                 {
-                    (errors ??= []).Add(new ItemError(i, ErrorCode.Failed, JobError.From(e)));
+                    error = new ItemError(i, ErrorCode.Failed, JobError.From(e));
+                }
+            }
+
+            if (error is null && raw && RawValues<TOut>.CanEncode(true, new ReadOnlySpan<TOut>(in result)))
+            {
+                host.AddRaw(result, itemSize);
+            }
+            else
+            {
+                if (raw)
+                {
+                    host.CloseRaw(final: false);
+                }
+
+                if (error is null)
+                {
+                    AppendItem(host, work.Seq, i, result);
+                }
+                else
+                {
+                    host.AppendChunkResult(work.Seq, i, 1, final: false, raw: false, [], [error]);
+                }
+
+                if (raw)
+                {
+                    host.OpenRaw(work.Seq, i + 1, itemSize);
                 }
             }
 
@@ -228,14 +265,31 @@ internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor, Func<Func<I
                 checkedAt = i + 1;
                 if (now - lastSent >= PartialEvery)
                 {
-                    Send(host, work.Seq, results, sent, i + 1, errors, final: false);
-                    sent = i + 1;
+                    // A long chunk sends what it has, so the pool can yield early.
+                    if (raw)
+                    {
+                        host.CloseRaw(final: false);
+                    }
+
+                    host.Flush();
+                    if (raw)
+                    {
+                        host.OpenRaw(work.Seq, i + 1, itemSize);
+                    }
+
                     lastSent = now;
                 }
             }
         }
 
-        Send(host, work.Seq, results, sent, items.Length, errors, final: true);
+        if (raw)
+        {
+            host.CloseRaw(final: true);
+        }
+        else
+        {
+            host.AppendChunkResult(work.Seq, items.Length, 0, final: true, raw: false, [], null);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -246,64 +300,34 @@ internal sealed class JobRunner<TIn, TOut>(JobDescriptor descriptor, Func<Func<I
         return run.IsCompletedSuccessfully ? run.Result : run.AsTask().GetAwaiter().GetResult();
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Send(WorkerHost host, long seq, TOut[] results, int start, int end, List<ItemError>? errors, bool final)
+    /// <summary>One item's result as an entry of its own: a serialized array of one (the chunk's wire format).</summary>
+    private void AppendItem(WorkerHost host, long seq, int index, TOut result)
     {
-        var segment = new ReadOnlySpan<TOut>(results, start, end - start);
-        var inRange = errors?.FindAll(e => e.Index >= start && e.Index < end) ?? [];
-        if (RawValues<TOut>.CanEncode(host.DefaultJson, segment))
+        var one = _one ??= new TOut[1];
+        one[0] = result;
+        var scratch = host.Scratch;
+        scratch.ResetWrittenCount();
+        try
         {
-            host.AppendChunkResult(seq, start, end - start, final, raw: true, RawValues<TOut>.Bytes(segment), inRange);
+            host.Serializer.Serialize(scratch, one);
+        }
+        catch (JobSerializationException e)
+        {
+            host.AppendChunkResult(seq, index, 1, final: false, raw: false, [], [new ItemError(index, ErrorCode.Serialization, OutputError(e))]);
+            return;
+        }
+        finally
+        {
+            one[0] = default!;
+        }
+
+        if (scratch.WrittenCount > host.MaxPayload)
+        {
+            host.AppendChunkResult(seq, index, 1, final: false, raw: false, [], [new ItemError(index, ErrorCode.Serialization, new JobError(typeof(JobSerializationException).FullName!, $"The result of job '{Descriptor.Name}' is {scratch.WrittenCount} bytes, over the pool's limit of {host.MaxPayload}"))]);
             return;
         }
 
-        var scratch = host.Scratch;
-        scratch.ResetWrittenCount();
-        var values = start == 0 && end == results.Length ? results : results[start..end];
-        try
-        {
-            host.Serializer.Serialize(scratch, values);
-        }
-        catch (JobSerializationException)
-        {
-            // Find the results that do not serialize, fail only those, and send the others.
-            for (var k = 0; k < values.Length; k++)
-            {
-                if (inRange.Exists(e => e.Index == start + k))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    scratch.ResetWrittenCount();
-                    host.Serializer.Serialize(scratch, values[k]);
-                }
-                catch (JobSerializationException e)
-                {
-                    inRange.Add(new ItemError(start + k, ErrorCode.Serialization, OutputError(e)));
-                    values[k] = default!;
-                }
-            }
-
-            scratch.ResetWrittenCount();
-            try
-            {
-                host.Serializer.Serialize(scratch, values);
-            }
-            catch (JobSerializationException e)
-            {
-                // The array itself does not serialize (nor do we know why): every item of the range fails.
-                scratch.ResetWrittenCount();
-                inRange.Clear();
-                for (var k = start; k < end; k++)
-                {
-                    inRange.Add(new ItemError(k, ErrorCode.Serialization, JobError.From(e)));
-                }
-            }
-        }
-
-        host.AppendChunkResult(seq, start, end - start, final, raw: false, scratch.WrittenSpan, inRange);
+        host.AppendChunkResult(seq, index, 1, final: false, raw: false, scratch.WrittenSpan, null);
     }
 
     private JobError InputError(JobSerializationException e) =>

@@ -5,15 +5,19 @@ using Gamut.Pool.Protocol;
 
 namespace Gamut.Pool.Worker;
 
-/// <summary>How results go back to the pool: appended to one Results frame, sent when a frame of jobs ends.</summary>
+/// <summary>
+/// How results go back to the pool: each is committed to the slot's <see cref="ResultJournal"/> (shared memory) before
+/// the next job starts, and the journal is sent as one Results frame when a frame of jobs ends (or within about a
+/// millisecond when results wait behind a long job). A crash takes no finished result with it: the pool reads what
+/// was committed and not sent.
+/// </summary>
 internal sealed partial class WorkerHost
 {
     private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(1);
 
     private readonly object _resultsLock = new();
-    private readonly FrameWriter _results = new(64 * 1024);
-    private int _resultCount;
-    private int _countAt;
+    private readonly FrameWriter _entry = new(4096);
+    private ResultJournal? _journal;
     private long _pendingSince;
 
     private bool HasResults
@@ -22,7 +26,7 @@ internal sealed partial class WorkerHost
         {
             lock (_resultsLock)
             {
-                return _resultCount > 0;
+                return _journal is { HasEntries: true, IsOpen: false };
             }
         }
     }
@@ -34,8 +38,11 @@ internal sealed partial class WorkerHost
     {
         lock (_resultsLock)
         {
-            BeginEntry(seq, raw ? ResultKind.OkRaw : ResultKind.Ok);
-            _results.Bytes(payload);
+            _entry.Clear();
+            _entry.I64(seq);
+            _entry.U8((byte)(raw ? ResultKind.OkRaw : ResultKind.Ok));
+            _entry.Bytes(payload);
+            CommitEntryLocked();
         }
     }
 
@@ -43,50 +50,124 @@ internal sealed partial class WorkerHost
     {
         lock (_resultsLock)
         {
-            BeginEntry(seq, ResultKind.Error);
-            _results.U8((byte)code);
-            JobErrorCodec.Write(_results, error);
+            _entry.Clear();
+            _entry.I64(seq);
+            _entry.U8((byte)ResultKind.Error);
+            _entry.U8((byte)code);
+            JobErrorCodec.Write(_entry, error);
+            CommitEntryLocked();
         }
     }
 
-    /// <summary>Results of items [start, start + count) of a chunk; a partial one (not final) is sent at once.</summary>
-    public void AppendChunkResult(long seq, int start, int count, bool final, bool raw, ReadOnlySpan<byte> payload, List<ItemError> errors)
+    /// <summary>Results of items [start, start + count) of a chunk (a serialized array, or none when every item has an error).</summary>
+    public void AppendChunkResult(long seq, int start, int count, bool final, bool raw, ReadOnlySpan<byte> payload, List<ItemError>? errors)
     {
         lock (_resultsLock)
         {
-            BeginEntry(seq, ResultKind.Chunk);
-            _results.U32((uint)start);
-            _results.U32((uint)count);
-            _results.U8((byte)((final ? ChunkResultFlags.Final : 0) | (raw ? ChunkResultFlags.Raw : 0)));
-            _results.Bytes(payload);
-            _results.U32((uint)errors.Count);
-            foreach (var e in errors)
+            _entry.Clear();
+            _entry.I64(seq);
+            _entry.U8((byte)ResultKind.Chunk);
+            _entry.U32((uint)start);
+            _entry.U32((uint)count);
+            _entry.U8((byte)((final ? ChunkResultFlags.Final : 0) | (raw ? ChunkResultFlags.Raw : 0)));
+            _entry.Bytes(payload);
+            _entry.U32((uint)(errors?.Count ?? 0));
+            foreach (var e in errors ?? [])
             {
-                _results.U32((uint)e.Index);
-                _results.U8((byte)e.Code);
-                JobErrorCodec.Write(_results, e.Error);
+                _entry.U32((uint)e.Index);
+                _entry.U8((byte)e.Code);
+                JobErrorCodec.Write(_entry, e.Error);
             }
-        }
 
-        if (!final)
-        {
-            Flush();
+            CommitEntryLocked();
         }
     }
 
-    private void BeginEntry(long seq, ResultKind kind)
+    /// <summary>Opens an entry for the primitive results of chunk <paramref name="seq"/> from item <paramref name="start"/> on.</summary>
+    public void OpenRaw(long seq, int start, int itemSize)
     {
-        if (_resultCount == 0)
+        lock (_resultsLock)
         {
-            _results.BeginFrame(FrameType.Results);
-            _countAt = _results.Position;
-            _results.U32(0);
-            _pendingSince = Stopwatch.GetTimestamp();
+            OpenRawLocked(seq, start, itemSize);
+        }
+    }
+
+    /// <summary>One primitive result into the open entry: one store, plus one for the count the pool reads after a crash.</summary>
+    public void AddRaw<T>(T value, int itemSize)
+    {
+        if (_journal!.TryAdd(value))
+        {
+            return;
         }
 
-        _resultCount++;
-        _results.I64(seq);
-        _results.U8((byte)kind);
+        lock (_resultsLock)
+        {
+            var (seq, next) = _journal!.OpenPosition;
+            _journal!.Close(final: false);
+            FlushLocked();
+            OpenRawLocked(seq, next, itemSize);
+        }
+
+        if (!_journal!.TryAdd(value))
+        {
+            throw new InvalidOperationException("An empty result journal has no room for one value");
+        }
+    }
+
+    /// <summary>Closes the open entry (final: the chunk is done).</summary>
+    public void CloseRaw(bool final)
+    {
+        lock (_resultsLock)
+        {
+            _journal!.Close(final);
+            MarkPendingLocked();
+        }
+    }
+
+    private void OpenRawLocked(long seq, int start, int itemSize)
+    {
+        if (!_journal!.TryOpen(seq, start, itemSize))
+        {
+            FlushLocked();
+            _ = _journal!.TryOpen(seq, start, itemSize);
+        }
+
+        MarkPendingLocked();
+    }
+
+    private void CommitEntryLocked()
+    {
+        if (!_journal!.TryAppend(_entry.Written))
+        {
+            FlushLocked();
+            if (!_journal!.TryAppend(_entry.Written))
+            {
+                SendAloneLocked();
+            }
+        }
+
+        MarkPendingLocked();
+    }
+
+    private void MarkPendingLocked()
+    {
+        if (!_journal!.HasEntries || _pendingSince == 0)
+        {
+            _pendingSince = Stopwatch.GetTimestamp();
+        }
+    }
+
+    /// <summary>An entry larger than the journal goes out at once, as a frame of its own, before the next job starts.</summary>
+    private void SendAloneLocked()
+    {
+        var frame = new FrameWriter(_entry.Length + 16);
+        frame.BeginFrame(FrameType.Results);
+        frame.U32(1);
+        _entry.Written.CopyTo(frame.GetSpan(_entry.Length));
+        frame.Advance(_entry.Length);
+        frame.EndFrame();
+        Send(frame.Written);
+        _journal!.CountSentFrame();
     }
 
     /// <summary>
@@ -97,35 +178,44 @@ internal sealed partial class WorkerHost
     {
         lock (_resultsLock)
         {
-            if (_resultCount > 0 && Stopwatch.GetElapsedTime(_pendingSince) >= FlushDelay)
+            if (_journal is not null && _journal.HasEntries && !_journal.IsOpen && Stopwatch.GetElapsedTime(_pendingSince) >= FlushDelay)
             {
-                Flush();
+                FlushLocked();
             }
         }
     }
 
-    private void Flush()
+    /// <summary>Sends the committed results (the job thread, between jobs or at a partial point of a chunk).</summary>
+    public void Flush()
     {
         lock (_resultsLock)
         {
-            if (_resultCount == 0)
-            {
-                return;
-            }
+            FlushLocked();
+        }
+    }
 
-            _results.PatchU32(_countAt, (uint)_resultCount);
-            _results.EndFrame();
-            try
-            {
-                _channel.Send(_results.Written);
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException)
-            {
-                LinuxNative.ExitNow(0);
-            }
+    private void FlushLocked()
+    {
+        // (Null only when SIGTERM comes before the slot is mapped: nothing ran yet.)
+        if (_journal is null || !_journal.HasEntries || _journal.IsOpen)
+        {
+            return;
+        }
 
-            _results.Clear();
-            _resultCount = 0;
+        Send(_journal!.Frame());
+        _journal!.Sent();
+        _pendingSince = 0;
+    }
+
+    private void Send(ReadOnlySpan<byte> frame)
+    {
+        try
+        {
+            _channel.Send(frame);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            LinuxNative.ExitNow(0);
         }
     }
 }

@@ -77,6 +77,10 @@ internal sealed partial class WorkerHost
         });
 
         Slot = WorkerSlot.Open(_args.SlotPath);
+        lock (_resultsLock)
+        {
+            _journal = Slot.Journal();
+        }
         if (!_channel.TryRead(out var type, out var body) || type != FrameType.Init)
         {
             return ExitProtocol;
