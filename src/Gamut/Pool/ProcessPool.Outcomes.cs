@@ -155,7 +155,8 @@ public sealed partial class ProcessPool
 
     private void OnItemError(ChunkJob chunk, int index, ErrorCode code, JobError error)
     {
-        if (chunk.Chunk.IsResolved(index))
+        // (An item whose timeout was settled already: this is its answer to the SIGTERM that followed.)
+        if (chunk.Chunk.IsResolved(index) || index == chunk.TimedOutItem)
         {
             return;
         }

@@ -236,7 +236,9 @@ public sealed partial class ProcessPool
                         {
                             (timedOut ??= []).Add((job, w, slot));
                             _logger.LogWarning("{Worker}: job '{Job}' ({Id}) ran past its {Timeout} s timeout: SIGTERM, then SIGKILL after {Grace} s", w, job.Name, job.Id, timeout.TotalSeconds, _options.StopGracePeriod.TotalSeconds);
-                            StopWorkerLocked(w, StopReason.Timeout);
+                            // Signalled only once the timeout is settled (below): the job's answer to SIGTERM (cancelled)
+                            // must find it already failed or retried.
+                            StopWorkerLocked(w, StopReason.Timeout, signal: false);
                         }
                         else if (job is { CancelRequestedAt: not 0 } && Stopwatch.GetElapsedTime(job.CancelRequestedAt) > _options.StopGracePeriod)
                         {
@@ -265,6 +267,13 @@ public sealed partial class ProcessPool
         foreach (var (job, w, slot) in timedOut ?? [])
         {
             OnTimeout(job, w, slot);
+            lock (_gate)
+            {
+                if (w.State == WorkerState.Stopping)
+                {
+                    SignalStopLocked(w, kill: false);
+                }
+            }
         }
 
         if (probe)

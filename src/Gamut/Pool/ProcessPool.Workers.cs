@@ -388,7 +388,7 @@ public sealed partial class ProcessPool
     }
 
     /// <summary>Stops a worker now: SIGTERM (or SIGKILL), and SIGKILL after the grace period. A replacement starts.</summary>
-    private void StopWorkerLocked(WorkerHandle w, StopReason reason, bool kill = false)
+    private void StopWorkerLocked(WorkerHandle w, StopReason reason, bool kill = false, bool signal = true)
     {
         if (w.State is WorkerState.Dead)
         {
@@ -402,6 +402,17 @@ public sealed partial class ProcessPool
             w.TermSentAt = Stopwatch.GetTimestamp();
         }
 
+        if (signal)
+        {
+            SignalStopLocked(w, kill);
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static p => p.EnsureWorkers(), this, preferLocal: false);
+    }
+
+    /// <summary>SIGTERM (SIGKILL when <paramref name="kill"/> or no grace period) to a worker being stopped.</summary>
+    private void SignalStopLocked(WorkerHandle w, bool kill)
+    {
         if (kill || _options.StopGracePeriod == TimeSpan.Zero)
         {
             w.KillSent = true;
@@ -411,8 +422,6 @@ public sealed partial class ProcessPool
         {
             w.Process?.Signal(LinuxNative.SIGTERM);
         }
-
-        ThreadPool.UnsafeQueueUserWorkItem(static p => p.EnsureWorkers(), this, preferLocal: false);
     }
 
     private void OnChannelClosed(WorkerHandle w)

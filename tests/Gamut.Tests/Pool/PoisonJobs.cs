@@ -119,7 +119,7 @@ public sealed class PoisonTextJob : IJob<int, string>
     }
 }
 
-/// <summary>Writes "started" to the ledger, then sleeps for its input in milliseconds (on its token).</summary>
+/// <summary>Writes "pid attempt" to the ledger (its started signal), then sleeps for its input in milliseconds (on its token).</summary>
 [Job("pool.started-sleep")]
 public sealed class StartedSleepJob : IJob<int, int>
 {
@@ -128,5 +128,20 @@ public sealed class StartedSleepJob : IJob<int, int>
         Ledger.Append(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId} {context.Attempt}\n"));
         await Task.Delay(input, context.CancellationToken);
         return input;
+    }
+}
+
+/// <summary>Writes "pid attempt" to the ledger (its started signal), then spins forever, ignoring its token.</summary>
+[Job("pool.started-runaway")]
+public sealed class StartedRunawayJob : IJob<int, int>
+{
+    public ValueTask<int> RunAsync(int input, JobContext context)
+    {
+        Ledger.Append(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId} {context.Attempt}\n"));
+        var x = 0L;
+        while (true)
+        {
+            x++;
+        }
     }
 }

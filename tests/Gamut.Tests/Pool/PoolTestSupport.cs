@@ -77,5 +77,34 @@ internal static class PoolTest
         return pool.ReadyWorkers;
     }
 
+    public static readonly JobRef<int, int> StartedSleep = JobRef.To<StartedSleepJob, int, int>();
+    public static readonly JobRef<int, int> StartedRunaway = JobRef.To<StartedRunawayJob, int, int>();
+
     public static void Kill(int pid, int signal = 9) => _ = Gamut.Ipc.Native.LinuxNative.SendSignal(pid, signal);
+}
+
+/// <summary>
+/// The started signal of the ledger jobs (<see cref="StartedSleepJob"/>, <see cref="StartedRunawayJob"/>): each run
+/// appends "pid attempt" to a file before it does anything else, so a test waits for a job to have started in its
+/// worker instead of sleeping and hoping.
+/// </summary>
+internal sealed class StartedSignal : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"gamut-started-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
+
+    /// <summary>Pool options that tell the workers where the ledger is.</summary>
+    public ProcessPoolOptions Configure(ProcessPoolOptions options) =>
+        options with { Environment = new Dictionary<string, string?> { [PoisonInput.LedgerVariable] = Path } };
+
+    /// <summary>Every run so far: (worker pid, attempt).</summary>
+    public List<(int Pid, int Attempt)> Runs => File.Exists(Path) ? Ledger.Read(Path) : [];
+
+    /// <summary>Waits until <paramref name="count"/> runs have started; returns them.</summary>
+    public async Task<List<(int Pid, int Attempt)>> WaitAsync(int count = 1)
+    {
+        await PoolTest.WaitUntilAsync(() => Runs.Count >= count, $"{count} job(s) to start in a worker");
+        return Runs;
+    }
+
+    public void Dispose() => File.Delete(Path);
 }

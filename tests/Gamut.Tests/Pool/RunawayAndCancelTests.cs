@@ -38,11 +38,11 @@ public sealed class RunawayAndCancelTests
     [Fact]
     public async Task Cancelling_a_job_that_ignores_its_token_stops_its_worker_and_the_pool_keeps_serving()
     {
-        await using var pool = PoolTest.Create(workers: 1);
-        var pid = await pool.SubmitAsync(PoolTest.Pid, 0).WaitAsync(PoolTest.Guard);
+        using var started = new StartedSignal();
+        await using var pool = PoolTest.Create(workers: 1, started.Configure);
         using var cancel = new CancellationTokenSource();
-        var runaway = pool.SubmitAsync(PoolTest.Runaway, 0, cancellationToken: cancel.Token);
-        await Task.Delay(100);
+        var runaway = pool.SubmitAsync(PoolTest.StartedRunaway, 0, cancellationToken: cancel.Token);
+        var pid = (await started.WaitAsync()).Single().Pid;
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runaway.WaitAsync(PoolTest.Guard));
@@ -53,40 +53,80 @@ public sealed class RunawayAndCancelTests
     [Fact]
     public async Task Cancelling_a_cooperative_job_cancels_it_in_the_worker_without_stopping_the_worker()
     {
-        await using var pool = PoolTest.Create(workers: 1);
-        var pid = await pool.SubmitAsync(PoolTest.Pid, 0).WaitAsync(PoolTest.Guard);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pool.SubmitAsync(PoolTest.Sleep, 30_000, cancellationToken: cancel.Token).WaitAsync(PoolTest.Guard));
+        using var started = new StartedSignal();
+        await using var pool = PoolTest.Create(workers: 1, started.Configure);
+        using var cancel = new CancellationTokenSource();
+        var sleeping = pool.SubmitAsync(PoolTest.StartedSleep, 600_000, cancellationToken: cancel.Token);
+        var pid = (await started.WaitAsync()).Single().Pid;
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sleeping.WaitAsync(PoolTest.Guard));
         Assert.Equal(pid, await pool.SubmitAsync(PoolTest.Pid, 0).WaitAsync(PoolTest.Guard));
     }
 
-    [Fact]
-    public async Task A_timed_out_job_is_retried_when_its_policy_allows_timeouts()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_timed_out_job_is_retried_only_when_its_policy_retries_timeouts(bool retryOnTimeout)
     {
-        await using var pool = PoolTest.Create(workers: 1);
+        using var started = new StartedSignal();
+        await using var pool = PoolTest.Create(workers: 1, started.Configure);
         var options = new JobOptions
         {
             Timeout = TimeSpan.FromMilliseconds(200),
-            Retry = new RetryPolicy { MaxAttempts = 2, RetryOnTimeout = true, InitialDelay = TimeSpan.Zero },
+            Retry = new RetryPolicy { MaxAttempts = 2, RetryOnTimeout = retryOnTimeout, InitialDelay = TimeSpan.Zero },
         };
-        var error = await Assert.ThrowsAsync<JobTimeoutException>(() => pool.SubmitAsync(PoolTest.Sleep, 30_000, options).WaitAsync(PoolTest.Guard));
+        var error = await Assert.ThrowsAsync<JobTimeoutException>(() => pool.SubmitAsync(PoolTest.StartedSleep, 600_000, options).WaitAsync(PoolTest.Guard));
+
         Assert.Equal(TimeSpan.FromMilliseconds(200), error.Timeout);
+        // A retry happened only when asked for, each attempt in a worker of its own (a timed-out worker is stopped).
+        var runs = started.Runs;
+        Assert.Equal(retryOnTimeout ? [1, 2] : [1], runs.Select(r => r.Attempt));
+        Assert.Equal(runs.Count, runs.Select(r => r.Pid).Distinct().Count());
         Assert.Equal(100, await pool.SubmitAsync(PoolTest.Sleep, 100, options).WaitAsync(PoolTest.Guard));
+    }
+
+    [Fact]
+    public async Task A_timed_out_map_item_is_retried_when_its_policy_retries_timeouts_and_fails_alone()
+    {
+        using var started = new StartedSignal();
+        await using var pool = PoolTest.Create(workers: 1, started.Configure);
+        var options = new MapOptions
+        {
+            ChunkSize = 2,
+            Job = new JobOptions
+            {
+                Timeout = TimeSpan.FromMilliseconds(200),
+                Retry = new RetryPolicy { MaxAttempts = 3, RetryOnTimeout = true, InitialDelay = TimeSpan.Zero },
+            },
+        };
+        var outcomes = new List<JobOutcome<int, int>>();
+        await foreach (var o in pool.MapAsync(PoolTest.StartedSleep, [600_000, 1], options).WithCancellation(new CancellationTokenSource(PoolTest.Guard).Token))
+        {
+            outcomes.Add(o);
+        }
+
+        Assert.IsType<JobTimeoutException>(outcomes[0].Error);
+        Assert.Equal(1, outcomes[1].Value);
+        // Three attempts of the item that times out; one of the quick item behind it in the chunk.
+        Assert.Equal([1, 1, 2, 3], started.Runs.Select(r => r.Attempt).Order());
     }
 
     [Fact]
     public async Task Cancel_all_cancels_queued_and_running_jobs_and_the_pool_stays_usable()
     {
-        await using var pool = PoolTest.Create(workers: 1);
-        await PoolTest.WaitForReadyAsync(pool, 1);
-        var jobs = Enumerable.Range(0, 10).Select(_ => pool.SubmitAsync(PoolTest.Sleep, 30_000)).ToArray();
-        await Task.Delay(100);
+        using var started = new StartedSignal();
+        await using var pool = PoolTest.Create(workers: 1, started.Configure);
+        var jobs = Enumerable.Range(0, 10).Select(_ => pool.SubmitAsync(PoolTest.StartedSleep, 600_000)).ToArray();
+        await started.WaitAsync();
         pool.CancelAll();
         foreach (var job in jobs)
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.WaitAsync(PoolTest.Guard));
         }
 
+        // One ran (and was cancelled in its worker); the nine behind it never started.
+        Assert.Single(started.Runs);
         Assert.Equal(4, await pool.SubmitAsync(PoolTest.Square, 2).WaitAsync(PoolTest.Guard));
     }
 }
