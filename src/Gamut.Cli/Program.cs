@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gamut.Cli.Run;
 
 namespace Gamut.Cli;
@@ -24,14 +25,11 @@ public static class Program
             case "-V" or "--version" or "version":
                 Console.Out.WriteLine($"gamut {Usage.Version}");
                 return 0;
+            case "worker" or "status" or "ring":
             case "run" when Redis.RedisRun.Requested(args):
-                return Redis.RedisRun.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
-            case "worker":
-                return Redis.WorkerCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
-            case "status":
-                return Redis.StatusCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
-            case "ring":
-                return Redis.RingCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
+                // The native build has no JIT (IsDynamicCodeSupported is a constant there, so the compiler drops the
+                // in-process branch and everything only it reaches): these commands run in the JIT host.
+                return RuntimeFeature.IsDynamicCodeSupported ? RunRedisCommand(args) : JitHost.Exec(args);
             case "run":
                 return RunCommand.Execute(new ArraySegment<string>(args, 1, args.Length - 1));
             case "sem":
@@ -41,5 +39,17 @@ public static class Program
                 Console.Error.WriteLine("Usage: gamut run [OPTIONS] COMMAND [ARGS...] ::: INPUTS...   (see 'gamut --help')");
                 return RunCommand.OtherError;
         }
+    }
+
+    private static int RunRedisCommand(string[] args)
+    {
+        var rest = new ArraySegment<string>(args, 1, args.Length - 1);
+        return args[0] switch
+        {
+            "worker" => Redis.WorkerCommand.Execute(rest),
+            "status" => Redis.StatusCommand.Execute(rest),
+            "ring" => Redis.RingCommand.Execute(rest),
+            _ => Redis.RedisRun.Execute(rest),
+        };
     }
 }

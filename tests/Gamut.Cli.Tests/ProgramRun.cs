@@ -12,8 +12,12 @@ public sealed record ProgramResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs real programs for the tests: the built gamut, GNU parallel, a shell.</summary>
 public static class ProgramRun
 {
-    /// <summary>The built gamut executable (its apphost, copied beside the test assembly).</summary>
-    public static string Gamut { get; } = Path.Combine(AppContext.BaseDirectory, "Gamut.Cli");
+    /// <summary>
+    /// The gamut executable under test: GAMUT_CLI when set — ./test sets it to the native build ./gamut makes, which
+    /// is what users run — else the JIT build's apphost copied beside the test assembly.
+    /// </summary>
+    public static string Gamut { get; } =
+        Environment.GetEnvironmentVariable("GAMUT_CLI") is { Length: > 0 } cli ? cli : Path.Combine(AppContext.BaseDirectory, "Gamut.Cli");
 
     /// <summary>The environment every run gets: a fixed shell for jobs, so gamut and parallel agree on it.</summary>
     public static IReadOnlyDictionary<string, string> BaseEnvironment { get; } = new Dictionary<string, string>

@@ -77,7 +77,7 @@ internal sealed class JobDescriptor<TJob, TIn, TOut> : JobDescriptor, IJobFactor
         : base(name)
     {
         _factory = factory;
-        AcceptsNullInput = JobInputNullability.AcceptsNull(typeof(TJob), typeof(TIn), typeof(TOut));
+        AcceptsNullInput = JobInputNullability.AcceptsNull(typeof(TJob), typeof(TIn), typeof(IJob<TIn, TOut>));
     }
 
     public override Type JobType => typeof(TJob);

@@ -10,7 +10,8 @@ namespace Gamut.Jobs;
 internal static class JobInputNullability
 {
     [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "A job type's interface map is read at registration; a trimmed job type keeps its RunAsync, which the registry calls.")]
-    public static bool AcceptsNull(Type jobType, Type inputType, Type outputType)
+    public static bool AcceptsNull(Type jobType, Type inputType,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.NonPublicMethods)] Type jobInterface)
     {
         if (inputType.IsValueType)
         {
@@ -19,7 +20,8 @@ internal static class JobInputNullability
 
         try
         {
-            var map = jobType.GetInterfaceMap(typeof(IJob<,>).MakeGenericType(inputType, outputType));
+            // The closed IJob<TIn, TOut> comes from the typed caller: no MakeGenericType, so this also runs natively compiled.
+            var map = jobType.GetInterfaceMap(jobInterface);
             var method = map.TargetMethods[0];
             var parameter = method.GetParameters()[0];
 

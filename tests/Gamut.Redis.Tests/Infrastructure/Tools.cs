@@ -8,8 +8,9 @@ namespace Gamut.Redis.Tests.Infrastructure;
 /// </summary>
 public static class Tools
 {
-    /// <summary>The gamut CLI built next to the tests.</summary>
-    public static readonly string GamutCli = Path.Combine(AppContext.BaseDirectory, "Gamut.Cli");
+    /// <summary>The gamut CLI under test: GAMUT_CLI when set (./test: the native build users run), else the one built next to the tests.</summary>
+    public static readonly string GamutCli =
+        Environment.GetEnvironmentVariable("GAMUT_CLI") is { Length: > 0 } cli ? cli : Path.Combine(AppContext.BaseDirectory, "Gamut.Cli");
 
     /// <summary>Runs <paramref name="program"/> to its end (within the test guard).</summary>
     public static async Task<(int Code, string Out, string Err)> RunAsync(string program, IEnumerable<string> args, byte[]? stdin = null)

@@ -35,5 +35,14 @@ internal static class WorkerEntry
     // looking a type up by name. Nothing else runs here.
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries", Justification = "It only publishes the worker's entry point; nothing runs until the worker program calls it.")]
-    internal static void Publish() => AppContext.SetData(EntryKey, new Func<string[], int>(Run));
+    internal static void Publish()
+    {
+        // A natively compiled application cannot host a pool worker (workers are JIT processes started with
+        // dotnet exec); publishing nothing there keeps the worker host, and its reflection over job types, out of
+        // the native image (IsDynamicCodeSupported is a constant false in it).
+        if (RuntimeFeature.IsDynamicCodeSupported)
+        {
+            AppContext.SetData(EntryKey, new Func<string[], int>(Run));
+        }
+    }
 }
