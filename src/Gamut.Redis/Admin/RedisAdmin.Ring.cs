@@ -105,7 +105,7 @@ public sealed partial class RedisAdmin
             {
                 try
                 {
-                    var part = await new RedisAdmin(c).GetInstanceStatusAsync(cancellationToken).ConfigureAwait(false);
+                    var part = await new RedisAdmin(c) { _scanInFlight = _scanInFlight }.GetInstanceStatusAsync(cancellationToken).ConfigureAwait(false);
                     parts.Add(part);
                     instances.Add(new InstanceStatus
                     {
@@ -194,5 +194,6 @@ public sealed partial class RedisAdmin
         Retried = parts.Sum(q => q.Retried),
         Reaped = parts.Sum(q => q.Reaped),
         Cancelled = parts.Sum(q => q.Cancelled),
+        Paused = parts.Any(q => q.Paused),
     };
 }

@@ -8,7 +8,20 @@ public sealed partial class RedisAdmin : IAsyncDisposable
 {
     private readonly RedisConnection _connection;
 
+    /// <summary>Whether status reads also SCAN for in-flight lists of workers that never registered (off for a dashboard's frequent polls).</summary>
+    private bool _scanInFlight = true;
+
     private RedisAdmin(RedisConnection connection) => _connection = connection;
+
+    /// <summary>
+    /// This admin, reading status without the SCAN for in-flight lists of unregistered workers: cheap enough to poll
+    /// every second with millions of keys (only registered workers' lists are read; <c>gamut status</c> does the SCAN).
+    /// </summary>
+    public RedisAdmin WithoutKeyScans()
+    {
+        _scanInFlight = false;
+        return this;
+    }
 
     /// <summary>Connects (with the start-up checks): to one Redis, a Cluster, a Sentinel service, or a whole ring.</summary>
     /// <param name="options">Where Redis is and the application's key prefix.</param>
@@ -82,6 +95,7 @@ public sealed partial class RedisAdmin : IAsyncDisposable
                 Retried = Stat("retried"),
                 Reaped = Stat("reaped"),
                 Cancelled = Stat("cancelled"),
+                Paused = await db.KeyExistsAsync(q.Paused).ConfigureAwait(false),
             });
         }
 
@@ -111,6 +125,11 @@ public sealed partial class RedisAdmin : IAsyncDisposable
     {
         var db = _connection.Database;
         var workers = new SortedSet<string>((await db.SetMembersAsync(q.Workers).WaitAsync(cancellationToken).ConfigureAwait(false)).Select(v => (string)v!), StringComparer.Ordinal);
+        if (!_scanInFlight)
+        {
+            return workers;
+        }
+
         await foreach (var key in KeyScan.ScanAsync(_connection, q.ActivePrefix + "*", 1000, cancellationToken).ConfigureAwait(false))
         {
             workers.Add(key[q.ActivePrefix.Length..]);

@@ -66,6 +66,9 @@ public sealed record QueueStatus
     /// <summary>Jobs cancelled.</summary>
     public long Cancelled { get; init; }
 
+    /// <summary>Whether the queue is paused: its workers take nothing from it.</summary>
+    public bool Paused { get; init; }
+
     /// <summary>On a ring, jobs of this queue on instances that do not answer: pending, not lost (counted in <see cref="Pending"/>).</summary>
     public long Unreachable { get; init; }
 }

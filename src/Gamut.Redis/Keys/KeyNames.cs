@@ -30,6 +30,20 @@ public static class KeyNames
         }
     }
 
+    /// <summary>Whether <paramref name="id"/> is a valid job id: 1 to 200 ASCII letters, digits and <c>. _ -</c>.</summary>
+    /// <param name="id">The candidate.</param>
+    public static bool IsValidJobId(string? id) => IsValid(id, 200, allowColon: false);
+
+    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="id"/> is not a valid job id.</summary>
+    /// <param name="id">The candidate.</param>
+    public static void ValidateJobId(string? id)
+    {
+        if (!IsValidJobId(id))
+        {
+            throw new ArgumentException($"'{id}' is not a valid job id: use 1 to 200 ASCII letters, digits and . _ -", nameof(id));
+        }
+    }
+
     private static bool IsValid(string? s, int max, bool allowColon)
     {
         if (string.IsNullOrEmpty(s) || s.Length > max)

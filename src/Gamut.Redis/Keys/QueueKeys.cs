@@ -25,6 +25,7 @@ internal sealed class QueueKeys
         ActivePrefix = tag + "active:";
         HeartbeatPrefix = tag + "hb:";
         CancelsPrefix = tag + "cancels:";
+        Paused = tag + "paused";
         WakeChannel = RedisChannel.Literal($"{prefix}:wake:{queue}");
     }
 
@@ -34,6 +35,9 @@ internal sealed class QueueKeys
 
     /// <summary><c>prefix:{queue}:</c>, the start of every key of this queue.</summary>
     public string Tag { get; }
+
+    /// <summary>STRING that exists while the queue is paused (workers take nothing from it).</summary>
+    public RedisKey Paused { get; }
 
     /// <summary>LIST of ready job ids (pushed at the left, taken from the right).</summary>
     public RedisKey Ready { get; }

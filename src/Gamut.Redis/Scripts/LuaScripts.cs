@@ -27,6 +27,9 @@ internal static class LuaScripts
     public static readonly string RingSet = Load("ring-set");
     public static readonly string PendingAdd = Load("pending-add");
     public static readonly string PendingEnd = Load("pending-end");
+    public static readonly string AdminRetry = Load("admin-retry");
+    public static readonly string AdminDelete = Load("admin-delete");
+    public static readonly string AdminPause = Load("admin-pause");
 
     private static string Read(string name)
     {

@@ -1,7 +1,8 @@
 -- Take up to N jobs for a worker: promote due delayed jobs, then move ids from the ready list into the worker's
 -- in-flight list (so a job is never only in a worker's memory), bump each job's delivery counter (the fencing
 -- token) and mark it running. Entries that cannot run are dead-lettered here with the reason.
--- KEYS: 1 ready, 2 delayed, 3 active (this worker's in-flight list), 4 stats, 5 dead
+-- KEYS: 1 ready, 2 delayed, 3 active (this worker's in-flight list), 4 stats, 5 dead, 6 paused (optional: while it
+--   exists the queue is paused and nothing is taken; resuming publishes on the wake channel)
 -- ARGV: 1 job key prefix, 2 worker id, 3 max jobs, 4 max payload bytes, 5 dead-letter max, 6 failed ttl ms, 7 queue
 -- Returns { jobs, next delayed due ms or '' }; a job is
 --   { 'j', id, fence, name, payload, max attempts, timeout ms, backoff, failures } or { 'r', raw entry }.
@@ -10,6 +11,7 @@
 -- so the first write is one that cannot grow it (deleting a field that never exists).
 expect(KEYS[1], 'list', KEYS[2], 'zset', KEYS[3], 'list', KEYS[4], 'hash', KEYS[5], 'list')
 redis.call('HDEL', KEYS[4], '')
+if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 1 then return { {}, '' } end
 local now = now_ms()
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
 for _, id in ipairs(due) do

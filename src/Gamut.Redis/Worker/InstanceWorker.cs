@@ -201,7 +201,7 @@ internal sealed partial class InstanceWorker
         var o = _connection.Options;
         var result = (RedisResult[])(await _connection.Database.ScriptEvaluateAsync(
             LuaScripts.Take,
-            [q.Ready, q.Delayed, q.Active(Id), q.Stats, q.Dead],
+            [q.Ready, q.Delayed, q.Active(Id), q.Stats, q.Dead, q.Paused],
             [q.JobPrefix, Id, count, o.MaxPayloadBytes, o.DeadLetterMax, (long)o.FailedTtl.TotalMilliseconds, q.Queue]).ConfigureAwait(false))!;
         var rows = (RedisResult[])result[0]!;
         var jobs = new List<TakenJob>(rows.Length);
