@@ -3,6 +3,7 @@
 -- KEYS: 1 job, 2 ready, 3 delayed, 4 dead
 -- ARGV: 1 id
 -- Returns 'deleted', 'running' (nothing changed: cancel it first), or 'missing'.
+expect(KEYS[2], 'list', KEYS[3], 'zset', KEYS[4], 'list')
 local s = nil
 if key_type(KEYS[1]) == 'hash' then s = redis.call('HGET', KEYS[1], 's') end
 if s == 'running' then return 'running' end

@@ -3,6 +3,7 @@
 -- KEYS: 1 paused
 -- ARGV: 1 '1' to pause, '0' to resume, 2 wake channel
 -- Returns 1 when the state changed, 0 when it already was so.
+expect(KEYS[1], 'string')
 if ARGV[1] == '1' then
   return redis.call('SET', KEYS[1], '1', 'NX') and 1 or 0
 end

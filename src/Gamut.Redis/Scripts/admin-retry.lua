@@ -4,6 +4,7 @@
 -- KEYS: 1 job, 2 ready, 3 stats, 4 dead
 -- ARGV: 1 id, 2 wake channel
 -- Returns 'queued', 'missing', or the state of a job that is not failed or dead.
+expect(KEYS[2], 'list', KEYS[3], 'hash', KEYS[4], 'list')
 if key_type(KEYS[1]) ~= 'hash' then return 'missing' end
 local s = redis.call('HGET', KEYS[1], 's')
 if s ~= 'failed' and s ~= 'dead' then return s or 'unknown' end
