@@ -36,7 +36,7 @@ public sealed partial class RedisAdmin
             string? reason = null;
             if (!v[4].IsNullOrEmpty)
             {
-                var (type, why, message, stack) = Reply.ParseError((byte[])v[4]!);
+                var (type, why, message, stack, _) = Reply.ParseError((byte[])v[4]!);
                 error = new JobError(type, message, stack);
                 reason = why;
             }
