@@ -15,6 +15,8 @@ internal static class EnqueueArgs
 
     public static void Add(List<RedisValue> args, string id, string name, byte[] payload, JobOptions options, string? watcher)
     {
+        // The trace context the job carries to its worker: the enqueue's own producer span, else the caller's.
+        var trace = System.Diagnostics.Activity.Current;
         args.Add(id);
         args.Add(name);
         args.Add(payload);
@@ -48,6 +50,19 @@ internal static class EnqueueArgs
             args.Add(JobFields.Watchers);
             args.Add(watcher);
             extra++;
+        }
+
+        if (trace is not null && trace.IdFormat == System.Diagnostics.ActivityIdFormat.W3C)
+        {
+            args.Add(JobFields.TraceParent);
+            args.Add(trace.Id);
+            extra++;
+            if (trace.TraceStateString is { Length: > 0 } state)
+            {
+                args.Add(JobFields.TraceState);
+                args.Add(state);
+                extra++;
+            }
         }
 
         args[countAt] = extra;

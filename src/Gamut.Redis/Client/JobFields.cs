@@ -21,4 +21,6 @@ internal static class JobFields
     public const string Error = "e";
     public const string Progress = "g";
     public const string CancelRequested = "cx";
+    public const string TraceParent = "tp";
+    public const string TraceState = "ts";
 }

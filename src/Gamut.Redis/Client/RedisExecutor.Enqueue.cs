@@ -49,6 +49,7 @@ public sealed partial class RedisExecutor
         var keys = new QueueKeys(_deployment.Options.KeyPrefix, queue);
         var handles = new List<JobHandle>();
         var pending = new List<Task>();
+        using var send = GamutTelemetry.StartSend("gamut.redis", queue, job.Name, null);
         foreach (var chunk in inputs.Chunk(_options.EnqueueBatchSize))
         {
             var jobs = new List<JobArgs>(chunk.Length);

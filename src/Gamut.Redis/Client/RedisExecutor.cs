@@ -248,6 +248,7 @@ public sealed partial class RedisExecutor : IExecutor
     {
         var keys = new QueueKeys(_deployment.Options.KeyPrefix, handle.Queue);
         var args = new List<RedisValue>(12);
+        using var send = GamutTelemetry.StartSend("gamut.redis", handle.Queue, name, handle.Id);
         EnqueueArgs.Add(args, handle.Id, name, payload, options, watcher);
         var (_, state, where) = (await SendManyAsync(keys, [new JobArgs(handle.Id, [.. args])], cancellationToken).ConfigureAwait(false))[0];
         if (state == "created")

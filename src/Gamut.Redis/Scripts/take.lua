@@ -46,7 +46,7 @@ while #out < max do
   if is_id(e) then
     local key = ARGV[1] .. e
     -- One read for everything: a record of the wrong type makes HMGET fail, which pcall turns into a value.
-    local f = redis.pcall('HMGET', key, 's', 'n', 'p', 'm', 'to', 'rb', 'fl')
+    local f = redis.pcall('HMGET', key, 's', 'n', 'p', 'm', 'to', 'rb', 'fl', 'tp', 'ts')
     if f.err then
       dead_here(e, nil, 'bad-record', 'the job record of ' .. e .. ' is a ' .. key_type(key) .. ', not a hash')
     elseif not f[1] then
@@ -63,7 +63,7 @@ while #out < max do
         dead_here(e, key, 'bad-record', 'the attempt counter a is not a non-negative integer')
       else
         redis.call('HSET', key, 's', 'running', 'w', ARGV[2], 'st', now)
-        out[#out + 1] = { 'j', e, a, f[2] or '', f[3] or '', f[4] or '', f[5] or '', f[6] or '', f[7] or '' }
+        out[#out + 1] = { 'j', e, a, f[2] or '', f[3] or '', f[4] or '', f[5] or '', f[6] or '', f[7] or '', f[8] or '', f[9] or '' }
       end
     end
   elseif #e > maxp then

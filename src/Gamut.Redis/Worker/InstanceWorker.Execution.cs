@@ -38,10 +38,17 @@ internal sealed partial class InstanceWorker
             }
 
             registered = true;
-            var completion = await ExecuteAsync(job).ConfigureAwait(false);
-            if (job.HandedBack)
+            Worker.Completion completion;
+            using (var activity = WorkerTelemetry.Start(job))
             {
-                completion = Worker.Completion.Create(job, "back");
+                var started = WorkerTelemetry.Started(job);
+                completion = await ExecuteAsync(job).ConfigureAwait(false);
+                if (job.HandedBack)
+                {
+                    completion = Worker.Completion.Create(job, "back");
+                }
+
+                WorkerTelemetry.Ended(job, completion.Kind, started, activity);
             }
 
             // The slot is for running: it frees when the job body returns, and the outcome is recorded in the

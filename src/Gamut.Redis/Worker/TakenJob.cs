@@ -25,6 +25,12 @@ internal sealed class TakenJob
 
     public int Failures { get; set; }
 
+    /// <summary>The producer's W3C trace context (<c>traceparent</c>, <c>tracestate</c>), when the job carries one.</summary>
+    public string? TraceParent { get; set; }
+
+    /// <inheritdoc cref="TraceParent"/>
+    public string? TraceState { get; set; }
+
     /// <summary>A raw envelope pushed by another client, not yet adopted as a job record.</summary>
     public byte[]? Raw { get; set; }
 
@@ -59,6 +65,8 @@ internal sealed class TakenJob
             MaxAttempts = ParseInt((string?)row[5], 1),
             Backoff = (string?)row[7],
             Failures = ParseInt((string?)row[8], 0),
+            TraceParent = row.Length > 9 && (string?)row[9] is { Length: > 0 } tp ? tp : null,
+            TraceState = row.Length > 10 && (string?)row[10] is { Length: > 0 } ts ? ts : null,
         };
         job.EntryKey = job.Id;
         var timeout = ParseInt((string?)row[6], 0);

@@ -30,6 +30,16 @@ internal abstract class ExecutorRun : JobContext, IThreadPoolWorkItem
     /// <summary>What only some runs need (a caller's token, a timeout, a registration, an activity); null for a trivial job.</summary>
     private protected RunControl? Control { get; set; }
 
+    /// <summary>
+    /// The submitter's span context (its <c>send</c> span), parent of the job's span wherever the run starts; kept in
+    /// the control, so a run nobody traces allocates nothing for it.
+    /// </summary>
+    public ActivityContext TraceParent
+    {
+        get => Control?.TraceParent ?? default;
+        set => (Control ??= new RunControl(CancellationToken)).TraceParent = value;
+    }
+
     /// <summary>Set by a dedicated thread that waits for this run's asynchronous work to finish.</summary>
     internal ManualResetEventSlim? WorkFinishedSignal
     {
@@ -87,6 +97,8 @@ internal sealed class RunControl
     public CancellationTokenRegistration Registration { get; set; }
 
     public Activity? Activity { get; set; }
+
+    public ActivityContext TraceParent { get; set; }
 
     public ManualResetEventSlim? WorkFinishedSignal { get; set; }
 }

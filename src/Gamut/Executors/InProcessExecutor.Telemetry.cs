@@ -74,7 +74,10 @@ public abstract partial class InProcessExecutor
 
     private static Activity? StartActivity(ExecutorRun run)
     {
-        var activity = GamutTelemetry.Source.StartActivity("gamut.job");
+        var parent = run.TraceParent;
+        var activity = parent == default
+            ? GamutTelemetry.Source.StartActivity("gamut.job")
+            : GamutTelemetry.Source.StartActivity("gamut.job", ActivityKind.Internal, parent);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(GamutTelemetry.JobTag, run.JobName);

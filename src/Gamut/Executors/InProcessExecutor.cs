@@ -343,6 +343,17 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
             GamutTelemetry.JobsSubmitted.Add(1, _executorTag, new(GamutTelemetry.JobTag, run.JobName));
         }
 
+        if (GamutTelemetry.Source.HasListeners())
+        {
+            // The submit's producer span ends when the job is accepted; the job's span, later and on another
+            // thread, is its child (the thread that runs it need not carry the submitter's context).
+            using var send = GamutTelemetry.StartSend("gamut", Name, run.JobName, run.JobId);
+            if ((send?.Context ?? Activity.Current?.Context) is { } parent && parent != default)
+            {
+                run.TraceParent = parent;
+            }
+        }
+
         run.Watch();
         try
         {

@@ -12,6 +12,8 @@ namespace Gamut.Jobs;
 /// <para>Instruments (tags: <c>gamut.executor</c>, and <c>gamut.job</c> where a job is known):</para>
 /// <list type="bullet">
 /// <item><c>gamut.jobs.submitted</c>, <c>gamut.jobs.started</c>, <c>gamut.jobs.completed</c> (counters).</item>
+/// <item><c>gamut.jobs.retried</c> and <c>gamut.jobs.dead_lettered</c> (counters; Redis workers, where a failed attempt
+/// goes back to the queue or to the dead-letter list).</item>
 /// <item><c>gamut.jobs.failed</c> (counter; tag <c>error.type</c>: <c>failed</c>, <c>canceled</c> or <c>timeout</c>).</item>
 /// <item><c>gamut.job.duration</c> (histogram, seconds, from start to end of a run).</item>
 /// <item><c>gamut.executor.queue_depth</c> (observable gauge: jobs accepted and not yet started, per executor).</item>
@@ -19,7 +21,10 @@ namespace Gamut.Jobs;
 /// handler that ran longer than the loop's threshold.</item>
 /// </list>
 /// <para>Each job that runs while the source has listeners is an activity named <c>gamut.job</c>, with tags
-/// <c>gamut.job</c>, <c>gamut.job.id</c> and <c>gamut.job.attempt</c>.</para>
+/// <c>gamut.job</c>, <c>gamut.job.id</c> and <c>gamut.job.attempt</c>. Across Redis the OpenTelemetry messaging
+/// conventions apply: an enqueue is a <c>send {queue}</c> producer span whose W3C context travels in the job record
+/// (<c>tp</c>/<c>ts</c>, docs/redis-protocol.md), and a worker's run is a <c>process {queue}</c> consumer span, its
+/// child, in whichever process or machine runs it (docs/telemetry.md).</para>
 /// </remarks>
 public static class GamutTelemetry
 {
@@ -31,6 +36,11 @@ public static class GamutTelemetry
     internal const string JobIdTag = "gamut.job.id";
     internal const string AttemptTag = "gamut.job.attempt";
     internal const string ErrorTypeTag = "error.type";
+    internal const string MessagingSystemTag = "messaging.system";
+    internal const string MessagingOperationTypeTag = "messaging.operation.type";
+    internal const string MessagingOperationNameTag = "messaging.operation.name";
+    internal const string MessagingDestinationTag = "messaging.destination.name";
+    internal const string MessagingMessageIdTag = "messaging.message.id";
 
     private static readonly string? Version = typeof(GamutTelemetry).Assembly.GetName().Version?.ToString();
 
@@ -48,6 +58,10 @@ public static class GamutTelemetry
 
     internal static Counter<long> JobsFailed { get; } = Meter.CreateCounter<long>("gamut.jobs.failed", "{job}", "Jobs that failed, were canceled or timed out.");
 
+    internal static Counter<long> JobsRetried { get; } = Meter.CreateCounter<long>("gamut.jobs.retried", "{job}", "Failed attempts that were scheduled to run again.");
+
+    internal static Counter<long> JobsDeadLettered { get; } = Meter.CreateCounter<long>("gamut.jobs.dead_lettered", "{job}", "Jobs moved to a dead-letter list.");
+
     internal static Histogram<double> JobDuration { get; } = Meter.CreateHistogram<double>("gamut.job.duration", "s", "How long job runs took.");
 
     internal static Counter<long> LoopBlocked { get; } = Meter.CreateCounter<long>("gamut.loop.blocked", "{handler}", "Event loop handlers that ran longer than the loop's threshold.");
@@ -60,6 +74,60 @@ public static class GamutTelemetry
     static GamutTelemetry()
     {
         Meter.CreateObservableGauge("gamut.executor.queue_depth", ObserveQueueDepth, "{job}", "Jobs accepted by an executor and not yet started.");
+    }
+
+    /// <summary>
+    /// Starts the producer span of an enqueue (<c>send {destination}</c>), when anybody listens; its context is what the
+    /// job carries (see <see cref="StartProcess"/>).
+    /// </summary>
+    internal static Activity? StartSend(string system, string destination, string jobName, string? jobId)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = Source.StartActivity("send " + destination, ActivityKind.Producer);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(MessagingSystemTag, system);
+            activity.SetTag(MessagingOperationTypeTag, "send");
+            activity.SetTag(MessagingOperationNameTag, "send");
+            activity.SetTag(MessagingDestinationTag, destination);
+            activity.SetTag(MessagingMessageIdTag, jobId);
+            activity.SetTag(JobTag, jobName);
+        }
+
+        return activity;
+    }
+
+    /// <summary>
+    /// Starts the consumer span of a job's run (<c>process {destination}</c>) as the child of the producer context it
+    /// carried (<paramref name="traceParent"/>, W3C); with none (or an invalid one) it continues the current activity.
+    /// </summary>
+    internal static Activity? StartProcess(string system, string destination, string jobName, string jobId, int attempt, string? traceParent, string? traceState)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent)
+            ? Source.StartActivity("process " + destination, ActivityKind.Consumer, parent)
+            : Source.StartActivity("process " + destination, ActivityKind.Consumer);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(MessagingSystemTag, system);
+            activity.SetTag(MessagingOperationTypeTag, "process");
+            activity.SetTag(MessagingOperationNameTag, "process");
+            activity.SetTag(MessagingDestinationTag, destination);
+            activity.SetTag(MessagingMessageIdTag, jobId);
+            activity.SetTag(JobTag, jobName);
+            activity.SetTag(JobIdTag, jobId);
+            activity.SetTag(AttemptTag, attempt);
+        }
+
+        return activity;
     }
 
     internal static void TrackQueueDepth(IQueueDepthSource source)
