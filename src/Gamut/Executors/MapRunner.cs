@@ -41,42 +41,23 @@ public static class MapRunner
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pending = new Queue<(long Index, TIn Input, Task<TOut> Task)>();
-        var source = inputs.GetAsyncEnumerator(stop.Token);
-        long read = 0;
-        Exception? inputError = null;
-        var exhausted = false;
+        var source = new MapInputs<TIn>(null, inputs, stop.Token);
         try
         {
             while (true)
             {
                 // A cancelled map stops pulling inputs and yielding at once (its running jobs are cancelled below).
                 cancellationToken.ThrowIfCancellationRequested();
-                while (!exhausted && pending.Count < window)
+                while (!source.Exhausted && pending.Count < window)
                 {
-                    bool more;
-                    try
+                    if (!await source.MoveNextAsync().ConfigureAwait(false))
                     {
-                        more = await source.MoveNextAsync().ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                    {
-                        throw;
-                    }
-                    catch (Exception e)
-                    {
-                        inputError = e;
-                        more = false;
-                    }
-
-                    if (!more)
-                    {
-                        exhausted = true;
                         break;
                     }
 
                     var input = source.Current;
-                    pending.Enqueue((read, input, StartSafely(start, input, read, stop.Token)));
-                    read++;
+                    var at = source.Read - 1;
+                    pending.Enqueue((at, input, StartSafely(start, input, at, stop.Token)));
                 }
 
                 if (pending.Count == 0)
@@ -88,10 +69,7 @@ public static class MapRunner
                 yield return await ToOutcomeAsync(index, item, task).ConfigureAwait(false);
             }
 
-            if (inputError is not null)
-            {
-                throw new MapInputException(read, inputError);
-            }
+            source.ThrowIfFailed();
 
             cancellationToken.ThrowIfCancellationRequested();
         }
@@ -116,41 +94,22 @@ public static class MapRunner
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var done = Channel.CreateUnbounded<JobOutcome<TIn, TOut>>(new UnboundedChannelOptions { SingleReader = true });
         var running = new HashSet<Task>();
-        var source = inputs.GetAsyncEnumerator(stop.Token);
-        long read = 0;
+        var source = new MapInputs<TIn>(null, inputs, stop.Token);
         var outstanding = 0;
-        Exception? inputError = null;
-        var exhausted = false;
         try
         {
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                while (!exhausted && outstanding < window)
+                while (!source.Exhausted && outstanding < window)
                 {
-                    bool more;
-                    try
+                    if (!await source.MoveNextAsync().ConfigureAwait(false))
                     {
-                        more = await source.MoveNextAsync().ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                    {
-                        throw;
-                    }
-                    catch (Exception e)
-                    {
-                        inputError = e;
-                        more = false;
-                    }
-
-                    if (!more)
-                    {
-                        exhausted = true;
                         break;
                     }
 
                     var input = source.Current;
-                    var index = read++;
+                    var index = source.Read - 1;
                     outstanding++;
                     var task = StartSafely(start, input, index, stop.Token);
                     var completion = task.ContinueWith(
@@ -183,10 +142,7 @@ public static class MapRunner
                 yield return outcome;
             }
 
-            if (inputError is not null)
-            {
-                throw new MapInputException(read, inputError);
-            }
+            source.ThrowIfFailed();
 
             cancellationToken.ThrowIfCancellationRequested();
         }

@@ -44,8 +44,7 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
     private readonly CancellationToken _enumeratorToken;
     private readonly CancellationTokenSource _stop;
     private readonly ChunkSizer _sizer;
-    private readonly IEnumerator<TIn>? _sync;
-    private readonly IAsyncEnumerator<TIn>? _async;
+    private readonly MapInputs<TIn> _source;
     private readonly Queue<MapChunk<TIn, TOut>> _sent = new();
     private readonly Queue<MapChunk<TIn, TOut>> _completed = new();
     private readonly List<IMapChunk> _cut = [];
@@ -67,14 +66,11 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
     private JobOutcome<TIn, TOut> _current;
     private TIn[]? _buffer;
     private int _buffered;
-    private long _read;
     private long _inFlight;
     private int _outstanding;
     private int _jobIndex = -1;
-    private bool _exhausted;
     private bool _finished;
     private bool _disposed;
-    private Exception? _inputError;
 
     // token: the map's; enumeratorToken: the enumeration's (WithCancellation). Either cancels the map.
     public MapRun(IMapHost host, JobRef<TIn, TOut> job, IEnumerable<TIn>? syncInputs, IAsyncEnumerable<TIn>? asyncInputs, MapOptions options, CancellationToken token, CancellationToken enumeratorToken)
@@ -87,14 +83,7 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
         _enumeratorToken = enumeratorToken;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(token, enumeratorToken);
         _sizer = new ChunkSizer(options.ChunkSize);
-        if (syncInputs is not null)
-        {
-            _sync = syncInputs.GetEnumerator();
-        }
-        else
-        {
-            _async = asyncInputs!.GetAsyncEnumerator(_stop.Token);
-        }
+        _source = new MapInputs<TIn>(syncInputs, asyncInputs, _stop.Token);
     }
 
     // The per-item path is compiled optimized at once: it is generic over the job's types (no ready-to-run code),
@@ -130,14 +119,7 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
         _finished = true;
         // Ending early (a break, an error, a cancel) cancels the chunks still queued or running.
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_async is not null)
-        {
-            await _async.DisposeAsync().ConfigureAwait(false);
-        }
-        else
-        {
-            _sync!.Dispose();
-        }
+        await _source.DisposeAsync().ConfigureAwait(false);
 
         _stop.Dispose();
     }
@@ -180,10 +162,7 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
             if (_outstanding == 0)
             {
                 _finished = true;
-                if (_inputError is not null)
-                {
-                    throw new MapInputException(_read, _inputError);
-                }
+                _source.ThrowIfFailed();
 
                 ThrowIfCancelled();
                 return false;
@@ -244,35 +223,14 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
         }
 
         var size = Math.Max(1, Math.Min(_sizer.Size, window));
-        if (_sync is null)
+        if (!_source.IsSynchronous)
         {
             return FillFromAsyncSourceAsync(window, size);
         }
 
-        while (!_exhausted && _inFlight + _buffered < window)
+        while (_inFlight + _buffered < window && _source.MoveNext())
         {
-            bool more;
-            try
-            {
-                more = _sync.MoveNext();
-            }
-            catch (OperationCanceledException) when (Cancelled)
-            {
-                throw;
-            }
-            catch (Exception e)
-            {
-                _inputError = e;
-                more = false;
-            }
-
-            if (!more)
-            {
-                _exhausted = true;
-                break;
-            }
-
-            Add(_sync.Current, size);
+            Add(_source.Current, size);
         }
 
         Cut();
@@ -282,9 +240,9 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
 
     private async ValueTask FillFromAsyncSourceAsync(int window, int size)
     {
-        while (!_exhausted && _inFlight + _buffered < window)
+        while (!_source.Exhausted && _inFlight + _buffered < window)
         {
-            var move = _async!.MoveNextAsync();
+            var move = _source.MoveNextAsync();
             if (!move.IsCompleted)
             {
                 // The source is slow: send what we have rather than hold it back for a full chunk.
@@ -292,28 +250,12 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
                 Send();
             }
 
-            bool more;
-            try
+            if (!await move.ConfigureAwait(false))
             {
-                more = await move.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (Cancelled)
-            {
-                throw;
-            }
-            catch (Exception e)
-            {
-                _inputError = e;
-                more = false;
-            }
-
-            if (!more)
-            {
-                _exhausted = true;
                 break;
             }
 
-            Add(_async.Current, size);
+            Add(_source.Current, size);
         }
 
         Cut();
@@ -331,7 +273,6 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
         }
 
         buffer[_buffered++] = input;
-        _read++;
         if (_buffered >= size)
         {
             Cut();
@@ -345,7 +286,7 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
             return;
         }
 
-        var chunk = new MapChunk<TIn, TOut>(_host, _job.Name, _host.NewId, _read - _buffered, _buffer!, _buffered, this);
+        var chunk = new MapChunk<TIn, TOut>(_host, _job.Name, _host.NewId, _source.Read - _buffered, _buffer!, _buffered, this);
         _buffer = null;
         _buffered = 0;
         _inFlight += chunk.Count;
@@ -423,8 +364,6 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
 
         ThrowIfCancelled();
     }
-
-    private bool Cancelled => _token.IsCancellationRequested || _enumeratorToken.IsCancellationRequested;
 
     private void ThrowIfCancelled()
     {
