@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
+using Gamut.Processes.Internal;
 
 namespace Gamut.Loop;
 
@@ -16,9 +17,7 @@ internal sealed unsafe class EpollPoller : IPoller
     private readonly int _epoll;
     private readonly int _wakeFd;
     private readonly byte* _events;
-    private IIoHandler?[] _handlers = new IIoHandler?[64];
-    private readonly Stack<int> _free = new();
-    private int _next;
+    private readonly SlotTable<IIoHandler> _handlers = new();
     private bool _disposed;
 
     public EpollPoller()
@@ -33,8 +32,14 @@ internal sealed unsafe class EpollPoller : IPoller
         if (_wakeFd < 0 || Libc.EpollControl(_epoll, Libc.EPOLL_CTL_ADD, _wakeFd, Libc.EPOLLIN, WakeId) < 0)
         {
             var errno = Libc.Errno;
+            var what = _wakeFd < 0 ? "eventfd" : "epoll_ctl(ADD, eventfd)";
+            if (_wakeFd >= 0)
+            {
+                Libc.close(_wakeFd); // made, but not watched: ours to close
+            }
+
             Libc.close(_epoll);
-            throw new Win32Exception(errno, "eventfd failed");
+            throw new Win32Exception(errno, $"{what} failed");
         }
 
         _events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * Libc.EpollEventSize));
@@ -71,8 +76,9 @@ internal sealed unsafe class EpollPoller : IPoller
                 continue;
             }
 
-            // A handler removed by an earlier handler of this batch is gone: skip its stale event.
-            if ((int)id < _handlers.Length && _handlers[(int)id] is { } handler)
+            // A handler removed by an earlier handler of this batch is gone, even if a new one took its slot: the
+            // generation tells its stale event apart (else a connecting socket could be told it connected).
+            if (_handlers.TryGet(id, out var handler))
             {
                 handler.OnReady(*(uint*)entry);
             }
@@ -85,39 +91,32 @@ internal sealed unsafe class EpollPoller : IPoller
         Libc.write(_wakeFd, (byte*)&one, sizeof(ulong));
     }
 
-    public int Add(int fd, uint events, IIoHandler handler)
+    public ulong Add(int fd, uint events, IIoHandler handler)
     {
-        var id = _free.Count > 0 ? _free.Pop() : _next++;
-        if (id >= _handlers.Length)
-        {
-            Array.Resize(ref _handlers, _handlers.Length * 2);
-        }
-
-        if (Libc.EpollControl(_epoll, Libc.EPOLL_CTL_ADD, fd, events, (ulong)id) < 0)
+        var id = _handlers.Add(handler);
+        if (Libc.EpollControl(_epoll, Libc.EPOLL_CTL_ADD, fd, events, id) < 0)
         {
             var errno = Libc.Errno;
-            _free.Push(id);
+            _handlers.Remove(id);
             throw new Win32Exception(errno, $"epoll_ctl(ADD, {fd}) failed");
         }
 
-        _handlers[id] = handler;
         return id;
     }
 
-    public void Modify(int id, int fd, uint events)
+    public void Modify(ulong id, int fd, uint events)
     {
-        if (Libc.EpollControl(_epoll, Libc.EPOLL_CTL_MOD, fd, events, (ulong)id) < 0)
+        if (Libc.EpollControl(_epoll, Libc.EPOLL_CTL_MOD, fd, events, id) < 0)
         {
             throw new Win32Exception(Libc.Errno, $"epoll_ctl(MOD, {fd}) failed");
         }
     }
 
-    public void Remove(int id, int fd)
+    public void Remove(ulong id, int fd)
     {
         // Best effort: a descriptor already closed has left the epoll set by itself.
         Libc.EpollControl(_epoll, Libc.EPOLL_CTL_DEL, fd, 0, 0);
-        _handlers[id] = null;
-        _free.Push(id);
+        _handlers.Remove(id);
     }
 
     public void Dispose()

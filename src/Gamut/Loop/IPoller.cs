@@ -25,12 +25,12 @@ internal interface IPoller : IDisposable
     /// <summary>Ends a <see cref="Poll"/> in progress, or the next one, at once. Any thread.</summary>
     void Wake();
 
-    /// <summary>Starts watching <paramref name="fd"/>; returns a registration id. Loop thread only.</summary>
-    int Add(int fd, uint events, IIoHandler handler);
+    /// <summary>Starts watching <paramref name="fd"/>; returns a registration id (a slot and a generation, never reused). Loop thread only.</summary>
+    ulong Add(int fd, uint events, IIoHandler handler);
 
     /// <summary>Changes the events watched for a registration. Loop thread only.</summary>
-    void Modify(int id, int fd, uint events);
+    void Modify(ulong id, int fd, uint events);
 
     /// <summary>Stops watching a registration. Loop thread only.</summary>
-    void Remove(int id, int fd);
+    void Remove(ulong id, int fd);
 }

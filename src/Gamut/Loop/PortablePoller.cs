@@ -19,11 +19,11 @@ internal sealed class PortablePoller : IPoller
 
     public void Wake() => _wake.Set();
 
-    public int Add(int fd, uint events, IIoHandler handler) => throw new PlatformNotSupportedException("The event loop watches sockets on Linux only (epoll).");
+    public ulong Add(int fd, uint events, IIoHandler handler) => throw new PlatformNotSupportedException("The event loop watches sockets on Linux only (epoll).");
 
-    public void Modify(int id, int fd, uint events) => throw new PlatformNotSupportedException();
+    public void Modify(ulong id, int fd, uint events) => throw new PlatformNotSupportedException();
 
-    public void Remove(int id, int fd) => throw new PlatformNotSupportedException();
+    public void Remove(ulong id, int fd) => throw new PlatformNotSupportedException();
 
     public void Dispose() => _wake.Dispose();
 }

@@ -12,7 +12,7 @@ internal sealed class TcpConnector : IIoHandler
     private readonly CancellationToken _cancellationToken;
     private readonly TaskCompletionSource<TcpTransport> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _socket;
-    private int _id = -1;
+    private ulong _id = ulong.MaxValue; // none yet
     private CancellationTokenRegistration _registration;
 
     public TcpConnector(EventLoop loop, IPEndPoint endpoint, TcpProtocol protocol, CancellationToken cancellationToken)
@@ -109,10 +109,10 @@ internal sealed class TcpConnector : IIoHandler
 
     private void Unwatch()
     {
-        if (_id >= 0)
+        if (_id != ulong.MaxValue)
         {
             _loop.Poller.Remove(_id, (int)_socket!.Handle);
-            _id = -1;
+            _id = ulong.MaxValue;
         }
     }
 }

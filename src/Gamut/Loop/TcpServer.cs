@@ -15,7 +15,7 @@ public sealed unsafe class TcpServer : IIoHandler, IDisposable
     private readonly Socket _listener;
     private readonly Func<TcpProtocol> _factory;
     private readonly int _fd;
-    private int _id = -1;
+    private ulong _id = ulong.MaxValue; // none yet
     private volatile bool _closed;
 
     internal TcpServer(EventLoop loop, Socket listener, Func<TcpProtocol> factory)
@@ -56,7 +56,7 @@ public sealed unsafe class TcpServer : IIoHandler, IDisposable
         }
 
         _closed = true;
-        if (_id >= 0)
+        if (_id != ulong.MaxValue)
         {
             _loop.Poller.Remove(_id, _fd);
         }

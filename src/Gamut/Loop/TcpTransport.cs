@@ -17,7 +17,7 @@ public sealed unsafe class TcpTransport : IIoHandler, IDisposable
     private readonly Socket _socket;
     private readonly TcpProtocol _protocol;
     private readonly int _fd;
-    private int _id = -1;
+    private ulong _id = ulong.MaxValue; // none yet
     private uint _events;
     private byte[]? _out;
     private int _outStart;
@@ -336,7 +336,7 @@ public sealed unsafe class TcpTransport : IIoHandler, IDisposable
         }
 
         _closed = true;
-        if (_id >= 0)
+        if (_id != ulong.MaxValue)
         {
             _loop.Poller.Remove(_id, _fd);
         }

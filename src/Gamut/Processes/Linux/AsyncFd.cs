@@ -34,11 +34,8 @@ internal sealed class AsyncFd : PipeEnd
         _rawFd = (int)handle.DangerousGetHandle();
     }
 
-    /// <summary>The reactor's slot for this descriptor.</summary>
-    public int Slot { get; set; }
-
-    /// <summary>The registration's generation (guards against stale events after a slot is reused).</summary>
-    public uint Generation { get; set; }
+    /// <summary>The reactor's token for this descriptor (slot and generation, see <see cref="Internal.SlotTable{T}"/>).</summary>
+    public ulong Token { get; set; }
 
     /// <summary>The read-readiness event count (for pidfds: "the process exited").</summary>
     public ReadinessWaiter Readable => _readable;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Gamut.Processes.Internal;
 
 namespace Gamut.Processes.Linux;
 
@@ -23,11 +24,7 @@ internal sealed unsafe class Reactor
     private static readonly int s_dataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
 
     private readonly int _epoll;
-    private readonly object _gate = new();
-    private readonly Stack<int> _freeSlots = new();
-    private AsyncFd?[] _slots = new AsyncFd?[64];
-    private int _nextSlot;
-    private uint _generation;
+    private readonly SlotTable<AsyncFd> _slots = new();
 
     private Reactor()
     {
@@ -41,40 +38,27 @@ internal sealed unsafe class Reactor
         thread.UnsafeStart();
     }
 
+    /// <summary>
+    /// Raised (on the reactor thread) when a descriptor's event handler threw or <c>epoll_wait</c> failed: a bug
+    /// or a broken system, never a child's doing. The reactor goes on serving the other descriptors either way.
+    /// </summary>
+    public static event Action<Exception>? Faulted;
+
     /// <summary>The process-wide reactor, started on first use.</summary>
     public static Reactor Instance => s_instance.Value;
 
     /// <summary>Adds <paramref name="fd"/> to the epoll set, edge-triggered for reading and writing.</summary>
     public void Register(AsyncFd fd, int rawFd)
     {
-        int slot;
-        uint generation;
-        lock (_gate)
-        {
-            if (!_freeSlots.TryPop(out slot))
-            {
-                slot = _nextSlot++;
-                if (slot == _slots.Length)
-                {
-                    var bigger = new AsyncFd?[_slots.Length * 2];
-                    Array.Copy(_slots, bigger, _slots.Length);
-                    Volatile.Write(ref _slots, bigger);
-                }
-            }
-
-            generation = ++_generation;
-            fd.Slot = slot;
-            fd.Generation = generation;
-            _slots[slot] = fd;
-        }
-
+        var token = _slots.Add(fd);
+        fd.Token = token;
         var evt = stackalloc byte[16];
         *(uint*)evt = Libc.EPOLLIN | Libc.EPOLLOUT | Libc.EPOLLRDHUP | Libc.EPOLLET;
-        *(ulong*)(evt + s_dataOffset) = (uint)slot | ((ulong)generation << 32);
+        *(ulong*)(evt + s_dataOffset) = token;
         if (Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_ADD, rawFd, evt) != 0)
         {
             var errno = Libc.Errno;
-            Release(slot);
+            _slots.Remove(token);
             throw new IOException($"epoll_ctl(ADD) failed ({Libc.Describe(errno)})");
         }
     }
@@ -84,48 +68,76 @@ internal sealed unsafe class Reactor
     /// open file removes it from the epoll set, and an event already queued for it is dropped by the
     /// generation check once the slot is reused.
     /// </summary>
-    public void Unregister(AsyncFd fd) => Release(fd.Slot);
+    public void Unregister(AsyncFd fd) => _slots.Remove(fd.Token);
 
-    private void Release(int slot)
+    /// <summary>
+    /// How long to wait before calling <c>epoll_wait</c> again after it failed with <paramref name="errno"/> for
+    /// the <paramref name="failures"/>-th time in a row: at once for EINTR (a signal), else backing off to a
+    /// second, so an error that repeats (EBADF, EINVAL) is reported and retried, never spun on.
+    /// </summary>
+    internal static int RetryDelayMs(int errno, int failures) =>
+        errno == Libc.EINTR ? 0 : Math.Min(1000, 1 << Math.Min(failures, 10));
+
+    /// <summary>Runs one handler; what it throws is reported through <see cref="Faulted"/>, not lost and not fatal.</summary>
+    internal static void Deliver<TState>(Action<TState> handler, TState state)
     {
-        lock (_gate)
+        try
         {
-            _slots[slot] = null;
-            _freeSlots.Push(slot);
+            handler(state);
+        }
+        catch (Exception error)
+        {
+            // The reactor serves every child of the process; one faulty completion must not end it, nor vanish.
+            Report(new InvalidOperationException($"A process reactor event handler failed: {error.Message}", error));
+        }
+    }
+
+    private static void Report(Exception error)
+    {
+        System.Diagnostics.Trace.TraceError(error.ToString());
+        try
+        {
+            Faulted?.Invoke(error);
+        }
+        catch (Exception)
+        {
+            // A listener's own failure has nowhere better to go.
         }
     }
 
     private void Run()
     {
         var events = (byte*)NativeMemory.Alloc((nuint)(BatchSize * s_eventSize));
+        var failures = 0;
         while (true)
         {
             var n = Libc.epoll_wait(_epoll, events, BatchSize, -1);
             if (n < 0)
             {
                 // EINTR: a signal (the runtime's SIGCHLD handling, a debugger) interrupted the wait.
+                var errno = Libc.Errno;
+                if (errno != Libc.EINTR)
+                {
+                    failures++;
+                    Report(new IOException($"epoll_wait failed ({Libc.Describe(errno)}); retrying"));
+                }
+
+                if (RetryDelayMs(errno, failures) is var delay and > 0)
+                {
+                    Thread.Sleep(delay);
+                }
+
                 continue;
             }
 
-            var slots = Volatile.Read(ref _slots);
+            failures = 0;
             for (var i = 0; i < n; i++)
             {
                 var e = events + (i * s_eventSize);
                 var flags = *(uint*)e;
-                var data = *(ulong*)(e + s_dataOffset);
-                var slot = (int)(uint)data;
-                var generation = (uint)(data >> 32);
-                if (slot < slots.Length && slots[slot] is { } fd && fd.Generation == generation)
+                if (_slots.TryGet(*(ulong*)(e + s_dataOffset), out var fd))
                 {
-                    try
-                    {
-                        fd.OnEvents(flags);
-                    }
-                    catch (Exception error)
-                    {
-                        // The reactor serves every child of the process; one faulty completion must not end it.
-                        System.Diagnostics.Debug.Fail($"Reactor event handler failed: {error}");
-                    }
+                    Deliver(static x => x.Fd.OnEvents(x.Flags), (Fd: fd, Flags: flags));
                 }
             }
         }
