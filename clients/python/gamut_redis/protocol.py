@@ -258,6 +258,7 @@ def take(scripts, q, worker, max_jobs, max_payload_bytes=16 * 1024 * 1024, dead_
                 "timeoutMs": int(row[6]) if row[6] not in (b"", "", None) else None,
                 "backoff": _text(row[7]) or None,
                 "failures": int(row[8]) if row[8] not in (b"", "", None) else 0,
+                "text": [_text(x) for x in row[5:9]],  # m, to, rb, fl as stored ('' when absent)
             })
         else:
             jobs.append({"kind": "r", "raw": row[1]})
