@@ -104,6 +104,11 @@ internal sealed class RedisArgs
         return n;
     }
 
+    /// <summary>One queue name, checked here so the message is the CLI's own.</summary>
+    public static string Queue(string option, string value) => KeyNames.IsValidQueue(value)
+        ? value
+        : throw new RedisUsageException($"{option} '{value}' is not a queue name: use 1 to {KeyNames.MaxQueueLength} ASCII letters, digits and . _ -");
+
     public static IReadOnlyList<string> Queues(string value)
     {
         var queues = value.Split(',');

@@ -31,50 +31,36 @@ internal static class RedisRun
         return false;
     }
 
-    public static int Execute(IReadOnlyList<string> args)
+    public static int Execute(IReadOnlyList<string> args) => RedisExit.Run("gamut run", () =>
     {
         var redis = new RedisArgs { Logging = Microsoft.Extensions.Logging.LogLevel.Warning };
         var queue = KeyNames.DefaultQueue;
         var rest = new List<string>();
-        try
+        var i = 0;
+        for (; i < args.Count; i++)
         {
-            var i = 0;
-            for (; i < args.Count; i++)
+            if (args[i] is ":::" or "::::" or ":::+" or "::::+")
             {
-                if (args[i] is ":::" or "::::" or ":::+" or "::::+")
-                {
-                    break;
-                }
-
-                if (redis.TryTake(args, ref i))
-                {
-                    continue;
-                }
-
-                if (args[i] == "--queue")
-                {
-                    queue = RedisArgs.Value(args, ref i);
-                    KeyNames.ValidateQueue(queue);
-                    continue;
-                }
-
-                rest.Add(args[i]);
+                break;
             }
 
-            rest.AddRange(args.Skip(i));
-            var options = redis.ToOptions("gamut run");
-            var executor = RedisExecutor.ConnectAsync(options, new RedisExecutorOptions { Queue = queue }).GetAwaiter().GetResult();
-            return RunCommand.Execute(rest, _ => new ExecutorBackend(executor));
+            if (redis.TryTake(args, ref i))
+            {
+                continue;
+            }
+
+            if (args[i] == "--queue")
+            {
+                queue = RedisArgs.Queue("--queue", RedisArgs.Value(args, ref i));
+                continue;
+            }
+
+            rest.Add(args[i]);
         }
-        catch (Exception e) when (e is RedisUsageException or ArgumentException)
-        {
-            Console.Error.WriteLine($"gamut run: {e.Message}");
-            return RunCommand.OtherError;
-        }
-        catch (RedisStartupException e)
-        {
-            Console.Error.WriteLine($"gamut run: {e.Message}");
-            return RunCommand.OtherError;
-        }
-    }
+
+        rest.AddRange(args.Skip(i));
+        var options = redis.ToOptions("gamut run");
+        var executor = RedisExecutor.ConnectAsync(options, new RedisExecutorOptions { Queue = queue }).GetAwaiter().GetResult();
+        return RunCommand.Execute(rest, _ => new ExecutorBackend(executor));
+    });
 }

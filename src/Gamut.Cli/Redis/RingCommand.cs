@@ -23,24 +23,18 @@ internal static class RingCommand
 
         """;
 
-    public static int Execute(IReadOnlyList<string> args)
+    public static int Execute(IReadOnlyList<string> args) => RedisExit.Run("gamut ring", () =>
     {
         try
         {
             return Run(args);
         }
-        catch (RedisUsageException e)
+        catch (InvalidOperationException e)
         {
-            Console.Error.WriteLine($"gamut ring: {e.Message}");
-            Console.Error.WriteLine("Try 'gamut ring --help'.");
-            return 255;
+            // A change this deployment cannot take (one Redis is not a ring; a Cluster cannot join one): the request's fault.
+            throw new RedisUsageException(e.Message);
         }
-        catch (Exception e) when (e is RedisStartupException or InvalidOperationException or ArgumentException or RedisUnavailableException)
-        {
-            Console.Error.WriteLine($"gamut ring: {e.Message}");
-            return 1;
-        }
-    }
+    });
 
     private static int Run(IReadOnlyList<string> args)
     {

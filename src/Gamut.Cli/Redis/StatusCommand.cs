@@ -16,28 +16,12 @@ internal static class StatusCommand
         because the job had passed to another worker), retried, reaped and cancelled. On a ring (--redis a,b,c),
         the queues are summed over its instances, and each instance is listed with its own depths; the jobs of an
         instance that does not answer are shown as pending (kept by another member), not lost. --dead N also prints the
-        newest N dead-letter entries of each queue.
+        newest N dead-letter entries of each queue. A key of another type than Gamut keeps there (another client or
+        an older version wrote it) is listed under "broken keys" and counted as empty; the rest is shown as usual.
 
         """;
 
-    public static int Execute(IReadOnlyList<string> args)
-    {
-        try
-        {
-            return Run(args);
-        }
-        catch (RedisUsageException e)
-        {
-            Console.Error.WriteLine($"gamut status: {e.Message}");
-            Console.Error.WriteLine("Try 'gamut status --help'.");
-            return 255;
-        }
-        catch (RedisStartupException e)
-        {
-            Console.Error.WriteLine($"gamut status: {e.Message}");
-            return 1;
-        }
-    }
+    public static int Execute(IReadOnlyList<string> args) => RedisExit.Run("gamut status", () => Run(args));
 
     private static int Run(IReadOnlyList<string> args)
     {
@@ -92,6 +76,17 @@ internal static class StatusCommand
             }
         }
 
+        if (status.BrokenKeys.Count > 0)
+        {
+            // Another client or an older version wrote these: what they hold is left out above (read as empty).
+            o.WriteLine();
+            o.WriteLine($"broken keys: {status.BrokenKeys.Count} (of another type than Gamut keeps there; counted as empty above; fix or delete them)");
+            foreach (var b in status.BrokenKeys)
+            {
+                o.WriteLine($"  {b.Key}  holds a {b.ActualType}, expected a {b.ExpectedType}");
+            }
+        }
+
         InstancesTable.Write(o, status);
         var alive = status.Workers.Count(w => w.Alive);
         o.WriteLine();
@@ -105,7 +100,7 @@ internal static class StatusCommand
 
         if (dead > 0)
         {
-            foreach (var q in status.Queues.Where(q => q.DeadLetters > 0))
+            foreach (var q in status.Queues.Where(q => q.DeadLetters > 0 && !status.BrokenKeys.Any(b => b.Key.EndsWith($"{{{q.Name}}}:dead", StringComparison.Ordinal))))
             {
                 o.WriteLine();
                 o.WriteLine($"dead letters of {q.Name} (newest first):");

@@ -32,24 +32,7 @@ internal static class WorkerCommand
 
         """;
 
-    public static int Execute(IReadOnlyList<string> args)
-    {
-        try
-        {
-            return Run(args);
-        }
-        catch (RedisUsageException e)
-        {
-            Console.Error.WriteLine($"gamut worker: {e.Message}");
-            Console.Error.WriteLine("Try 'gamut worker --help'.");
-            return 255;
-        }
-        catch (RedisStartupException e)
-        {
-            Console.Error.WriteLine($"gamut worker: {e.Message}");
-            return 1;
-        }
-    }
+    public static int Execute(IReadOnlyList<string> args) => RedisExit.Run("gamut worker", () => Run(args));
 
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The CLI is not trimmed; --load is trusted configuration.")]
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "The CLI is not compiled ahead of time.")]

@@ -155,7 +155,7 @@ public sealed partial class RedisAdmin
             })
             .OrderBy(w => w.Id, StringComparer.Ordinal)
             .ToList();
-        return new RedisStatus(queues, workers) { Instances = instances, Ring = topology };
+        return new RedisStatus(queues, workers) { Instances = instances, Ring = topology, BrokenKeys = [.. parts.SelectMany(p => p.BrokenKeys)] };
     }
 
     private async Task<IReadOnlyList<string>> GetRingDeadLettersAsync(string queue, int count, CancellationToken cancellationToken)

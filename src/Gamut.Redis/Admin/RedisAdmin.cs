@@ -38,19 +38,38 @@ public sealed partial class RedisAdmin : IAsyncDisposable
     private async Task<RedisStatus> GetInstanceStatusAsync(CancellationToken cancellationToken)
     {
         var db = _connection.Database;
-        var names = (await db.SetMembersAsync(_connection.Global.Queues).WaitAsync(cancellationToken).ConfigureAwait(false))
+        var broken = new List<BrokenKey>();
+
+        // A key of the wrong type (another client wrote it) is reported and read as empty; the rest is read as usual.
+        async Task<T> Read<T>(RedisKey key, string expected, Func<Task<T>> read, T empty)
+        {
+            try
+            {
+                return await read().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (KeyTypes.IsWrongType(e))
+            {
+                var type = await db.KeyTypeAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+                broken.Add(new BrokenKey(key.ToString(), KeyTypes.Name(type), expected));
+                return empty;
+            }
+        }
+
+        var names = (await Read(_connection.Global.Queues, "set", () => db.SetMembersAsync(_connection.Global.Queues), []).ConfigureAwait(false))
             .Select(v => (string)v!).Where(Keys.KeyNames.IsValidQueue).Order(StringComparer.Ordinal).ToList();
         var queues = new List<QueueStatus>();
         var current = new Dictionary<string, List<JobHandle>>(StringComparer.Ordinal);
         foreach (var name in names)
         {
             var q = _connection.Queue(name);
-            var stats = (await db.HashGetAllAsync(q.Stats).ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (long)e.Value, StringComparer.Ordinal);
+            var stats = (await Read(q.Stats, "hash", () => db.HashGetAllAsync(q.Stats), []).ConfigureAwait(false))
+                .ToDictionary(e => (string)e.Name!, e => e.Value.TryParse(out long n) ? n : 0, StringComparer.Ordinal);
             long Stat(string field) => stats.TryGetValue(field, out var v) ? v : 0;
             long running = 0, stuck = 0;
-            foreach (var worker in await InFlightListsAsync(q, cancellationToken).ConfigureAwait(false))
+            var registered = await Read(q.Workers, "set", () => db.SetMembersAsync(q.Workers), []).ConfigureAwait(false);
+            foreach (var worker in await InFlightListsAsync(q, registered, cancellationToken).ConfigureAwait(false))
             {
-                var ids = await db.ListRangeAsync(q.Active(worker)).ConfigureAwait(false);
+                var ids = await Read(q.Active(worker), "list", () => db.ListRangeAsync(q.Active(worker)), []).ConfigureAwait(false);
                 if (ids.Length == 0)
                 {
                     continue;
@@ -75,8 +94,8 @@ public sealed partial class RedisAdmin : IAsyncDisposable
                 list.AddRange(ids.Select(id => new JobHandle(name, (string)id!)));
             }
 
-            var ready = await db.ListLengthAsync(q.Ready).ConfigureAwait(false);
-            var delayed = await db.SortedSetLengthAsync(q.Delayed).ConfigureAwait(false);
+            var ready = await Read(q.Ready, "list", () => db.ListLengthAsync(q.Ready), 0).ConfigureAwait(false);
+            var delayed = await Read(q.Delayed, "zset", () => db.SortedSetLengthAsync(q.Delayed), 0).ConfigureAwait(false);
             queues.Add(new QueueStatus
             {
                 Name = name,
@@ -85,7 +104,7 @@ public sealed partial class RedisAdmin : IAsyncDisposable
                 Running = running,
                 Stuck = stuck,
                 Pending = ready + delayed + running + stuck,
-                DeadLetters = await db.ListLengthAsync(q.Dead).ConfigureAwait(false),
+                DeadLetters = await Read(q.Dead, "list", () => db.ListLengthAsync(q.Dead), 0).ConfigureAwait(false),
                 Enqueued = Stat("enqueued"),
                 Succeeded = Stat("succeeded"),
                 Failed = Stat("failed"),
@@ -100,10 +119,11 @@ public sealed partial class RedisAdmin : IAsyncDisposable
         }
 
         var workers = new List<WorkerStatus>();
-        foreach (var entry in await db.SortedSetRangeByRankWithScoresAsync(_connection.Global.Workers).ConfigureAwait(false))
+        var seen = await Read(_connection.Global.Workers, "zset", () => db.SortedSetRangeByRankWithScoresAsync(_connection.Global.Workers), []).ConfigureAwait(false);
+        foreach (var entry in seen)
         {
             var id = (string)entry.Element!;
-            var info = await db.HashGetAsync(_connection.Global.WorkerInfo(id), "info").ConfigureAwait(false);
+            var info = await Read(_connection.Global.WorkerInfo(id), "hash", () => db.HashGetAsync(_connection.Global.WorkerInfo(id), "info"), RedisValue.Null).ConfigureAwait(false);
             workers.Add(new WorkerStatus
             {
                 Id = id,
@@ -116,15 +136,18 @@ public sealed partial class RedisAdmin : IAsyncDisposable
 
         // Drop long-dead workers from the list (the reaper already took their jobs).
         var cutoff = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds();
-        await db.SortedSetRemoveRangeByScoreAsync(_connection.Global.Workers, double.NegativeInfinity, cutoff).ConfigureAwait(false);
-        return new RedisStatus(queues, workers);
+        if (!broken.Any(b => b.Key == _connection.Global.Workers.ToString()))
+        {
+            await db.SortedSetRemoveRangeByScoreAsync(_connection.Global.Workers, double.NegativeInfinity, cutoff).ConfigureAwait(false);
+        }
+
+        return new RedisStatus(queues, workers) { BrokenKeys = broken };
     }
 
     /// <summary>Every worker with an in-flight list on the queue: those registered, and any list left by a worker that never was (found by SCAN).</summary>
-    private async Task<SortedSet<string>> InFlightListsAsync(Keys.QueueKeys q, CancellationToken cancellationToken)
+    private async Task<SortedSet<string>> InFlightListsAsync(Keys.QueueKeys q, RedisValue[] registered, CancellationToken cancellationToken)
     {
-        var db = _connection.Database;
-        var workers = new SortedSet<string>((await db.SetMembersAsync(q.Workers).WaitAsync(cancellationToken).ConfigureAwait(false)).Select(v => (string)v!), StringComparer.Ordinal);
+        var workers = new SortedSet<string>(registered.Select(v => (string)v!), StringComparer.Ordinal);
         if (!_scanInFlight)
         {
             return workers;

@@ -10,7 +10,19 @@ public sealed record RedisStatus(IReadOnlyList<QueueStatus> Queues, IReadOnlyLis
 
     /// <summary>On a ring, the topology in use; null for one Redis.</summary>
     public Ring.RingTopology? Ring { get; init; }
+
+    /// <summary>
+    /// Keys that hold another type than Gamut keeps there (another client or an older version wrote them): what they
+    /// would have told is left out of the counts above (read as empty), and the rest is read as usual.
+    /// </summary>
+    public IReadOnlyList<BrokenKey> BrokenKeys { get; init; } = [];
 }
+
+/// <summary>A key that holds another Redis type than Gamut keeps there.</summary>
+/// <param name="Key">The key.</param>
+/// <param name="ActualType">The type it holds (<c>string</c>, <c>list</c>...).</param>
+/// <param name="ExpectedType">The type Gamut keeps there.</param>
+public sealed record BrokenKey(string Key, string ActualType, string ExpectedType);
 
 /// <summary>One queue's depths and counters.</summary>
 public sealed record QueueStatus

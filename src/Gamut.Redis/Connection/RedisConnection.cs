@@ -87,13 +87,14 @@ internal sealed class RedisConnection : IAsyncDisposable
         // no destructive command.
         config.AllowAdmin = true;
         IConnectionMultiplexer multiplexer;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             multiplexer = await ConnectionMultiplexer.ConnectAsync(config).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RedisConnectionException e)
         {
-            throw Classify(e, config);
+            throw Classify(e, config, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
 
         var connection = new RedisConnection(multiplexer, options, owned: true, member);
@@ -151,15 +152,26 @@ internal sealed class RedisConnection : IAsyncDisposable
         }
     }
 
-    internal static RedisStartupException Classify(RedisConnectionException e, ConfigurationOptions config)
+    internal static RedisStartupException Classify(RedisConnectionException e, ConfigurationOptions config, TimeSpan? tried = null)
     {
         var endpoints = string.Join(", ", config.EndPoints.Select(ep => ep.ToString()));
         var text = e.ToString();
-        var refused = text.Contains("WRONGPASS", StringComparison.Ordinal) || text.Contains("NOAUTH", StringComparison.Ordinal)
-            || text.Contains("invalid password", StringComparison.OrdinalIgnoreCase) || text.Contains("invalid username-password", StringComparison.OrdinalIgnoreCase);
-        if (refused || (!config.Ssl && e.FailureType == ConnectionFailureType.AuthenticationFailure))
+        var who = config.User is null ? "the password" : $"ACL user '{config.User}' with its password";
+        if (text.Contains("WRONGPASS", StringComparison.Ordinal) || text.Contains("invalid password", StringComparison.OrdinalIgnoreCase)
+            || text.Contains("invalid username-password", StringComparison.OrdinalIgnoreCase))
         {
-            var who = config.User is null ? "the password" : $"ACL user '{config.User}' with its password";
+            return new RedisStartupException(RedisStartupProblem.Authentication, $"Redis at {endpoints} refused {who} (WRONGPASS); check the credentials in the URL", e);
+        }
+
+        if (text.Contains("NOAUTH", StringComparison.Ordinal) || (!config.Ssl && config.Password is null && e.FailureType == ConnectionFailureType.AuthenticationFailure))
+        {
+            return config.Password is null
+                ? new RedisStartupException(RedisStartupProblem.Authentication, $"Redis at {endpoints} requires a password (NOAUTH) and none was given: put it in the URL (redis://:PASSWORD@host:port, or redis://USER:PASSWORD@host:port for an ACL user)", e)
+                : new RedisStartupException(RedisStartupProblem.Authentication, $"Redis at {endpoints} did not accept {who} (NOAUTH); check the credentials in the URL", e);
+        }
+
+        if (!config.Ssl && e.FailureType == ConnectionFailureType.AuthenticationFailure)
+        {
             return new RedisStartupException(RedisStartupProblem.Authentication, $"Redis at {endpoints} refused {who} (AUTH failed); check the credentials in the URL", e);
         }
 
@@ -168,11 +180,39 @@ internal sealed class RedisConnection : IAsyncDisposable
             return new RedisStartupException(RedisStartupProblem.Tls, $"The TLS connection to {endpoints} failed (wrong CA, bad or expired certificate, or a port that does not speak TLS); Gamut never falls back to plaintext", e);
         }
 
+        var after = tried is { } t ? $"; gave up after {t.TotalSeconds.ToString("0.0#", System.Globalization.CultureInfo.InvariantCulture)} s" : "";
         if (config.User is not null)
         {
-            return new RedisStartupException(RedisStartupProblem.Unreachable, $"No usable connection to Redis at {endpoints} as ACL user '{config.User}': the server is down, or the user lacks the commands a client's handshake needs (e.g. +client, +info, +ping): {e.Message}", e);
+            return new RedisStartupException(RedisStartupProblem.Unreachable, $"No usable connection to Redis at {endpoints} as ACL user '{config.User}': {Why(e)}, or the user lacks the commands a client's handshake needs (e.g. +client, +info, +ping){after}", e);
         }
 
-        return new RedisStartupException(RedisStartupProblem.Unreachable, $"No Redis answered at {endpoints} after {config.ConnectRetry} attempts of {config.ConnectTimeout} ms: {e.Message}", e);
+        return new RedisStartupException(RedisStartupProblem.Unreachable, $"No Redis answered at {endpoints}: {Why(e)}{after}", e);
+    }
+
+    /// <summary>What happened to the connection, in Gamut's words (the client's own message gives advice about its settings).</summary>
+    private static string Why(RedisConnectionException e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is System.Net.Sockets.SocketException s)
+            {
+                return s.SocketErrorCode switch
+                {
+                    System.Net.Sockets.SocketError.ConnectionRefused => "the connection was refused (nothing listens on that port?)",
+                    System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.TryAgain or System.Net.Sockets.SocketError.NoData => "the host name does not resolve",
+                    System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable => "the host cannot be reached",
+                    System.Net.Sockets.SocketError.TimedOut => "the connection timed out",
+                    var code => $"the connection failed ({code})",
+                };
+            }
+        }
+
+        return e.FailureType switch
+        {
+            ConnectionFailureType.UnableToConnect or ConnectionFailureType.UnableToResolvePhysicalConnection => "no connection could be made (the server is down, or nothing listens on that port)",
+            ConnectionFailureType.SocketClosed => "the server closed the connection (is it a Redis server?)",
+            ConnectionFailureType.ProtocolFailure => "the server does not speak the Redis protocol",
+            _ => $"the connection failed ({e.FailureType})",
+        };
     }
 }

@@ -1,3 +1,4 @@
+using Gamut.Redis.Connection;
 using Gamut.Redis.Scripts;
 using Gamut.Redis.Worker;
 using Microsoft.Extensions.Logging;
@@ -76,6 +77,11 @@ internal sealed partial class InstanceWorker
             {
                 await wake.UnsubscribeAsync().ConfigureAwait(false);
             }
+        }
+        catch (RedisServerException e) when (KeyTypes.IsWrongType(e))
+        {
+            // A key of the wrong type was reported when it was found (at start, or by the heartbeat).
+            _log.LogDebug(e, "Worker {Worker} could not deregister: a key has the wrong type", Id);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {

@@ -79,6 +79,14 @@ internal sealed partial class InstanceWorker
 
     public async Task BeginAsync(CancellationToken cancellationToken)
     {
+        // The keys every worker writes at once (gamut status lists workers and queues from them): one of the wrong
+        // type is refused here, naming it, before this worker writes anything.
+        var g = _connection.Global;
+        if (await KeyTypes.FindAsync(_connection.Database, [(g.Workers, "zset"), (g.Queues, "set")], null, cancellationToken).ConfigureAwait(false) is { } wrongType)
+        {
+            throw wrongType;
+        }
+
         var sub = _connection.Subscriber;
         _control = await sub.SubscribeAsync(_connection.Global.Control(Id)).WaitAsync(cancellationToken).ConfigureAwait(false);
         _control.OnMessage(m => OnControl((string?)m.Message));

@@ -50,6 +50,11 @@ public sealed class ScriptTypeCheckTests(SharedRedis redis)
         new("pending-add", t => [$"{t}:pending", $"{t}:ended"], t => ["q j7", "q j8"], [("pending", "set"), ("ended", "zset")]),
         new("pending-end", t => [$"{t}:pending", $"{t}:ended"], t => ["1000000", "q j9", "q j6"], [("pending", "set"), ("ended", "zset")]),
         new("scan", t => [$"{t}:workers"], t => [$"{t}:hb:"], [("workers", "set")]),
+        new("admin-delete", t => [$"{t}:job:j1", $"{t}:ready", $"{t}:delayed", $"{t}:dead"], t => ["j1"],
+            [("ready", "list"), ("delayed", "zset"), ("dead", "list")]),
+        new("admin-pause", t => [$"{t}:paused"], t => ["1", $"{t}:wake"], [("paused", "string")]),
+        new("admin-retry", t => [$"{t}:job:j4", $"{t}:ready", $"{t}:stats", $"{t}:dead"], t => ["j4", $"{t}:wake"],
+            [("ready", "list"), ("stats", "hash"), ("dead", "list")]),
     ];
 
     public static TheoryData<int, int> Breaks()
@@ -116,7 +121,7 @@ public sealed class ScriptTypeCheckTests(SharedRedis redis)
         Assert.Equal(before, after);
     }
 
-    /// <summary>A small queue in use: a queued, a running and a due delayed job, a raw entry in flight, counters, a dead letter, a lock, a ring, a pending index.</summary>
+    /// <summary>A small queue in use: a queued, a running, a due delayed and a dead-lettered job, a raw entry in flight, counters, a dead letter, a lock, a ring, a pending index.</summary>
     private static async Task SeedAsync(IDatabase db, string t)
     {
         await db.HashSetAsync($"{t}:job:j1", [new("s", "queued"), new("n", "test"), new("p", "1"), new("c", "0")]);
@@ -126,7 +131,8 @@ public sealed class ScriptTypeCheckTests(SharedRedis redis)
         await db.ListLeftPushAsync($"{t}:active:w1", ["j2", "RAW"]);
         await db.SortedSetAddAsync($"{t}:delayed", "j3", 0);
         await db.HashSetAsync($"{t}:stats", "enqueued", 3);
-        await db.ListLeftPushAsync($"{t}:dead", "{}");
+        await db.HashSetAsync($"{t}:job:j4", [new("s", "dead"), new("n", "test"), new("p", "4"), new("c", "0")]);
+        await db.ListLeftPushAsync($"{t}:dead", ["{}", "{\"id\":\"j4\"}"]);
         await db.ListLeftPushAsync($"{t}:dups", "x");
         await db.SetAddAsync($"{t}:workers", ["w1", "w2"]);
         await db.SetAddAsync($"{t}:cancels:w1", "zz");
