@@ -6,7 +6,10 @@ using Gamut.Loop;
 //   async: a handler per connection that awaits ReadAsync/WriteAsync on a TcpConnection.
 var port = int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture);
 var mode = args.Length > 1 ? args[1] : "protocol";
-await using var loop = new EventLoop(new EventLoopOptions { BlockedThreshold = null });
+// The loop's defaults, blocked-loop watchdog on, as users get it; GAMUT_ECHO_NO_WATCHDOG=1 turns it off (for comparison).
+await using var loop = new EventLoop(Environment.GetEnvironmentVariable("GAMUT_ECHO_NO_WATCHDOG") == "1"
+    ? new EventLoopOptions { BlockedThreshold = null }
+    : new EventLoopOptions());
 var endpoint = new IPEndPoint(IPAddress.Loopback, port);
 using var server = mode == "async"
     ? loop.ListenTcp(endpoint, EchoAsync)

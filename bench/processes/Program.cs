@@ -2,7 +2,10 @@
 //   fanout PEER N J      N runs of /bin/true, J at a time; PEER = gamut (defaults: stdout and stderr captured) |
 //                        gamut-inherit (output not redirected, as the raw Process loop) | gamut-null | gamut-batch |
 //                        gamut-nowatchdog | process | cliwrap
-//   pipe PEER MiB        MiB pumped through cat (the parent writes stdin and reads stdout); PEER = gamut | process | cliwrap
+//   pipe PEER MiB [BUF [CMD...]]  MiB pumped through CMD (default cat; the parent writes stdin and reads stdout) in
+//                        BUF-byte writes and reads (default: 1 MiB for gamut, 64 KiB for the others, as before);
+//                        PEER = gamut | process | cliwrap. bench/run-all.sh gives every side the same BUF and runs cat
+//                        under bench/fair/setpipe, which sets both pipes to the same size, for its like-for-like rows.
 //   inflight N           N commands in flight at once, each capturing a small output: peak managed heap
 //   alloc                managed bytes allocated per Gamut run of /bin/true
 // The fan-out and pipe code for `process` and `cliwrap` is /work/shared/bench/peers/dotnet/Program.cs's.
@@ -18,7 +21,7 @@ switch (mode)
         await FanOut(args[1], int.Parse(args[2]), int.Parse(args[3]));
         break;
     case "pipe":
-        await Pipe(args[1], long.Parse(args[2]));
+        await Pipe(args[1], long.Parse(args[2]), args.Length > 3 ? int.Parse(args[3]) : args[1] == "gamut" ? 1 << 20 : 1 << 16, args.Length > 4 ? args[4..] : ["cat"]);
         break;
     case "alloc":
     {
@@ -109,7 +112,7 @@ static async Task RunProcess()
 
 static async Task RunCliWrap() => await Cli.Wrap("/bin/true").ExecuteAsync();
 
-static async Task Pipe(string peer, long mib)
+static async Task Pipe(string peer, long mib, int bufferSize, string[] command)
 {
     var total = mib << 20;
     var sw = Stopwatch.StartNew();
@@ -118,17 +121,17 @@ static async Task Pipe(string peer, long mib)
     {
         case "gamut":
         {
-            await using var cat = Command.Create("cat").WithStandardInput(InputSource.Pipe).Start();
+            await using var cat = Command.Create(command[0], command[1..]).WithStandardInput(InputSource.Pipe).Start();
             var writer = Task.Run(async () =>
             {
-                var buf = new byte[1 << 20];
+                var buf = new byte[bufferSize];
                 await using var stdin = cat.StandardInput;
                 for (long sent = 0; sent < total; sent += buf.Length)
                 {
                     await stdin.WriteAsync(buf);
                 }
             });
-            var rbuf = new byte[1 << 20];
+            var rbuf = new byte[bufferSize];
             var stdout = cat.StandardOutput;
             int r;
             while ((r = await stdout.ReadAsync(rbuf)) > 0)
@@ -143,9 +146,9 @@ static async Task Pipe(string peer, long mib)
 
         case "process":
         {
-            var psi = new ProcessStartInfo("cat") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            var psi = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
             using var p = Process.Start(psi)!;
-            var buf = new byte[1 << 16];
+            var buf = new byte[bufferSize];
             var writer = Task.Run(async () =>
             {
                 var stdin = p.StandardInput.BaseStream;
@@ -156,7 +159,7 @@ static async Task Pipe(string peer, long mib)
 
                 stdin.Close();
             });
-            var rbuf = new byte[1 << 16];
+            var rbuf = new byte[bufferSize];
             int r;
             var stdout = p.StandardOutput.BaseStream;
             while ((r = await stdout.ReadAsync(rbuf)) > 0)
@@ -174,12 +177,12 @@ static async Task Pipe(string peer, long mib)
             var sink = new CountingStream();
             await (PipeSource.Create(async (dest, ct) =>
             {
-                var buf = new byte[1 << 16];
+                var buf = new byte[bufferSize];
                 for (long sent = 0; sent < total; sent += buf.Length)
                 {
                     await dest.WriteAsync(buf, ct);
                 }
-            }) | Cli.Wrap("cat") | PipeTarget.ToStream(sink)).ExecuteAsync();
+            }) | Cli.Wrap(command[0]).WithArguments(command[1..]) | PipeTarget.ToStream(sink)).ExecuteAsync();
             got = sink.Count;
             break;
         }
@@ -193,7 +196,7 @@ static async Task Pipe(string peer, long mib)
         throw new InvalidOperationException($"{peer}: got {got} bytes, expected {total}");
     }
 
-    Console.WriteLine($"peer={peer}-pipe mib={mib} mb_per_s={got / 1e6 / sw.Elapsed.TotalSeconds:F0}");
+    Console.WriteLine($"peer={peer}-pipe mib={mib} buf={bufferSize} mb_per_s={got / 1e6 / sw.Elapsed.TotalSeconds:F0}");
 }
 
 static async Task InFlight(int n)
