@@ -8,7 +8,9 @@ public sealed class GamutOnlyTests
     [Fact]
     public void Json_gives_one_object_per_finished_job()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = ProgramRun.RunGamut(["--json", "-k", "echo {}; echo err >&2; exit {#}", ":::", "a b", "c"]);
+        var wall = clock.Elapsed.TotalSeconds;
 
         Assert.Equal(2, result.ExitCode);
         var lines = result.Stdout.TrimEnd('\n').Split('\n');
@@ -22,9 +24,21 @@ public sealed class GamutOnlyTests
         Assert.Equal(JsonValueKind.Null, job.GetProperty("signal").ValueKind);
         Assert.Equal("a b\n", job.GetProperty("stdout").GetString());
         Assert.Equal("err\n", job.GetProperty("stderr").GetString());
-        Assert.True(job.GetProperty("duration").GetDouble() >= 0);
+        Assert.InRange(job.GetProperty("duration").GetDouble(), double.Epsilon, wall); // measured, in seconds, within the run
         using var second = JsonDocument.Parse(lines[1]);
         Assert.Equal(2, second.RootElement.GetProperty("seq").GetInt32());
+    }
+
+    [Fact]
+    public void Json_gives_a_job_s_duration_in_seconds_at_least_as_long_as_the_job_ran()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = ProgramRun.RunGamut(["--json", "sleep {}", ":::", "0.3"]);
+        var wall = clock.Elapsed.TotalSeconds;
+
+        Assert.Equal(0, result.ExitCode);
+        using var doc = JsonDocument.Parse(result.Stdout);
+        Assert.InRange(doc.RootElement.GetProperty("duration").GetDouble(), 0.3, wall); // a lower bound: holds under any load
     }
 
     [Fact]

@@ -166,7 +166,7 @@ public static class Program
                     Start("/bin/sh", "-c", "sleep " + Next() + " >/dev/null 2>&1 </dev/null &").WaitForExit();
                     break;
                 case "setsid-child":
-                    Start("setsid", "sleep", Next());
+                    AwaitOwnSession(Start("setsid", "sleep", Next()));
                     break;
                 case "pids":
                     Console.Out.WriteLine($"pid {Environment.ProcessId} pgid {Native.getpgid(0)}");
@@ -246,6 +246,33 @@ public static class Program
         }
 
         return Process.Start(psi)!;
+    }
+
+    /// <summary>
+    /// Returns once <paramref name="child"/> leads its own session (setsid ran), so a "ready" printed after this
+    /// means the grandchild has really left the group (a stop sent sooner would still reach it).
+    /// </summary>
+    private static void AwaitOwnSession(Process child)
+    {
+        var until = Environment.TickCount64 + 60_000; // a hang guard only
+        while (Environment.TickCount64 < until)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{child.Id}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[3], CultureInfo.InvariantCulture) == child.Id)
+                {
+                    return; // field 6 of stat: the session id
+                }
+            }
+            catch (IOException)
+            {
+                return; // gone: nothing left to wait for
+            }
+
+            Thread.Sleep(1);
+        }
     }
 
     private static string StdinReport()

@@ -36,6 +36,16 @@ public sealed class IpcEvent : IAsyncEvent, IDisposable
         }
     }
 
+    /// <summary>How many waiters, in every process, are asleep on the event (for tests and diagnostics).</summary>
+    internal unsafe int WaitingCount
+    {
+        get
+        {
+            using var use = _region.Use();
+            return Volatile.Read(ref *Waiters);
+        }
+    }
+
     /// <summary>Creates an event.</summary>
     /// <param name="name">Its name.</param>
     /// <param name="initiallySet">Whether it starts set.</param>

@@ -71,6 +71,16 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
         }
     }
 
+    /// <summary>How many consumers, in every process, are asleep waiting for an item (for tests and diagnostics).</summary>
+    internal unsafe int WaitingConsumers
+    {
+        get
+        {
+            using var use = _region.Use();
+            return Volatile.Read(ref *(int*)(_body + ConsumersWaitingAt));
+        }
+    }
+
     /// <summary>Whether the queue was closed.</summary>
     public unsafe bool IsClosed
     {

@@ -85,7 +85,7 @@ public sealed class IpcAcrossProcessesTests : IAsyncLifetime
     {
         using var e = IpcEvent.Create(_name);
         var waiter = _pool.SubmitAsync(JobRef.To<WaitEventJob, string, int>(), _name);
-        await Task.Delay(200);
+        await PoolTest.WaitUntilAsync(() => e.WaitingCount > 0, "the worker to wait on the event"); // so Set really wakes a sleeper
         Assert.False(waiter.IsCompleted);
         e.Set();
         Assert.Equal(1, await waiter.WaitAsync(PoolTest.Guard));
@@ -100,7 +100,7 @@ public sealed class IpcAcrossProcessesTests : IAsyncLifetime
         using var queue = IpcQueue<byte[]>.Create(_name, capacity: 16, maxItemBytes: 100);
         var pid = await _pool.SubmitAsync(PoolTest.Pid, 0).WaitAsync(PoolTest.Guard);
         var consumer = _pool.SubmitAsync(JobRef.To<ConsumeJob, QueueWork, long>(), new QueueWork(_name, 1000));
-        await Task.Delay(300);
+        await PoolTest.WaitUntilAsync(() => queue.WaitingConsumers > 0, "the worker to wait on the queue"); // killed while waiting, not before it ran
         PoolTest.Kill(pid);
         await Assert.ThrowsAsync<WorkerCrashedException>(() => consumer.WaitAsync(PoolTest.Guard));
         for (var i = 0; i < 10; i++)

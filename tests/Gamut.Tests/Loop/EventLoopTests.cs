@@ -100,33 +100,37 @@ public sealed class EventLoopTests
     }
 
     [Fact]
-    public async Task A_handler_that_blocks_the_loop_is_reported_by_name()
+    public async Task A_handler_that_blocks_the_loop_is_reported_by_name_without_overstating_how_long()
     {
         await using var loop = new EventLoop(new EventLoopOptions { BlockedThreshold = TimeSpan.FromMilliseconds(40) });
-        var reports = new TaskCompletionSource<LoopBlockedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        loop.Blocked += (_, e) => reports.TrySetResult(e);
+        var blocker = new Blocker();
+        var reports = new TaskCompletionSource<(LoopBlockedEventArgs Report, TimeSpan Actual)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Blocked += (_, e) => blocker.Reported(e, reports);
 
-        loop.Post(BlockTheLoopForAWhile);
+        loop.Post(blocker.BlockTheLoopUntilReported);
 
-        var report = await reports.Task.WaitAsync(HangGuard);
-        Assert.Contains(nameof(BlockTheLoopForAWhile), report.Handler);
-        Assert.True(report.BlockedFor >= TimeSpan.FromMilliseconds(40));
+        var (report, actual) = await reports.Task.WaitAsync(HangGuard);
+        Assert.Contains(nameof(Blocker.BlockTheLoopUntilReported), report.Handler);
+
+        // BlockedFor is a lower bound of the time the handler had been running when it was seen: never more.
+        Assert.InRange(report.BlockedFor, TimeSpan.FromTicks(1), actual);
     }
 
     [Fact]
     public async Task A_job_that_blocks_the_loop_is_reported_with_its_name()
     {
         await using var loop = new EventLoop(new EventLoopOptions { BlockedThreshold = TimeSpan.FromMilliseconds(40) });
-        var reports = new TaskCompletionSource<LoopBlockedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
-        loop.Blocked += (_, e) => reports.TrySetResult(e);
+        var blocker = new Blocker();
+        var reports = new TaskCompletionSource<(LoopBlockedEventArgs Report, TimeSpan Actual)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Blocked += (_, e) => blocker.Reported(e, reports);
 
         await loop.SubmitAsync(() =>
         {
-            BlockTheLoopForAWhile();
+            blocker.BlockTheLoopUntilReported();
             return 0;
         }, new JobOptions { Id = "blocker-1" }).WaitAsync(HangGuard);
 
-        Assert.Contains("blocker-1", (await reports.Task.WaitAsync(HangGuard)).Handler);
+        Assert.Contains("blocker-1", (await reports.Task.WaitAsync(HangGuard)).Report.Handler);
     }
 
     [Fact]
@@ -207,5 +211,22 @@ public sealed class EventLoopTests
         });
     }
 
-    private static void BlockTheLoopForAWhile() => Thread.Sleep(300);
+    /// <summary>Blocks the loop thread until the watchdog has reported it (an event, not a guess at how long is enough).</summary>
+    private sealed class Blocker
+    {
+        private readonly ManualResetEventSlim _reported = new();
+        private long _startedAt;
+
+        public void BlockTheLoopUntilReported()
+        {
+            Volatile.Write(ref _startedAt, System.Diagnostics.Stopwatch.GetTimestamp());
+            _reported.Wait(HangGuard);
+        }
+
+        public void Reported(LoopBlockedEventArgs e, TaskCompletionSource<(LoopBlockedEventArgs, TimeSpan)> reports)
+        {
+            reports.TrySetResult((e, System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _startedAt))));
+            _reported.Set();
+        }
+    }
 }

@@ -83,18 +83,20 @@ public sealed class LoopTcpConnectionTests
     public async Task A_pending_read_can_be_cancelled_and_the_connection_still_works()
     {
         await using var loop = new EventLoop();
+        var canceled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var server = loop.ListenTcp(AnyLoopbackPort, async connection =>
         {
             var buffer = new byte[16];
             using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(20));
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connection.ReadAsync(buffer, cts.Token).AsTask());
+            canceled.TrySetResult();
             var n = await connection.ReadAsync(buffer);
             await connection.WriteAsync(buffer.AsMemory(0, n));
         });
 
         using var client = new TcpClient();
         await client.ConnectAsync(server.LocalEndPoint);
-        await Task.Delay(100);
+        await canceled.Task.WaitAsync(HangGuard); // the late bytes are sent only once the first read was cancelled
         await client.GetStream().WriteAsync("late"u8.ToArray());
         var back = new byte[4];
         await client.GetStream().ReadExactlyAsync(back).AsTask().WaitAsync(HangGuard);

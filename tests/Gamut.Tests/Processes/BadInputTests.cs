@@ -86,17 +86,32 @@ public sealed class BadInputTests
     }
 
     [Fact]
-    public async Task A_grace_period_longer_than_the_timeout_means_TERM_at_the_timeout_and_KILL_a_grace_period_later()
+    public async Task A_timed_out_child_that_outlives_TERM_gets_TERM_at_the_timeout_and_KILL_a_grace_period_later()
     {
         var log = Path.GetTempFileName();
         try
         {
-            var error = await Assert.ThrowsAsync<CommandTimeoutException>(
-                () => Kit.Run("log-term", log, "sleep", "300").WithTimeout(TimeSpan.FromMilliseconds(500)).WithGracePeriod(TimeSpan.FromSeconds(1.5)).RunAsync().WaitAsync(Kit.Ceiling));
+            // The timeout fires only after the child says its SIGTERM handler is in place: a timeout racing the
+            // child's start would kill it with TERM before it could log or ignore anything.
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var command = Kit.Run("log-term", log, "ready", "sleep", "300")
+                .WithStandardOutput(OutputTarget.ToLines(line =>
+                {
+                    if (line == "ready")
+                    {
+                        gate.TrySetResult();
+                    }
+                }))
+                .WithGracePeriod(TimeSpan.FromSeconds(1.5));
+            await using var child = command.Start();
+            await gate.Task.WaitAsync(Kit.Ceiling);
+            child.RequestStop(CommandStopReason.Timeout, null); // what the timeout's timer does when it fires
+
+            var error = await Assert.ThrowsAsync<CommandTimeoutException>(() => child.WaitForExitAsync().WaitAsync(Kit.Ceiling));
 
             Assert.StartsWith("TERM ", await File.ReadAllTextAsync(log));
             Assert.Equal(Signals.Kill, error.Result.Signal);
-            Assert.True(error.Result.Duration >= TimeSpan.FromSeconds(1.5));
+            Assert.True(error.Result.Duration >= TimeSpan.FromSeconds(1.5)); // KILL never comes before the grace period
         }
         finally
         {

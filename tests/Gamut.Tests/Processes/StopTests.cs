@@ -125,10 +125,13 @@ public sealed class StopTests
         var marker = Kit.NewMarker();
         try
         {
+            // The kit prints "ready" only once the grandchild leads its own session: a stop sent before setsid ran
+            // would still reach it through the group, and the test would see no escape at all.
             await using var child = Kit.Run("setsid-child", "300", "ready", "sleep", "300").Marked(marker).WithGracePeriod(Grace).Start();
             await using (var lines = child.ReadOutputLinesAsync().GetAsyncEnumerator())
             {
                 Assert.True(await lines.MoveNextAsync());
+                Assert.Equal("ready", lines.Current);
             }
 
             // The escaped grandchild still holds the output pipes; the stop must not wait on it.
