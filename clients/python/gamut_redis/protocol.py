@@ -115,6 +115,7 @@ class QueueKeys:
         self.workers = tag + "workers"
         self.dups = tag + "dups"
         self.raw = tag + "raw"
+        self.paused = tag + "paused"
         self.job_prefix = tag + "job:"
         self.active_prefix = tag + "active:"
         self.hb_prefix = tag + "hb:"
@@ -246,8 +247,9 @@ def enqueue(scripts, q, jobs, client=None):
 def take(scripts, q, worker, max_jobs, max_payload_bytes=16 * 1024 * 1024, dead_max=10000, failed_ttl_ms=604800000,
          client=None):
     """Returns (jobs, nextDueMs or None); a job is a dict: kind 'j' (id, fence, name, payload, maxAttempts,
-    timeoutMs, backoff, failures) or kind 'r' (raw entry bytes)."""
-    reply = scripts.call("take", [q.ready, q.delayed, q.active(worker), q.stats, q.dead],
+    timeoutMs, backoff, failures, traceparent, tracestate) or kind 'r' (raw entry bytes). Takes nothing while the
+    queue is paused (the ``paused`` key exists)."""
+    reply = scripts.call("take", [q.ready, q.delayed, q.active(worker), q.stats, q.dead, q.paused],
                          [q.job_prefix, worker, max_jobs, max_payload_bytes, dead_max, failed_ttl_ms, q.queue], client)
     jobs = []
     for row in reply[0]:
@@ -258,6 +260,8 @@ def take(scripts, q, worker, max_jobs, max_payload_bytes=16 * 1024 * 1024, dead_
                 "timeoutMs": int(row[6]) if row[6] not in (b"", "", None) else None,
                 "backoff": _text(row[7]) or None,
                 "failures": int(row[8]) if row[8] not in (b"", "", None) else 0,
+                "traceparent": _text(row[9]) if len(row) > 9 and row[9] else None,
+                "tracestate": _text(row[10]) if len(row) > 10 and row[10] else None,
                 "text": [_text(x) for x in row[5:9]],  # m, to, rb, fl as stored ('' when absent)
             })
         else:
@@ -266,7 +270,7 @@ def take(scripts, q, worker, max_jobs, max_payload_bytes=16 * 1024 * 1024, dead_
     return jobs, (int(float(_text(due))) if due not in (b"", "", None) else None)
 
 
-def complete(scripts, q, worker, outcomes, result_ttl_ms=86400000, failed_ttl_ms=604800000, dead_max=10000,
+def complete(scripts, q, worker, outcomes, result_ttl_ms=3600000, failed_ttl_ms=604800000, dead_max=10000,
              client=None):
     """``outcomes``: dicts with id, fence, kind (ok retry fail dead cancel back), body, arg. Returns per outcome
     'ok', 'duplicate', 'already' or 'missing'."""
@@ -299,7 +303,7 @@ def scan(scripts, q, client=None):
     return sorted(_text(x) for x in scripts.call("scan", [q.workers], [q.hb_prefix], client))
 
 
-def reap(scripts, q, worker, max_lost=5, failed_ttl_ms=604800000, dead_max=10000, result_ttl_ms=86400000, client=None):
+def reap(scripts, q, worker, max_lost=5, failed_ttl_ms=604800000, dead_max=10000, result_ttl_ms=3600000, client=None):
     """Returns [requeued, deadLettered, dropped] or [-1] when the worker's heartbeat is back."""
     keys = [q.active(worker), q.ready, q.hb(worker), q.stats, q.dead, q.workers, q.cancels(worker), q.raw]
     args = [q.job_prefix, worker, max_lost, failed_ttl_ms, dead_max, q.queue, q.wake, result_ttl_ms]
@@ -315,7 +319,7 @@ def deregister(scripts, q, worker, client=None):
     return int(scripts.call("deregister", [q.hb(worker), q.workers, q.active(worker), q.cancels(worker)], [worker], client))
 
 
-def cancel(scripts, q, gk, job_id, result_ttl_ms=86400000, client=None):
+def cancel(scripts, q, gk, job_id, result_ttl_ms=3600000, client=None):
     """Returns 'cancelled', 'cancelling', 'missing', or the state of an ended job."""
     return _text(scripts.call("cancel", [q.job(job_id), q.ready, q.delayed, q.stats],
                               [job_id, result_ttl_ms, q.cancels_prefix, gk.ctl_prefix, q.queue], client))

@@ -47,7 +47,7 @@ class Worker:
 
     def __init__(self, url="redis://127.0.0.1:6379", prefix=p.DEFAULT_PREFIX, queues=(p.DEFAULT_QUEUE,), concurrency=4,
                  worker_id=None, functions=None, heartbeat_interval=1.0, heartbeat_ttl=5.0, shutdown_timeout=30.0,
-                 max_lost=5, result_ttl_ms=86400000, failed_ttl_ms=604800000, dead_max=10000,
+                 max_lost=5, result_ttl_ms=3600000, failed_ttl_ms=604800000, dead_max=10000,
                  max_payload_bytes=16 * 1024 * 1024, commands=True):
         self.prefix = p.check_prefix(prefix)
         self.queues = [p.QueueKeys(prefix, q) for q in queues]

@@ -59,7 +59,7 @@ def _ops(scripts, prefix):
     return {
         "enqueue": lambda s: p.enqueue(scripts, q(s), s["jobs"]),
         "take": take,
-        "complete": lambda s: p.complete(scripts, q(s), s["worker"], s["outcomes"], s.get("resultTtlMs", 86400000),
+        "complete": lambda s: p.complete(scripts, q(s), s["worker"], s["outcomes"], s.get("resultTtlMs", 3600000),
                                          s.get("failedTtlMs", 604800000), s.get("deadMax", 10000)),
         "adopt": lambda s: p.adopt(scripts, q(s), s["worker"], s["raw"].encode(), {
             "id": s["id"], "name": s["name"], "payloadBytes": s["payload"].encode(), "maxAttempts": s["maxAttempts"],
@@ -68,10 +68,10 @@ def _ops(scripts, prefix):
         "heartbeat": lambda s: sorted(p.heartbeat(scripts, q(s), s["worker"], s["ttlMs"], s["info"])),
         "scan": lambda s: p.scan(scripts, q(s)),
         "reap": lambda s: p.reap(scripts, q(s), s["worker"], s.get("maxLost", 5), s.get("failedTtlMs", 604800000),
-                                 s.get("deadMax", 10000), s.get("resultTtlMs", 86400000)),
+                                 s.get("deadMax", 10000), s.get("resultTtlMs", 3600000)),
         "reclaim": lambda s: p.reclaim(scripts, q(s), s["worker"], s["entries"]),
         "deregister": lambda s: p.deregister(scripts, q(s), s["worker"]),
-        "cancel": lambda s: p.cancel(scripts, q(s), gk, s["id"], s.get("resultTtlMs", 86400000)),
+        "cancel": lambda s: p.cancel(scripts, q(s), gk, s["id"], s.get("resultTtlMs", 3600000)),
         "watch": lambda s: [_s(x) for x in p.watch(scripts, q(s), s["id"], s["channel"])],
         "progress": lambda s: p.progress(scripts, q(s), s["worker"], s["id"], s["fence"], s["body"]),
     }
