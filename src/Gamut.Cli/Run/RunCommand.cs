@@ -172,6 +172,8 @@ internal static class RunCommand
             backend.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
 
+        results?.Complete();
+
         if (inputError is UsageException usage)
         {
             throw usage;

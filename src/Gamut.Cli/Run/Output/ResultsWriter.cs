@@ -9,32 +9,77 @@ namespace Gamut.Cli.Run.Output;
 /// <c>--results DIR</c>: each finished job's output in files, laid out as GNU parallel lays them out —
 /// <c>DIR/1/VALUE1/2/VALUE2/…/stdout</c>, <c>stderr</c> and <c>seq</c> (the job's number, no newline). The
 /// names are the source numbers, or the <c>--header</c> column names; in a value <c>\</c> becomes <c>\\</c>,
-/// a tab <c>\t</c>, NUL <c>\0</c> and <c>/</c> <c>\_</c>. The output is printed as well, as without it.
+/// a tab <c>\t</c>, NUL <c>\0</c> and <c>/</c> <c>\_</c>. Nothing is printed (as parallel 20221122 does). The
+/// files are written on a thread of their own, so the scheduler's loop never waits on the file system;
+/// <see cref="Complete"/> waits for the last of them and reports the first failure.
 /// </summary>
-internal sealed class ResultsWriter(string root, IReadOnlyList<string> headerNames)
+internal sealed class ResultsWriter
 {
-    public void Write(FinishedJob job)
+    private readonly string _root;
+    private readonly IReadOnlyList<string> _headerNames;
+    private readonly System.Threading.Channels.Channel<FinishedJob> _queue = System.Threading.Channels.Channel.CreateUnbounded<FinishedJob>(new() { SingleReader = true });
+    private readonly Thread _thread;
+    private Exception? _failure;
+
+    public ResultsWriter(string root, IReadOnlyList<string> headerNames)
+    {
+        _root = root;
+        _headerNames = headerNames;
+        _thread = new Thread(WriteAll) { IsBackground = true, Name = "gamut-results" };
+        _thread.Start();
+    }
+
+    /// <summary>Queues a finished job's files.</summary>
+    public void Write(FinishedJob job) => _queue.Writer.TryWrite(job);
+
+    /// <summary>Waits until every queued job's files are written; throws the first failure.</summary>
+    public void Complete()
+    {
+        _queue.Writer.TryComplete();
+        _thread.Join();
+        if (_failure is not null)
+        {
+            throw new UsageException($"cannot write --results under '{_root}': {_failure.Message}");
+        }
+    }
+
+    private void WriteAll()
+    {
+        var reader = _queue.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (reader.TryRead(out var job))
+            {
+                if (_failure is null)
+                {
+                    try
+                    {
+                        WriteFiles(job);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        _failure = e;
+                    }
+                }
+            }
+        }
+    }
+
+    private void WriteFiles(FinishedJob job)
     {
         var dir = Directory(job.Job.Values);
-        try
-        {
-            System.IO.Directory.CreateDirectory(dir);
-            File.WriteAllBytes(Path.Combine(dir, "stdout"), job.Outcome.Stdout);
-            File.WriteAllBytes(Path.Combine(dir, "stderr"), job.Outcome.Stderr);
-            File.WriteAllText(Path.Combine(dir, "seq"), job.Job.Seq.ToString(CultureInfo.InvariantCulture));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"cannot write --results under '{root}': {e.Message}");
-        }
+        System.IO.Directory.CreateDirectory(dir);
+        File.WriteAllBytes(Path.Combine(dir, "stdout"), job.Outcome.Stdout);
+        File.WriteAllBytes(Path.Combine(dir, "stderr"), job.Outcome.Stderr);
+        File.WriteAllText(Path.Combine(dir, "seq"), job.Job.Seq.ToString(CultureInfo.InvariantCulture));
     }
 
     private string Directory(IReadOnlyList<string> values)
     {
-        var sb = new StringBuilder(root);
+        var sb = new StringBuilder(_root);
         for (var i = 0; i < values.Count; i++)
         {
-            var name = i < headerNames.Count && headerNames[i].Length > 0 ? headerNames[i] : (i + 1).ToString(CultureInfo.InvariantCulture);
+            var name = i < _headerNames.Count && _headerNames[i].Length > 0 ? _headerNames[i] : (i + 1).ToString(CultureInfo.InvariantCulture);
             sb.Append('/').Append(name).Append('/');
             foreach (var c in values[i])
             {
