@@ -33,6 +33,7 @@ public sealed partial class RedisExecutor : IExecutor
     private readonly ResultWaiters _waiters;
     private readonly HashSet<(RedisConnection, string)> _knownQueues = [];
     private int _active;
+    private int _disposed;
     private long _retries;
     private volatile bool _closed;
     private TaskCompletionSource? _drained;
@@ -235,8 +236,14 @@ public sealed partial class RedisExecutor : IExecutor
     }
 
     /// <inheritdoc/>
+    /// <remarks>A second call does nothing (a DI container may hold the same client under several service types).</remarks>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await ShutdownAsync(ShutdownMode.Immediate).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _waiters.DisposeAsync().ConfigureAwait(false);
         await _deployment.DisposeAsync().ConfigureAwait(false);

@@ -56,8 +56,12 @@ internal sealed partial class InstanceWorker
         }
     }
 
+    /// <summary>When this worker last proved to this instance that it is alive (its heartbeat key was set).</summary>
+    public DateTimeOffset LastHeartbeat { get; private set; }
+
     private async Task BeatAsync(CancellationToken cancellationToken)
     {
+        var beganAt = DateTimeOffset.UtcNow;
         var db = _connection.Database;
         var o = _connection.Options;
         var info = JsonSerializer.Serialize(new Dictionary<string, object>
@@ -100,6 +104,8 @@ internal sealed partial class InstanceWorker
             }
         }
 
+        // The heartbeat keys are set (as of when they were sent): what keeps this worker from being reaped.
+        LastHeartbeat = beganAt;
         try
         {
             await Task.WhenAll(global, expire, seen, queues).WaitAsync(cancellationToken).ConfigureAwait(false);

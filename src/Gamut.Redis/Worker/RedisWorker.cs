@@ -69,6 +69,21 @@ public sealed class RedisWorker : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// When this worker last proved it is alive (its heartbeat reached Redis; on a ring, the latest of its members):
+    /// a health check's measure. <see cref="DateTimeOffset.MinValue"/> before the first beat.
+    /// </summary>
+    public DateTimeOffset LastHeartbeat
+    {
+        get
+        {
+            lock (_parts)
+            {
+                return _parts.Keys.Count == 0 ? DateTimeOffset.MinValue : _parts.Values.Max(p => p.Worker.LastHeartbeat);
+            }
+        }
+    }
+
     /// <summary>What the worker has done so far.</summary>
     public WorkerCounters Counters
     {

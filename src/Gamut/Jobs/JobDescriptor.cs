@@ -71,12 +71,21 @@ internal interface IJobFactory<TIn, TOut>
 internal sealed class JobDescriptor<TJob, TIn, TOut> : JobDescriptor, IJobFactory<TIn, TOut>
     where TJob : IJob<TIn, TOut>
 {
-    private readonly Func<TJob> _factory;
+    private readonly Func<TJob>? _factory;
+    private readonly Func<IJob<TIn, TOut>>? _activated;
 
     public JobDescriptor(string name, Func<TJob> factory)
         : base(name)
     {
         _factory = factory;
+        AcceptsNullInput = JobInputNullability.AcceptsNull(typeof(TJob), typeof(TIn), typeof(IJob<TIn, TOut>));
+    }
+
+    // A job an IJobActivator builds at each run: the descriptor hands out the activating wrapper.
+    public JobDescriptor(string name, Func<IJob<TIn, TOut>> activated)
+        : base(name)
+    {
+        _activated = activated;
         AcceptsNullInput = JobInputNullability.AcceptsNull(typeof(TJob), typeof(TIn), typeof(IJob<TIn, TOut>));
     }
 
@@ -88,7 +97,8 @@ internal sealed class JobDescriptor<TJob, TIn, TOut> : JobDescriptor, IJobFactor
 
     public override bool AcceptsNullInput { get; }
 
-    public IJob<TIn, TOut> Create() => _factory() ?? throw new JobRegistrationException($"The factory of job '{Name}' returned null");
+    public IJob<TIn, TOut> Create() =>
+        _activated?.Invoke() ?? _factory!() ?? throw new JobRegistrationException($"The factory of job '{Name}' returned null");
 
     public override async ValueTask InvokeAsync(ReadOnlyMemory<byte> payload, IJobSerializer serializer, JobContext context, IBufferWriter<byte> output)
     {

@@ -79,6 +79,34 @@ public sealed class JobRegistry
     }
 
     /// <summary>
+    /// Registers <typeparamref name="TJob"/>, built by <paramref name="activator"/> at each run and released when the run
+    /// ends (a DI container's scope per run: Gamut.Extensions.Hosting).
+    /// </summary>
+    /// <typeparam name="TJob">The job type.</typeparam>
+    /// <typeparam name="TIn">Its input type.</typeparam>
+    /// <typeparam name="TOut">Its output type.</typeparam>
+    /// <param name="activator">Builds an instance per run.</param>
+    /// <param name="name">The name; by default the <see cref="JobAttribute"/> name, else the full type name.</param>
+    /// <returns>This registry.</returns>
+    /// <exception cref="JobRegistrationException">The name is taken or invalid.</exception>
+    /// <remarks>A process pool's workers build the job themselves, with its parameterless constructor: they have no activator.</remarks>
+    public JobRegistry Add<TJob, TIn, TOut>(IJobActivator activator, string? name = null)
+        where TJob : IJob<TIn, TOut>
+    {
+        ArgumentNullException.ThrowIfNull(activator);
+        name ??= JobNames.DefaultOf(typeof(TJob));
+        if (!JobNames.IsValid(name))
+        {
+            throw new JobRegistrationException(
+                $"'{name}' is not a valid job name (1 to {JobNames.MaxLength} ASCII letters, digits and . _ - : +); give {typeof(TJob).Name} a [Job(\"name\")] or pass a name");
+        }
+
+        var activated = new ActivatedJob<TJob, TIn, TOut>(activator, name);
+        Register(new JobDescriptor<TJob, TIn, TOut>(name, () => activated));
+        return this;
+    }
+
+    /// <summary>
     /// Registers every public, non-abstract class in <paramref name="assembly"/> that carries <see cref="JobAttribute"/>,
     /// implements exactly one <see cref="IJob{TIn, TOut}"/> and has a public parameterless constructor.
     /// </summary>

@@ -15,7 +15,7 @@ namespace Gamut.Hosting.Tests.Packaging;
 /// </remarks>
 public sealed class PackagedConsumerTests
 {
-    private static readonly string[] Packages = ["Gamut", "Gamut.Redis", "Gamut.Cli"];
+    private static readonly string[] Packages = ["Gamut", "Gamut.Redis", "Gamut.Extensions.Hosting", "Gamut.Cli"];
 
     [Fact]
     public async Task A_fresh_app_runs_a_command_threads_a_process_pool_and_Redis_from_the_packages_and_the_tool_installs()
@@ -108,7 +108,7 @@ public sealed class PackagedConsumerTests
         var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
             ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var id in Packages.Append("Gamut.Extensions.Hosting"))
+        foreach (var id in Packages)
         {
             var dir = Path.Combine(cache, id.ToLowerInvariant(), version);
             if (Directory.Exists(dir))
