@@ -119,28 +119,7 @@ public sealed partial class ProcessPool
 
     private void SendFrameLocked(WorkerHandle w, int readyWorkers)
     {
-        // Automatic batching: with many units waiting, each worker gets its share in one frame (one write, one
-        // read, one results frame back); with one waiting, it goes alone and at once. Map chunks share a frame only
-        // when they are seen to be quick, so slow ones still spread over the workers one by one.
-        var batch = new List<PoolJob>();
-        var max = Math.Clamp((_pending.Count + readyWorkers - 1) / Math.Max(1, readyWorkers), 1, MaxSinglesPerFrame);
-        var items = 0;
-        for (var node = _pending.First; node is not null && batch.Count < max; node = node.Next)
-        {
-            var job = node.Value;
-            if (batch.Count > 0 && job.IsChunk && (!job.Quick || items + job.ItemCount > MaxItemsPerFrame))
-            {
-                break;
-            }
-
-            batch.Add(job);
-            items += job.ItemCount;
-            if (job.IsChunk && !job.Quick)
-            {
-                break;
-            }
-        }
-
+        var batch = FrameBatcher.Choose(_pending, readyWorkers);
         foreach (var job in batch)
         {
             _pending.Remove(job.QueueNode!);
@@ -160,46 +139,7 @@ public sealed partial class ProcessPool
 
         batch[^1].LastOfFrame = true;
         w.FramesInFlight++;
-        w.Enqueue((this, batch, w), static (writer, s) =>
-        {
-            var (pool, jobs, worker) = s;
-            foreach (var job in jobs)
-            {
-                if (worker.DefinedJobs.Add(job.JobIndex))
-                {
-                    writer.BeginFrame(FrameType.DefineJob);
-                    writer.U32((uint)job.JobIndex);
-                    pool._jobs[job.JobIndex].Write(writer);
-                    writer.EndFrame();
-                }
-            }
-
-            writer.BeginFrame(FrameType.Jobs);
-            writer.U32((uint)jobs.Count);
-            foreach (var job in jobs)
-            {
-                var flags = (job.RawPayload ? JobFlags.RawInput : JobFlags.None) | (job.Options.Timeout is null ? JobFlags.None : JobFlags.Timed) |
-                    (job.SerializedResult ? JobFlags.SerializedResult : JobFlags.None);
-                writer.I64(job.Seq);
-                writer.U32((uint)job.JobIndex);
-                writer.U32((uint)job.Attempt);
-                if (job is ChunkJob chunk)
-                {
-                    writer.U8((byte)(flags | JobFlags.Chunk));
-                    writer.String(chunk.Start == 0 ? job.Id : string.Concat(job.Id, "+", chunk.Start.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                    writer.U32((uint)chunk.Count);
-                }
-                else
-                {
-                    writer.U8((byte)flags);
-                    writer.String(job.Id);
-                }
-
-                writer.Bytes(job.Payload);
-            }
-
-            writer.EndFrame();
-        });
+        w.Enqueue((Batch: batch, Defined: w.DefinedJobs, Table: _jobs), static (writer, s) => FrameBatcher.Write(writer, s.Batch, s.Defined, s.Table));
 
         if (_options.MaxJobsPerWorker is { } max2 && w.ItemsSent >= max2)
         {

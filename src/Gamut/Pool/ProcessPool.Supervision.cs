@@ -115,8 +115,7 @@ public sealed partial class ProcessPool
 
         foreach (var job in orphans)
         {
-            // The worker runs its jobs in the order sent: before the slot's job, all ran; after it, none did.
-            if (slot.Seq == 0 || job.Seq > slot.Seq)
+            if (CrashSettlement.Of(job, slot) == CrashFate.NeverStarted)
             {
                 if (job.IsFinished)
                 {
@@ -132,7 +131,6 @@ public sealed partial class ProcessPool
 
             if (job is ChunkJob chunk)
             {
-                var lastRan = job.Seq < slot.Seq ? chunk.Count - 1 : slot.Index;
                 for (var k = 0; k < chunk.Count; k++)
                 {
                     var index = chunk.Start + k;
@@ -142,21 +140,18 @@ public sealed partial class ProcessPool
                         continue;
                     }
 
-                    if (k > lastRan)
+                    var fate = CrashSettlement.OfItem(chunk, k, slot);
+                    if (fate == CrashFate.NeverStarted)
                     {
-                        // Never started: back to the queue, same attempt.
                         RetryItem(chunk, index, chunk.Attempt);
-                        continue;
                     }
-
-                    var running = job.Seq == slot.Seq && k == slot.Index && slot.Running;
-                    if (chunk.Attempt < chunk.Options.Retry.MaxAttempts && !_immediate && !chunk.IsFinished)
+                    else if (chunk.Attempt < chunk.Options.Retry.MaxAttempts && !_immediate && !chunk.IsFinished)
                     {
                         RetryItem(chunk, index, chunk.Attempt + 1);
                     }
                     else
                     {
-                        chunk.Chunk.SetItemError(index, Crashed(chunk.Name, chunk.Chunk.ItemId(index), chunk.Attempt, running));
+                        chunk.Chunk.SetItemError(index, Crashed(chunk.Name, chunk.Chunk.ItemId(index), chunk.Attempt, fate == CrashFate.Running));
                     }
                 }
 
@@ -165,14 +160,13 @@ public sealed partial class ProcessPool
                 continue;
             }
 
-            var wasRunning = job.Seq == slot.Seq && slot.Running;
             if (job.Attempt < job.Options.Retry.MaxAttempts && !_immediate && !job.IsFinished && w.StopReason != StopReason.Shutdown)
             {
                 ScheduleRetry(job);
             }
             else
             {
-                Fail(job, Crashed(job.Name, job.Id, job.Attempt, wasRunning));
+                Fail(job, Crashed(job.Name, job.Id, job.Attempt, CrashSettlement.Of(job, slot) == CrashFate.Running));
             }
         }
 

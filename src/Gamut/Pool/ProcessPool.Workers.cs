@@ -77,7 +77,7 @@ public sealed partial class ProcessPool
 
     private void Spawn(WorkerHandle w)
     {
-        var args = new WorkerArguments(_socketName, w.Id, w.Slot.Path, Environment.ProcessId);
+        var args = new WorkerArguments(_listener.Name, w.Id, w.Slot.Path, Environment.ProcessId);
         var env = new Dictionary<string, string?>(StringComparer.Ordinal) { [WorkerArguments.TokenVariable] = w.Token };
         foreach (var (k, v) in _options.Environment ?? new Dictionary<string, string?>())
         {
@@ -125,104 +125,58 @@ public sealed partial class ProcessPool
         }
     }
 
-    /// <summary>Takes workers' connections (on its own thread: blocking accepts need no socket engine); each gets a reader thread.</summary>
-    private void AcceptLoop()
+    /// <summary>
+    /// A connection said hello: is it one of this pool's starting workers (the pid the kernel reports, and the secret
+    /// it was given)? If so it gets its channel; the first to connect lets the others start.
+    /// </summary>
+    private WorkerHandle? Claim(WorkerHello hello, FrameSocket channel)
     {
-        while (true)
+        WorkerHandle? w;
+        bool first;
+        lock (_gate)
         {
-            UnixStream socket;
-            try
+            w = _workers.Find(x => x.Id == hello.WorkerId && x.State == WorkerState.Starting && x.Channel is null);
+            if (w is null || !hello.PeerMatches || (w.Pid != 0 && w.Pid != hello.Pid) ||
+                !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(hello.Token), Encoding.ASCII.GetBytes(w.Token)))
             {
-                socket = _listener.Accept();
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException)
-            {
-                return;
+                return null;
             }
 
-            var thread = new Thread(static s =>
-            {
-                var (pool, sock) = ((ProcessPool, UnixStream))s!;
-                pool.Handshake(sock);
-            })
-            {
-                IsBackground = true,
-                Name = "gamut-pool-reader",
-            };
-            thread.Start((this, socket));
+            w.Channel = channel;
+            first = !_firstConnected;
+            _firstConnected = true;
         }
+
+        if (first && Workers > 1)
+        {
+            EnsureWorkers();
+        }
+
+        return w;
     }
 
-    /// <summary>Checks who connected, sends the worker its configuration, then reads its channel until the end (on this thread).</summary>
-    private void Handshake(UnixStream socket)
+    /// <summary>Sends a claimed worker its configuration, then reads its channel until the end (on its reader thread).</summary>
+    private void Serve(WorkerHandle w, FrameSocket channel)
     {
-        WorkerHandle? w = null;
-        var first = false;
-        var channel = new FrameSocket(socket, _options.MaxPayloadBytes + (1 << 20));
         try
         {
-            channel.ReadTimeout = TimeSpan.FromSeconds(10);
-            if (!channel.TryRead(out var type, out var body) || type != FrameType.Hello)
-            {
-                throw new ProtocolException("no hello");
-            }
-
-            var r = new FrameReader(body.Span);
-            var id = (int)r.U32();
-            var pid = (int)r.U32();
-            var token = r.String();
-            // SO_PEERCRED: the kernel's word on who is at the other end.
-            var (peerPid, peerUid) = socket.Peer();
-            lock (_gate)
-            {
-                w = _workers.Find(x => x.Id == id && x.State == WorkerState.Starting && x.Channel is null);
-                if (w is null || peerPid != pid || peerUid != LinuxNative.GetEffectiveUserId() ||
-                    (w.Pid != 0 && w.Pid != pid) ||
-                    !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(token), Encoding.ASCII.GetBytes(w.Token)))
-                {
-                    w = null;
-                    throw new ProtocolException($"a connection from pid {peerPid} that is not a worker of this pool");
-                }
-
-                w.Channel = channel;
-                first = !_firstConnected;
-                _firstConnected = true;
-            }
-
-            if (first && Workers > 1)
-            {
-                EnsureWorkers();
-            }
-
-            channel.ReadTimeout = null;
             SendInit(w);
-            while (channel.TryRead(out type, out body))
+            while (channel.TryRead(out var type, out var body))
             {
                 OnFrame(w, type, body);
             }
         }
         catch (Exception e) when (e is ProtocolException or ObjectDisposedException or IOException)
         {
-            if (w is null)
-            {
-                _logger.LogWarning("the pool refused a connection: {Error}", e.Message);
-            }
-            else if (w.State is WorkerState.Ready or WorkerState.Retiring or WorkerState.Starting)
+            if (w.State is WorkerState.Ready or WorkerState.Retiring or WorkerState.Starting)
             {
                 _logger.LogWarning("{Worker}: channel error: {Error}", w, e.Message);
             }
         }
         finally
         {
-            if (w is null)
-            {
-                channel.Dispose();
-            }
-            else
-            {
-                w.ReaderDone.TrySetResult();
-                OnChannelClosed(w);
-            }
+            w.ReaderDone.TrySetResult();
+            OnChannelClosed(w);
         }
     }
 

@@ -24,8 +24,6 @@ namespace Gamut.Pool;
 /// </remarks>
 public sealed partial class ProcessPool : IExecutor
 {
-    private const int MaxSinglesPerFrame = 64;
-    private const int MaxItemsPerFrame = 16_384;
     private static int s_pools;
 
     private readonly ProcessPoolOptions _options;
@@ -36,8 +34,7 @@ public sealed partial class ProcessPool : IExecutor
     private readonly JobTable _jobs = new();
     private readonly StartFailures _startFailures;
     private readonly IWorkerLauncher _launcher;
-    private readonly UnixStream _listener;
-    private readonly string _socketName;
+    private readonly WorkerListener _listener;
     private readonly string _idPrefix;
     private readonly string _workerAssembly;
     private readonly JobDefinition? _initializer;
@@ -85,15 +82,10 @@ public sealed partial class ProcessPool : IExecutor
         }
 
         var number = Interlocked.Increment(ref s_pools);
-        Span<byte> random = stackalloc byte[6];
-        Ipc.Native.LinuxNative.FillRandom(random);
-        var nonce = Convert.ToHexString(random).ToLowerInvariant();
         _idPrefix = string.Create(CultureInfo.InvariantCulture, $"pool-{Environment.ProcessId}-{number}-");
-        // An abstract Unix socket: nothing on disk to leave behind, gone with the last descriptor. Who connects is
-        // checked (peer pid and uid, and a per-worker secret), so another local process cannot pose as a worker.
-        _socketName = string.Create(CultureInfo.InvariantCulture, $"gamut-pool-{Environment.ProcessId}-{number}-{nonce}");
-        _listener = UnixStream.Listen(_socketName, 128);
-        new Thread(static s => ((ProcessPool)s!).AcceptLoop()) { IsBackground = true, Name = "gamut-pool-accept" }.Start(this);
+        // Who connects is checked (peer pid and uid, and a per-worker secret), so another local process cannot pose
+        // as a worker.
+        _listener = new WorkerListener(number, options.MaxPayloadBytes + (1 << 20), Claim, Serve, _logger);
         _tick = new Timer(_ => Tick(), null, TickPeriod, TickPeriod);
         EnsureWorkers();
     }
