@@ -25,7 +25,8 @@ public sealed record RingOptions
     /// <summary>
     /// How long an enqueue whose reply was lost (the instance may have taken it) is retried on the same instance
     /// before it fails with <see cref="RedisUnavailableException"/>. Such an enqueue never moves to another instance:
-    /// that could make two jobs of one.
+    /// that could make two jobs of one. <see cref="Timeout.InfiniteTimeSpan"/>: until the instance answers, or is
+    /// removed from the ring (<c>gamut run</c> does this).
     /// </summary>
     public TimeSpan IndeterminateWait { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -35,7 +36,7 @@ public sealed record RingOptions
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     public void Validate()
     {
-        if (InstanceTimeout < TimeSpan.FromMilliseconds(50) || HealthInterval <= TimeSpan.Zero || CheckInterval <= TimeSpan.Zero || IndeterminateWait < TimeSpan.Zero)
+        if (InstanceTimeout < TimeSpan.FromMilliseconds(50) || HealthInterval <= TimeSpan.Zero || CheckInterval <= TimeSpan.Zero || (IndeterminateWait < TimeSpan.Zero && IndeterminateWait != Timeout.InfiniteTimeSpan))
         {
             throw new ArgumentOutOfRangeException(nameof(InstanceTimeout), "Ring timeouts and intervals must be positive (the instance timeout at least 50 ms).");
         }

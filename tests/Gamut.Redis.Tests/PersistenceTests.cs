@@ -12,11 +12,20 @@ public sealed class PersistenceTests(ITestOutputHelper output)
 {
     private static readonly JobRef<int, int> LedgerJob = JobRef.To<LedgerJob, int, int>();
 
+    /// <summary>
+    /// With <c>appendfsync always</c> Redis writes and fsyncs the AOF before it replies, so no acknowledged job may be
+    /// lost. With <c>everysec</c> Redis promises less: while a background fsync is slow (a busy disk, a loaded machine)
+    /// it postpones writing its AOF buffer for up to two seconds and still replies, so an acknowledged write may be
+    /// lost even on kill -9 of the process alone. The test asserts only that: lost jobs are allowed (and printed in the
+    /// tally), but a waiting client of a lost job is told so (JobLostException), never left hanging, and nothing else
+    /// in the ledger may be wrong.
+    /// </summary>
     [Theory]
     [InlineData("always")]
     [InlineData("everysec")]
     public async Task RQ3_redis_killed_and_restarted_from_its_aof_loses_no_acknowledged_job_and_everyone_reconnects(string fsync)
     {
+        var lossAllowed = fsync == "everysec";
         await using var server = await RedisServer.StartAsync("--appendonly", "yes", "--appendfsync", fsync);
         var dir = Wait.TempDir("rq3");
         var ledger = new ProducerLedger(dir);
@@ -31,9 +40,19 @@ public sealed class PersistenceTests(ITestOutputHelper output)
         {
             var id = JobIds.New();
             ledger.Submit(id);
-            var result = await client.SubmitAsync(LedgerJob, 200, new JobOptions { Id = id });
-            ledger.Ack(id);
-            return result;
+            try
+            {
+                var result = await client.SubmitAsync(LedgerJob, 200, new JobOptions { Id = id });
+                ledger.Ack(id);
+                return result;
+            }
+            catch (JobLostException) when (lossAllowed)
+            {
+                // Acknowledged, then lost with the AOF's unwritten tail: told, not hung.
+                ledger.Ack(id);
+                ledger.Outcome(id, "lost");
+                return -1;
+            }
         }).ToList();
         var handles = new List<JobHandle>();
         var restarted = false;
@@ -74,18 +93,20 @@ public sealed class PersistenceTests(ITestOutputHelper output)
         }
 
         Assert.True(restarted);
-        Assert.Equal(Enumerable.Repeat(200, 20), await Task.WhenAll(waiting).WaitAsync(TestOptions.Guard));
+        var results = await Task.WhenAll(waiting).WaitAsync(TestOptions.Guard);
+        Assert.All(results, r => Assert.True(r == 200 || (lossAllowed && r == -1), $"a waiting client got {r}"));
         // Counters may lose their last increments with everysec; the job records are what count.
         await Wait.UntilAsync(async () =>
         {
             var t = await LedgerChecker.CheckAsync(options, "default", ledger);
-            return t.Lost == 0 && t.Stuck == 0;
-        }, "every acknowledged job succeeded");
+            return (lossAllowed || t.Lost == 0) && t.Stuck == 0;
+        }, lossAllowed ? "every acknowledged job that Redis kept succeeded" : "every acknowledged job succeeded");
         var tally = await LedgerChecker.CheckAsync(options, "default", ledger);
         var seed = ChaosSeed.Start(output, "RQ-3");
         TallyReport.Print(output, seed, $"appendfsync {fsync}", tally);
         Assert.Equal(n + 20, tally.Acked);
-        TallyReport.AssertClean(seed, tally);
+        TallyReport.AssertClean(seed, tally, lossAllowed: lossAllowed);
+        Assert.True(tally.Lost >= results.Count(r => r == -1), $"{seed}: every loss told to a waiting client is in the tally: {tally}");
         await worker.StopAsync();
         ExecutionLog.UseDirectory(null);
         Directory.Delete(dir, recursive: true);

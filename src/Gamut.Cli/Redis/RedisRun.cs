@@ -59,7 +59,10 @@ internal static class RedisRun
         }
 
         rest.AddRange(args.Skip(i));
+        // An enqueue whose reply was lost is retried with the same id on the same instance until it answers or is
+        // removed from the ring (docs/ring.md): failing the job after a fixed wait would record a job that may run.
         var options = redis.ToOptions("gamut run");
+        options = options.WithRing(options.Ring with { IndeterminateWait = Timeout.InfiniteTimeSpan });
         var executor = RedisExecutor.ConnectAsync(options, new RedisExecutorOptions { Queue = queue }).GetAwaiter().GetResult();
         return RunCommand.Execute(rest, _ => new ExecutorBackend(executor));
     });

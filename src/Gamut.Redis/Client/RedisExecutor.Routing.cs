@@ -130,10 +130,12 @@ public sealed partial class RedisExecutor
 
             if (pending.Count > 0)
             {
-                if (Environment.TickCount64 - started > (long)_deployment.Options.Ring.IndeterminateWait.TotalMilliseconds)
+                // Jobs no instance took (none was sent): bounded even when indeterminate ones are retried without end.
+                var wait = _deployment.Options.Ring.IndeterminateWait == Timeout.InfiniteTimeSpan ? TimeSpan.FromSeconds(30) : _deployment.Options.Ring.IndeterminateWait;
+                if (Environment.TickCount64 - started > (long)wait.TotalMilliseconds)
                 {
                     throw new RedisUnavailableException(
-                        $"enqueue of job {pending[0].Id}{(pending.Count > 1 ? $" (and {pending.Count - 1} more)" : "")} on queue '{keys.Queue}': no ring instance took it within {_deployment.Options.Ring.IndeterminateWait.TotalSeconds:0} s",
+                        $"enqueue of job {pending[0].Id}{(pending.Count > 1 ? $" (and {pending.Count - 1} more)" : "")} on queue '{keys.Queue}': no ring instance took it within {wait.TotalSeconds:0} s",
                         new JobHandle(keys.Queue, pending[0].Id),
                         last);
                 }
@@ -148,9 +150,20 @@ public sealed partial class RedisExecutor
     private async Task<RedisResult[]> RetryIndeterminateAsync(RedisConnection where, RedisKey[] keys, RedisValue[] args, JobHandle first, long started, Exception firstError, CancellationToken cancellationToken)
     {
         var last = firstError;
-        for (var attempt = 1; Environment.TickCount64 - started <= (long)_deployment.Options.Ring.IndeterminateWait.TotalMilliseconds; attempt++)
+        var wait = _deployment.Options.Ring.IndeterminateWait;
+        var endless = wait == Timeout.InfiniteTimeSpan;
+        for (var attempt = 1; endless || Environment.TickCount64 - started <= (long)wait.TotalMilliseconds; attempt++)
         {
             await Task.Delay(Math.Min(1000, 100 * attempt), cancellationToken).ConfigureAwait(false);
+            if (_deployment.Ring is { } ring && !ring.Topology.Served.Contains(where.Member!, StringComparer.Ordinal))
+            {
+                // Removed from the ring while unconfirmed: it may hold the job, but nobody serves it any more.
+                throw new RedisUnavailableException(
+                    $"enqueue of job {first.Id} on queue '{first.Queue}' on ring instance {where.Member} (it got no reply, and the instance was removed from the ring before it answered)",
+                    first,
+                    last);
+            }
+
             Interlocked.Increment(ref _retries);
             try
             {
