@@ -1,5 +1,6 @@
 """Python and .NET side by side on one real Redis: jobs each way, a worker killed -9 mid-run, late results fenced."""
 import base64
+import json
 import os
 import shutil
 import signal
@@ -99,6 +100,19 @@ class InteropTests(unittest.TestCase):
         for h in handles:
             s = self.client.status(h)
             self.assertEqual(("succeeded", 2, 1, "py-heir"), (s["state"], s["deliveries"], s["lost"], s["worker"]))
+
+    def test_a_bash_producer_written_from_the_docs_gets_results_from_a_python_worker(self):
+        self.start(support.python_worker(self.redis.url, self.prefix, "q", "py-bash", jobs=2))
+        script = os.path.join(support.REPO, "clients", "bash", "gamut-enqueue")
+        run = subprocess.run([script, "-p", str(self.redis.port), "--prefix", self.prefix, "--queue", "q", "--wait",
+                              "gamut.command", '{"executable":"echo","arguments":["from bash"]}', '{"executable":"false"}'],
+                             capture_output=True, timeout=support.GUARD)
+        self.assertEqual(0, run.returncode, run.stderr.decode())
+        lines = run.stdout.decode().splitlines()
+        self.assertEqual(2, len(lines))
+        outcomes = [json.loads(line.split(" ", 2)[2]) for line in lines]
+        self.assertEqual(["from bash\n", ""], [out(o) for o in outcomes])
+        self.assertEqual([0, 1], [o["exitCode"] for o in outcomes])
 
     def fenced_late_result(self, paused_start, heir_start, paused_id, heir_word):
         r = self.redis.client()
