@@ -32,9 +32,7 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
     private static long t_nextSequence;
     [ThreadStatic]
     private static long t_endSequence;
-    private long _active;
-    private volatile bool _closed;
-    private TaskCompletionSource? _drained;
+    private readonly ShutdownGate _shutdown = new();
     private int _engineStopped;
 
     // The last job looked up: a loop or a map submits one job over and over, and its JobRef carries the same
@@ -60,7 +58,7 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
     public JobRegistry Registry { get; }
 
     /// <summary>Jobs accepted whose callers are still waiting.</summary>
-    public long ActiveJobs => Interlocked.Read(ref _active);
+    public long ActiveJobs => _shutdown.Active;
 
     /// <summary>Jobs accepted and not yet started (waiting for a slot, or in the loop's queue).</summary>
     public virtual long QueuedJobs => 0;
@@ -68,7 +66,7 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
     long IQueueDepthSource.QueueDepth => QueuedJobs;
 
     /// <summary>Whether the executor has begun shutting down.</summary>
-    public bool IsShutdown => _closed;
+    public bool IsShutdown => _shutdown.IsClosed;
 
     internal ILogger Logger { get; }
 
@@ -141,35 +139,7 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
     /// <inheritdoc/>
     public async Task ShutdownAsync(ShutdownMode mode = ShutdownMode.Drain, CancellationToken cancellationToken = default)
     {
-        Task drained;
-        lock (_gate)
-        {
-            _closed = true;
-            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (Interlocked.Read(ref _active) == 0)
-            {
-                _drained.TrySetResult();
-            }
-
-            drained = _drained.Task;
-        }
-
-        if (mode == ShutdownMode.Immediate)
-        {
-            CancelAll();
-        }
-
-        try
-        {
-            await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && mode == ShutdownMode.Drain)
-        {
-            // Stopped waiting for a drain: stop now instead, as the contract says.
-            CancelAll();
-            throw;
-        }
-
+        await _shutdown.ShutdownAsync(mode, CancelAll, cancellationToken).ConfigureAwait(false);
         if (Interlocked.Exchange(ref _engineStopped, 1) == 0)
         {
             GamutTelemetry.UntrackQueueDepth(this);
@@ -331,10 +301,8 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
 
     private Task<T> Launch<T>(ExecutorRun<T> run)
     {
-        Interlocked.Increment(ref _active);
-        if (_closed)
+        if (!_shutdown.TryEnter())
         {
-            Exit();
             return Task.FromException<T>(new ExecutorClosedException(Name));
         }
 
@@ -404,16 +372,7 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
         }
     }
 
-    private void Exit()
-    {
-        if (Interlocked.Decrement(ref _active) == 0 && _closed)
-        {
-            lock (_gate)
-            {
-                _drained?.TrySetResult();
-            }
-        }
-    }
+    private void Exit() => _shutdown.Exit();
 
     private sealed record LastJob<TIn, TOut>(string Name, IJobFactory<TIn, TOut> Factory);
 }

@@ -66,9 +66,7 @@ internal sealed class StreamProtocol(Func<TcpConnection, Task>? handler = null) 
 {
     private ManualResetValueTaskSourceCore<int> _read = new();
     private ManualResetValueTaskSourceCore<bool> _write = new();
-    private byte[]? _buffer;
-    private int _start;
-    private int _count;
+    private readonly ByteQueue _received = new(4096);
     private Memory<byte> _target;
     private bool _reading;
     private bool _writing;
@@ -87,7 +85,7 @@ internal sealed class StreamProtocol(Func<TcpConnection, Task>? handler = null) 
             throw new InvalidOperationException("A read is already pending on this connection");
         }
 
-        if (_count > 0)
+        if (_received.Count > 0)
         {
             return new ValueTask<int>(Take(destination.Span));
         }
@@ -215,10 +213,9 @@ internal sealed class StreamProtocol(Func<TcpConnection, Task>? handler = null) 
             _write.SetException(error ?? new InvalidOperationException("The connection closed before its buffered bytes were sent"));
         }
 
-        if (_buffer is not null && _count == 0)
+        if (_received.Count == 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = null;
+            _received.Release();
         }
     }
 
@@ -287,16 +284,8 @@ internal sealed class StreamProtocol(Func<TcpConnection, Task>? handler = null) 
 
     private int Take(Span<byte> destination)
     {
-        var n = Math.Min(destination.Length, _count);
-        _buffer.AsSpan(_start, n).CopyTo(destination);
-        _start += n;
-        _count -= n;
-        if (_count == 0)
-        {
-            _start = 0;
-        }
-
-        if (_count < TcpConnection.WriteHighWater / 2)
+        var n = _received.TakeInto(destination);
+        if (_received.Count < TcpConnection.WriteHighWater / 2)
         {
             Transport.ResumeReading();
         }
@@ -311,28 +300,10 @@ internal sealed class StreamProtocol(Func<TcpConnection, Task>? handler = null) 
             return;
         }
 
-        if (_buffer is null)
-        {
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(4096, data.Length));
-        }
-        else if (_start + _count + data.Length > _buffer.Length)
-        {
-            var target = _buffer.Length - _count >= data.Length ? _buffer : ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _count + data.Length));
-            _buffer.AsSpan(_start, _count).CopyTo(target);
-            if (!ReferenceEquals(target, _buffer))
-            {
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = target;
-            }
-
-            _start = 0;
-        }
-
-        data.CopyTo(_buffer.AsSpan(_start + _count));
-        _count += data.Length;
+        _received.Append(data);
 
         // Unread bytes past a limit: stop reading, so a slow reader pushes back on its peer instead of buffering.
-        if (_count >= TcpConnection.WriteHighWater)
+        if (_received.Count >= TcpConnection.WriteHighWater)
         {
             Transport.PauseReading();
         }

@@ -19,9 +19,7 @@ public sealed unsafe class TcpTransport : IIoHandler, IDisposable
     private readonly int _fd;
     private ulong _id = ulong.MaxValue; // none yet
     private uint _events;
-    private byte[]? _out;
-    private int _outStart;
-    private int _outCount;
+    private readonly ByteQueue _out = new(InitialWriteBuffer);
     private bool _closing;
     private bool _closed;
     private bool _paused;
@@ -49,7 +47,7 @@ public sealed unsafe class TcpTransport : IIoHandler, IDisposable
     public bool IsClosed => _closed || _closing;
 
     /// <summary>Bytes written and not yet taken by the kernel. Pause producing when this grows (see <see cref="TcpProtocol.OnWriteDrained"/>).</summary>
-    public int BufferedBytes => _outCount;
+    public int BufferedBytes => _out.Count;
 
     /// <summary>Sends <paramref name="data"/>: what the kernel takes now goes at once, the rest is buffered and sent when the socket is writable.</summary>
     /// <param name="data">The bytes (copied if they must wait).</param>
@@ -68,7 +66,7 @@ public sealed unsafe class TcpTransport : IIoHandler, IDisposable
         }
 
         var sent = 0;
-        if (_outCount == 0)
+        if (_out.Count == 0)
         {
             sent = Send(data);
             if (sent < 0 || sent == data.Length)
@@ -77,7 +75,7 @@ public sealed unsafe class TcpTransport : IIoHandler, IDisposable
             }
         }
 
-        Buffer(data[sent..]);
+        _out.Append(data[sent..]);
         Watch(_events | Libc.EPOLLOUT);
     }
 
@@ -90,7 +88,7 @@ public sealed unsafe class TcpTransport : IIoHandler, IDisposable
         }
 
         _loop.VerifyAccess();
-        if (_outCount == 0)
+        if (_out.Count == 0)
         {
             CloseNow(null);
             return;
@@ -248,49 +246,24 @@ public sealed unsafe class TcpTransport : IIoHandler, IDisposable
         return -1;
     }
 
-    private void Buffer(ReadOnlySpan<byte> rest)
-    {
-        if (_out is null)
-        {
-            _out = ArrayPool<byte>.Shared.Rent(Math.Max(InitialWriteBuffer, rest.Length));
-            _outStart = 0;
-        }
-        else if (_outStart + _outCount + rest.Length > _out.Length)
-        {
-            var bigger = _out.Length - _outCount >= rest.Length ? _out : ArrayPool<byte>.Shared.Rent(Math.Max(_out.Length * 2, _outCount + rest.Length));
-            _out.AsSpan(_outStart, _outCount).CopyTo(bigger);
-            if (!ReferenceEquals(bigger, _out))
-            {
-                ArrayPool<byte>.Shared.Return(_out);
-                _out = bigger;
-            }
-
-            _outStart = 0;
-        }
-
-        rest.CopyTo(_out.AsSpan(_outStart + _outCount));
-        _outCount += rest.Length;
-    }
-
     private void Flush()
     {
-        if (_outCount > 0)
+        if (_out.Count > 0)
         {
-            var sent = Send(_out.AsSpan(_outStart, _outCount));
+            var sent = Send(_out.Pending);
             if (sent < 0)
             {
                 return;
             }
 
-            _outStart += sent;
-            _outCount -= sent;
-            if (_outCount > 0)
+            _out.Consume(sent);
+            if (_out.Count > 0)
             {
                 return;
             }
         }
 
-        ReleaseBuffer();
+        _out.Release();
         if (_closing)
         {
             CloseNow(null);
@@ -317,17 +290,6 @@ public sealed unsafe class TcpTransport : IIoHandler, IDisposable
         }
     }
 
-    private void ReleaseBuffer()
-    {
-        if (_out is not null)
-        {
-            ArrayPool<byte>.Shared.Return(_out);
-            _out = null;
-            _outStart = 0;
-            _outCount = 0;
-        }
-    }
-
     private void CloseNow(Exception? error)
     {
         if (_closed)
@@ -342,7 +304,7 @@ public sealed unsafe class TcpTransport : IIoHandler, IDisposable
         }
 
         _socket.Dispose();
-        ReleaseBuffer();
+        _out.Release();
         _loop.Untrack(this);
         if (error is not null)
         {

@@ -225,52 +225,23 @@ internal sealed class AsyncFd : PipeEnd
 
     /// <summary>Runs <paramref name="action"/> with the raw descriptor, kept open for the duration.</summary>
     /// <returns>False when the descriptor is already closed.</returns>
-    public bool TryUse<TState>(TState state, Action<int, TState> action)
-    {
-        var added = false;
-        try
+    public bool TryUse<TState>(TState state, Action<int, TState> action) =>
+        WithDescriptor((state, action), static (fd, s) =>
         {
-            _handle.DangerousAddRef(ref added);
-            action(_rawFd, state);
-            return true;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
-    }
+            s.action(fd, s.state);
+            return (1, 0);
+        }, whenClosed: (0, 0)).Result == 1;
 
     /// <summary>Runs <paramref name="call"/> with the raw descriptor, kept open for the duration.</summary>
     /// <returns>The call's result, or -1 with <paramref name="errno"/> = EBADF once closed.</returns>
     public int Use(Func<int, int> call, out int errno)
     {
-        var added = false;
-        try
+        (var result, errno) = WithDescriptor(call, static (fd, c) =>
         {
-            _handle.DangerousAddRef(ref added);
-            var result = call(_rawFd);
-            errno = result < 0 ? Libc.Errno : 0;
-            return result;
-        }
-        catch (ObjectDisposedException)
-        {
-            errno = Libc.EBADF;
-            return -1;
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
+            var r = c(fd);
+            return (r, r < 0 ? Libc.Errno : 0);
+        }, whenClosed: (-1, Libc.EBADF));
+        return result;
     }
 
     /// <summary>Unregisters, releases any waiter and closes the descriptor (once no call is using it).</summary>
@@ -299,104 +270,101 @@ internal sealed class AsyncFd : PipeEnd
         _readable.Signal();
     }
 
-    private unsafe int TryRead(Span<byte> buffer, out int errno)
+    /// <summary>
+    /// The one place the raw descriptor is used: <paramref name="call"/> runs with the handle's reference count
+    /// raised, so a concurrent <see cref="Dispose"/> cannot close (and the kernel reuse) the number under it.
+    /// Once closed, returns <paramref name="whenClosed"/> without calling.
+    /// </summary>
+    private (int Result, int Errno) WithDescriptor<TState>(TState state, Func<int, TState, (int, int)> call, (int, int) whenClosed)
+        where TState : allows ref struct
     {
         var added = false;
         try
         {
             _handle.DangerousAddRef(ref added);
-            fixed (byte* p = buffer)
-            {
-                while (true)
-                {
-                    var n = (int)Libc.read(_rawFd, p, buffer.Length);
-                    if (n >= 0)
-                    {
-                        errno = 0;
-                        return n;
-                    }
-
-                    errno = Libc.Errno;
-                    if (errno != Libc.EINTR)
-                    {
-                        return -1;
-                    }
-                }
-            }
         }
         catch (ObjectDisposedException)
         {
-            // Closed under us (the output was abandoned): the stream ends here.
-            errno = 0;
-            return 0;
+            return whenClosed;
         }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
-    }
 
-    private unsafe int TryWrite(ReadOnlySpan<byte> buffer, out int errno)
-    {
-        var added = false;
         try
         {
-            _handle.DangerousAddRef(ref added);
-            fixed (byte* p = buffer)
-            {
-                while (true)
-                {
-                    var n = (int)Libc.write(_rawFd, p, buffer.Length);
-                    if (n >= 0)
-                    {
-                        errno = 0;
-                        return n;
-                    }
-
-                    errno = Libc.Errno;
-                    if (errno != Libc.EINTR)
-                    {
-                        return -1;
-                    }
-                }
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            errno = Libc.EPIPE;
-            return -1;
+            return call(_rawFd, state);
         }
         finally
         {
-            if (added)
+            _handle.DangerousRelease();
+        }
+    }
+
+    // Closed under a read: the output was abandoned, and the stream ends here.
+    private int TryRead(Span<byte> buffer, out int errno)
+    {
+        (var n, errno) = WithDescriptor(buffer, ReadRetrying, whenClosed: (0, 0));
+        return n;
+    }
+
+    // Closed under a write: to the writer, the reader is gone.
+    private int TryWrite(ReadOnlySpan<byte> buffer, out int errno)
+    {
+        (var n, errno) = WithDescriptor(buffer, WriteRetrying, whenClosed: (-1, Libc.EPIPE));
+        return n;
+    }
+
+    private static unsafe (int, int) ReadRetrying(int fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
             {
-                _handle.DangerousRelease();
+                var n = (int)Libc.read(fd, p, buffer.Length);
+                if (n >= 0)
+                {
+                    return (n, 0);
+                }
+
+                if (Libc.Errno is var errno && errno != Libc.EINTR)
+                {
+                    return (-1, errno);
+                }
             }
         }
     }
 
-    private unsafe void Poll(short events)
+    private static unsafe (int, int) WriteRetrying(int fd, ReadOnlySpan<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var n = (int)Libc.write(fd, p, buffer.Length);
+                if (n >= 0)
+                {
+                    return (n, 0);
+                }
+
+                if (Libc.Errno is var errno && errno != Libc.EINTR)
+                {
+                    return (-1, errno);
+                }
+            }
+        }
+    }
+
+    private void Poll(short events)
+    {
+        // Closed meanwhile: nothing to wait for; the next read or write sees it.
+        WithDescriptor(events, PollOnce, whenClosed: (0, 0));
+    }
+
+    private static unsafe (int, int) PollOnce(int fd, short events)
     {
         var pfd = stackalloc short[4];
-        *(int*)pfd = _rawFd;
+        *(int*)pfd = fd;
         pfd[2] = events;
         pfd[3] = 0;
-        var added = false;
-        try
-        {
-            _handle.DangerousAddRef(ref added);
-            Libc.poll(pfd, 1, -1);
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
+        return (Libc.poll(pfd, 1, -1), 0);
     }
 
     private void Enlarge()
