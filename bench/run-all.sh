@@ -3,7 +3,7 @@
 #   bench/run-all.sh            full sizes, 5 rounds (about 25-30 minutes on a quiet 2-core machine)
 #   bench/run-all.sh --quick    smaller sizes, 3 rounds (about 8 minutes)
 #   --only startup,run,fanout,pipe,pool,redis,echo   a subset;  --no-write   leave RESULTS.md alone;  ROUNDS=n
-# Needs (Debian): hyperfine, parallel, redis-server, python3-rq, clang + zlib1g-dev (./gamut's native build), cc,
+# Needs (Debian): hyperfine, parallel, redis-server, python3-rq, python3-twisted, clang + zlib1g-dev (./gamut's native build), cc,
 # bc; node/npm for BullMQ (installed into /tmp/peer-bullmq). Missing Debian packages are installed when root.
 # The rules it follows (like for like, interleaved rounds, medians with spread, CPU of the process tree, load) are
 # written at the top of bench/run_all.py.
@@ -13,6 +13,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 need=()
 for p in hyperfine parallel redis-server bc; do command -v "$p" >/dev/null 2>&1 || need+=("$p"); done
 /usr/bin/python3 -c 'import rq' 2>/dev/null || need+=(python3-rq)
+/usr/bin/python3 -c 'import twisted' 2>/dev/null || need+=(python3-twisted)
 if ((${#need[@]})) && [ "$(id -u)" = 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
@@ -27,6 +28,6 @@ build "$root/bench/pool/PoolBench" "$tmp/poolbench"
 dotnet publish "$root/bench/redis/RedisBench" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
   -o "$tmp/redisbench" -nologo -v quiet -clp:ErrorsOnly </dev/null >&2
 cc -O2 -o "$tmp/setpipe" "$root/bench/fair/setpipe.c"
-exec /usr/bin/python3 "$root/bench/run_all.py" --tmp "$tmp" --gamut "$root/.build/gamut/Gamut.Cli" \
+/usr/bin/python3 "$root/bench/run_all.py" --tmp "$tmp" --gamut "$root/.build/gamut/Gamut.Cli" \
   --jit "$root/.build/gamut/jit/Gamut.Cli" --processbench "$tmp/processbench/ProcessBench.dll" \
   --poolbench "$tmp/poolbench/PoolBench.dll" --redisbench "$tmp/redisbench/Gamut.Bench" --setpipe "$tmp/setpipe" "$@"

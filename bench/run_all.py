@@ -357,10 +357,12 @@ def echo(a):
             res.setdefault(v["peer"], []).append(float(v["msgs_per_s"]))
             cpu.setdefault(v["peer"], []).append(float(v["server_cpu_us_per_msg"]))
             log("section=echo " + line)
-    peers = [p for p in ("gamut-loop", "c-epoll", "asyncio", "twisted") if p in res]
-    rows = ["| server | messages/s | server CPU µs per message | Gamut loop / this (msgs/s) |", "| --- | ---: | ---: | ---: |"]
+    peers = [p for p in ("gamut-loop", "gamut-loop-async", "c-epoll", "asyncio", "twisted") if p in res]
+    rows = ["| server | messages/s | server CPU µs per message | CPU per message / C epoll's | Gamut loop's messages/s / this |",
+            "| --- | ---: | ---: | ---: | ---: |"]
     for p in peers:
-        rows.append(f"| {p} | {spread(res[p])} | {spread(cpu[p], '{:.2f}')} | {med(res['gamut-loop']) / med(res[p]):.2f}× |")
+        rows.append(f"| {p} | {spread(res[p])} | {spread(cpu[p], '{:.2f}')} | {med(cpu[p]) / med(cpu['c-epoll']):.2f}× | "
+                    f"{med(res['gamut-loop']) / med(res[p]):.2f}× |")
     section("TCP echo server (`bench/echo`)", "\n".join(rows) + f"\n\n100 connections × 64-byte ping-pong for {a.echo_secs} s "
             "under one C load client; Gamut's loop with its default options (blocked-loop watchdog on), each server "
             f"started fresh; {a.rounds} rounds, servers in the same order each round. Load {before} → {load()}.")
