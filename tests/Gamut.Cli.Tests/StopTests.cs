@@ -64,9 +64,11 @@ public sealed class StopTests
         var dir = Directory.CreateTempSubdirectory("gamut-stop-");
         try
         {
-            // The job ignores SIGTERM and the grace period is long: only the second Ctrl-C can end it soon.
-            using var gamut = new BackgroundGamut(["--grace", "600", $"trap '' TERM; sleep {marker}", ":::", "1"], dir.FullName);
-            Assert.True(ProcessScan.WaitUntil(() => ProcessScan.WithMarker("sleep " + marker, gamut.Pid).Count == 1), "the job never started");
+            // The job ignores SIGTERM and the grace period is long: only the second Ctrl-C can end it soon. It says
+            // when its trap is in place (the shell's command line shows the marker before the trap has run).
+            var ready = Path.Combine(dir.FullName, "ready");
+            using var gamut = new BackgroundGamut(["--grace", "600", $"trap '' TERM; touch '{ready}'; sleep {marker}", ":::", "1"], dir.FullName);
+            Assert.True(ProcessScan.WaitUntil(() => File.Exists(ready) && ProcessScan.WithMarker("sleep " + marker, gamut.Pid).Count >= 1), "the job never started");
 
             gamut.Signal("INT");
             Thread.Sleep(300);
