@@ -85,6 +85,9 @@ public static class OptionCases
         new("--pipe {#} and a last line without newline", ["-k", "--pipe", "--block", "4", "echo {#}: $(paste -sd,)"]) { Stdin = "1\n2\n3\n4\n5" },
         new("--pipe --block 100k is 100,000 bytes", ["-k", "--pipe", "--block", "100k", "wc", "-l"]) { Stdin = Lines(1, 100000) },
         new("--pipe --block 100K is 102,400 bytes", ["-k", "--pipe", "--block", "100K", "wc", "-l"]) { Stdin = Lines(1, 100000) },
+        new("--pipe --header : repeats the first line", ["-k", "--pipe", "--header", ":", "-N2", "echo \"[$(paste -sd,)]\""]) { Stdin = "H1\nH2\na\nb\nc\nd\n" },
+        new("--pipe --header REGEX of two lines", ["-k", "--pipe", "--header", ".*\\n.*\\n", "-N2", "echo \"[$(paste -sd,)]\""]) { Stdin = "H1\nH2\na\nb\nc\nd\n" },
+        new("--pipe --header leaves --block for the records", ["-k", "--pipe", "--header", ":", "--block", "4", "echo \"[$(paste -sd,)]\""]) { Stdin = "H1\na\nb\nc\nd\n" },
         new("--pipe with empty input runs nothing", ["--pipe", "wc", "-l"]) { Stdin = "" },
         new("--pipe joblog Send", ["-k", "-j1", "--pipe", "--block", "6", "--joblog", "log", "wc", "-c"]) { Stdin = "ab\ncd\nef\n", CompareFile = "log" },
 

@@ -114,7 +114,7 @@ public sealed class RunOptionsTests
     [InlineData("--termseq 'NOPE,10': 'NOPE' is not a signal", "--termseq", "NOPE,10", "echo", ":::", "a")]
     [InlineData("--results 'out.csv': CSV, TSV and JSON result files are not supported", "--results", "out.csv", "echo", ":::", "a")]
     [InlineData("--retry-failed needs --joblog", "--retry-failed", "echo")]
-    [InlineData("--header with --pipe is not supported", "--pipe", "--header", ":", "wc")]
+    [InlineData("--header '(' is not a valid regular expression", "--pipe", "--header", "(", "wc")]
     [InlineData("--pipe reads standard input", "--pipe", "wc", ":::", "a")]
     [InlineData("-N 'x' is not a whole number", "-N", "x", "echo", ":::", "a")]
     [InlineData("--memfree 'plenty': unknown unit 'y'", "--memfree", "plenty", "echo", ":::", "a")]

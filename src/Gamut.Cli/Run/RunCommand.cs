@@ -74,11 +74,6 @@ internal static class RunCommand
             throw new UsageException("missing command: give a command and inputs, e.g. gamut run echo ::: a b c");
         }
 
-        if (options.Pipe && options.Header is not null)
-        {
-            throw new UsageException("--header with --pipe is not supported: give the header to each job yourself");
-        }
-
         if (options.RetryFailed)
         {
             // The logged command lines are the jobs: the command and inputs given are not used.

@@ -8,7 +8,8 @@ namespace Gamut.Cli.Run.Inputs;
 /// up to <c>--block</c> bytes and cut after its last whole record (a record ends with <c>--recend</c>, by default a
 /// newline, and the next begins with <c>--recstart</c>); the rest starts the next block. A record longer than a
 /// block makes its block longer. With <c>-N n</c> a block is n records whatever its size, with <c>-L n</c> a record
-/// is n lines. What is left at the end of input is the last block.
+/// is n lines. What is left at the end of input is the last block. With <c>--header REGEX</c> (<c>:</c> is the first
+/// line) the text the expression matches at the start of input is given again at the start of every block.
 /// </summary>
 internal sealed class PipeBlocks(Stream input, RunOptions options)
 {
@@ -29,6 +30,8 @@ internal sealed class PipeBlocks(Stream input, RunOptions options)
         var filled = 0;
         var eof = false;
         long seq = 0;
+        byte[] header = [];
+        var headerRead = options.Header is null;
         while (true)
         {
             // Fill up to the block size (more when no cut is found in it).
@@ -42,6 +45,13 @@ internal sealed class PipeBlocks(Stream input, RunOptions options)
                 }
 
                 filled += read;
+            }
+
+            if (!headerRead)
+            {
+                headerRead = true;
+                header = TakeHeader(buffer, ref filled);
+                continue; // fill the block again: the header is not part of it
             }
 
             if (filled == 0)
@@ -62,7 +72,7 @@ internal sealed class PipeBlocks(Stream input, RunOptions options)
                 cut = filled;
             }
 
-            yield return new InputRecord(++seq, [], buffer.AsSpan(0, cut).ToArray());
+            yield return new InputRecord(++seq, [], header.Length == 0 ? buffer.AsSpan(0, cut).ToArray() : [.. header, .. buffer.AsSpan(0, cut)]);
             Buffer.BlockCopy(buffer, cut, buffer, 0, filled - cut);
             filled -= cut;
             if (buffer.Length > size && filled < size && _recordsPerBlock is null)
@@ -70,6 +80,33 @@ internal sealed class PipeBlocks(Stream input, RunOptions options)
                 Array.Resize(ref buffer, size);
             }
         }
+    }
+
+    // The header: what the --header expression matches at the very start (":" is the first line), taken out.
+    private byte[] TakeHeader(byte[] buffer, ref int filled)
+    {
+        var pattern = options.Header == ":" ? ".*\n" : options.Header!;
+        System.Text.RegularExpressions.Regex regex;
+        try
+        {
+            regex = new System.Text.RegularExpressions.Regex("^(?:" + pattern + ")", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--header '{options.Header}' is not a valid regular expression: {e.Message}");
+        }
+
+        // Latin-1 maps each byte to one char, so the match's length is its length in bytes.
+        var match = regex.Match(Encoding.Latin1.GetString(buffer, 0, filled));
+        if (!match.Success || match.Length == 0)
+        {
+            return [];
+        }
+
+        var header = buffer[..match.Length];
+        Buffer.BlockCopy(buffer, match.Length, buffer, 0, filled - match.Length);
+        filled -= match.Length;
+        return header;
     }
 
     // The last place to cut: after the last whole record (records of _linesPerRecord lines). -1 when none.
