@@ -40,6 +40,16 @@ internal abstract class ExecutorRun : JobContext, IThreadPoolWorkItem
         set => (Control ??= new RunControl(CancellationToken)).TraceParent = value;
     }
 
+    /// <summary>The span of the attempt before this one (a retry's span links to it); none on a first attempt.</summary>
+    public ActivityContext PreviousAttempt
+    {
+        get => Control?.PreviousAttempt ?? default;
+        set => (Control ??= new RunControl(CancellationToken)).PreviousAttempt = value;
+    }
+
+    /// <summary>This run's own span, once it started (while anybody listens).</summary>
+    public ActivityContext Span => Control?.Activity?.Context ?? default;
+
     /// <summary>Set by a dedicated thread that waits for this run's asynchronous work to finish.</summary>
     internal ManualResetEventSlim? WorkFinishedSignal
     {
@@ -99,6 +109,8 @@ internal sealed class RunControl
     public Activity? Activity { get; set; }
 
     public ActivityContext TraceParent { get; set; }
+
+    public ActivityContext PreviousAttempt { get; set; }
 
     public ManualResetEventSlim? WorkFinishedSignal { get; set; }
 }

@@ -75,9 +75,12 @@ public abstract partial class InProcessExecutor
     private static Activity? StartActivity(ExecutorRun run)
     {
         var parent = run.TraceParent;
-        var activity = parent == default
-            ? GamutTelemetry.Source.StartActivity("gamut.job")
-            : GamutTelemetry.Source.StartActivity("gamut.job", ActivityKind.Internal, parent);
+        var previous = run.PreviousAttempt;
+        var activity = previous != default
+            ? GamutTelemetry.Source.StartActivity("gamut.job", ActivityKind.Internal, parent, links: [new ActivityLink(previous)])
+            : parent == default
+                ? GamutTelemetry.Source.StartActivity("gamut.job")
+                : GamutTelemetry.Source.StartActivity("gamut.job", ActivityKind.Internal, parent);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(GamutTelemetry.JobTag, run.JobName);

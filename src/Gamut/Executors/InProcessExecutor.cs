@@ -340,16 +340,24 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
         // The id is the same across attempts, so it is made now.
         var id = options.Id ?? IdOf(NextSequence());
         var retry = options.Retry;
+        ActivityContext previous = default;
         for (var attempt = 1; ; attempt++)
         {
             // Taken before the attempt, so a CancelAll during the attempt also ends the wait for the next one.
             var executorToken = Volatile.Read(ref _cancelAll).Token;
+            var run = create(attempt, cancellationToken, id);
+            if (previous != default)
+            {
+                run.PreviousAttempt = previous;
+            }
+
             try
             {
-                return await Launch(create(attempt, cancellationToken, id)).ConfigureAwait(false);
+                return await Launch(run).ConfigureAwait(false);
             }
             catch (Exception e) when (attempt < retry.MaxAttempts && (e is JobFailedException || (e is JobTimeoutException && retry.RetryOnTimeout)))
             {
+                previous = run.Span;
                 // A job waiting for its next attempt is still the executor's: CancelAll and shutdown reach it too.
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, executorToken);
                 await Task.Delay(retry.DelayBefore(attempt + 1), wait.Token).ConfigureAwait(false);

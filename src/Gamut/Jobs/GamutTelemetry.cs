@@ -15,6 +15,8 @@ namespace Gamut.Jobs;
 /// <item><c>gamut.jobs.retried</c> and <c>gamut.jobs.dead_lettered</c> (counters; Redis workers, where a failed attempt
 /// goes back to the queue or to the dead-letter list).</item>
 /// <item><c>gamut.jobs.failed</c> (counter; tag <c>error.type</c>: <c>failed</c>, <c>canceled</c> or <c>timeout</c>).</item>
+/// <item><c>gamut.pool.worker.crashes</c> and <c>gamut.pool.worker.restarts</c> (counters): process-pool workers that
+/// ended unexpectedly, and the replacements started.</item>
 /// <item><c>gamut.job.duration</c> (histogram, seconds, from start to end of a run).</item>
 /// <item><c>gamut.executor.queue_depth</c> (observable gauge: jobs accepted and not yet started, per executor).</item>
 /// <item><c>gamut.loop.blocked</c> (counter) and <c>gamut.loop.blocked.duration</c> (histogram, seconds): an event loop
@@ -61,6 +63,10 @@ public static class GamutTelemetry
     internal static Counter<long> JobsRetried { get; } = Meter.CreateCounter<long>("gamut.jobs.retried", "{job}", "Failed attempts that were scheduled to run again.");
 
     internal static Counter<long> JobsDeadLettered { get; } = Meter.CreateCounter<long>("gamut.jobs.dead_lettered", "{job}", "Jobs moved to a dead-letter list.");
+
+    internal static Counter<long> WorkerCrashes { get; } = Meter.CreateCounter<long>("gamut.pool.worker.crashes", "{worker}", "Process-pool workers that ended without being asked to.");
+
+    internal static Counter<long> WorkerRestarts { get; } = Meter.CreateCounter<long>("gamut.pool.worker.restarts", "{worker}", "Process-pool workers started to replace one that ended.");
 
     internal static Histogram<double> JobDuration { get; } = Meter.CreateHistogram<double>("gamut.job.duration", "s", "How long job runs took.");
 

@@ -64,6 +64,7 @@ public sealed partial class ProcessPool
         if (w.StopReason == StopReason.None && exit is not null && !(_closed && exit.ExitCode == 0))
         {
             _logger.LogWarning("{Worker} ended unexpectedly: {Exit}", w, exit.Description);
+            GamutTelemetry.WorkerCrashes.Add(1, new KeyValuePair<string, object?>(GamutTelemetry.ExecutorTag, "processes"));
         }
 
         Settle(w, exit ?? new WorkerExit(null, null), slot, orphans);

@@ -59,6 +59,11 @@ public sealed partial class ProcessPool
                 }
 
                 var id = ++_workerIds;
+                if (id > Workers)
+                {
+                    Gamut.Jobs.GamutTelemetry.WorkerRestarts.Add(1, new KeyValuePair<string, object?>(Gamut.Jobs.GamutTelemetry.ExecutorTag, "processes"));
+                }
+
                 var secret = new byte[16];
                 LinuxNative.FillRandom(secret);
                 var token = Convert.ToHexString(secret);

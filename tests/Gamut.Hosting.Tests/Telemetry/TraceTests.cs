@@ -41,6 +41,25 @@ public sealed class TraceTests
     }
 
     [Fact]
+    public async Task A_retried_jobs_span_links_to_the_span_of_the_attempt_before_it()
+    {
+        var spans = new List<Activity>();
+        using (Sdk.CreateTracerProviderBuilder().AddSource(GamutTelemetry.Name).AddInMemoryExporter(spans).Build())
+        {
+            await using var threads = Gamut.Executors.Executors.Threads(2, new JobRegistry().Add<FailsOnce, int, int>());
+            Assert.Equal(5, await threads.SubmitAsync(JobRef.To<FailsOnce, int, int>(), 5, new JobOptions { Retry = RetryPolicy.Attempts(2) }));
+        }
+
+        var attempts = spans.Where(s => s.DisplayName == "gamut.job").OrderBy(s => (int)s.GetTagItem("gamut.job.attempt")!).ToList();
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal(ActivityStatusCode.Error, attempts[0].Status);
+        Assert.Empty(attempts[0].Links);
+        var link = Assert.Single(attempts[1].Links);
+        Assert.Equal(attempts[0].SpanId, link.Context.SpanId);
+        Assert.Equal(attempts[0].TraceId, link.Context.TraceId);
+    }
+
+    [Fact]
     public async Task One_trace_goes_from_a_producer_through_Redis_to_a_worker_in_another_process_and_back()
     {
         await using var redis = await RedisServer.StartAsync();
