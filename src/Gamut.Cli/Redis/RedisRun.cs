@@ -64,6 +64,13 @@ internal static class RedisRun
         var options = redis.ToOptions("gamut run");
         options = options.WithRing(options.Ring with { IndeterminateWait = Timeout.InfiniteTimeSpan });
         var executor = RedisExecutor.ConnectAsync(options, new RedisExecutorOptions { Queue = queue }).GetAwaiter().GetResult();
-        return RunCommand.Execute(rest, _ => new ExecutorBackend(executor));
+        var status = RunCommand.Execute(rest, _ => new ExecutorBackend(executor));
+        foreach (var (instance, count) in executor.LostWithRemovedInstances)
+        {
+            // Each is a failed job in the joblog and the exit status already; this says why.
+            Console.Error.WriteLine($"gamut run: {count} job{(count == 1 ? " was" : "s were")} lost: ring instance {instance} was removed (gamut ring remove --now) before they ended");
+        }
+
+        return status;
     });
 }

@@ -15,7 +15,8 @@ internal static class StatusCommand
         dead-list depth, and the counts of jobs succeeded, failed, dead-lettered, duplicate runs (outcomes refused
         because the job had passed to another worker), retried, reaped and cancelled. On a ring (--redis a,b,c),
         the queues are summed over its instances, and each instance is listed with its own depths; the jobs of an
-        instance that does not answer are shown as pending (kept by another member), not lost. --dead N also prints the
+        instance that does not answer are shown as pending (kept by another member), not lost; the jobs that had not
+        ended on an instance removed at once (ring remove --now) are shown as lost. --dead N also prints the
         newest N dead-letter entries of each queue. A key of another type than Gamut keeps there (another client or
         an older version wrote it) is listed under "broken keys" and counted as empty; the rest is shown as usual.
 
@@ -74,6 +75,13 @@ internal static class StatusCommand
             {
                 o.WriteLine(string.Join("  ", r.Select((v, c) => c == 0 ? v.PadRight(widths[c]) : v.PadLeft(widths[c]))));
             }
+        }
+
+        if (status.Queues.Sum(q => q.Lost) is > 0 and var lost)
+        {
+            o.WriteLine();
+            o.WriteLine($"lost: {lost} jobs had not ended on ring instances removed at once (gamut ring remove --now); no worker serves them: "
+                + string.Join(", ", status.Queues.Where(q => q.Lost > 0).Select(q => $"{q.Name} {q.Lost}")));
         }
 
         if (status.BrokenKeys.Count > 0)

@@ -139,10 +139,11 @@ public sealed partial class RedisAdmin
             instances.Add(new InstanceStatus { Instance = member, State = state, Answers = false, Share = share, Pending = byQueue.Values.Sum(), PendingByQueue = byQueue });
         }
 
-        var queues = parts.SelectMany(p => p.Queues).Concat(unreachable.Keys.Select(q => new QueueStatus { Name = q }))
+        var lost = await LostAsync(ring, cancellationToken).ConfigureAwait(false);
+        var queues = parts.SelectMany(p => p.Queues).Concat(unreachable.Keys.Concat(lost.Keys).Select(q => new QueueStatus { Name = q }))
             .GroupBy(q => q.Name, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => Sum(g.Key, [.. g], unreachable.GetValueOrDefault(g.Key)))
+            .Select(g => Sum(g.Key, [.. g], unreachable.GetValueOrDefault(g.Key)) with { Lost = lost.GetValueOrDefault(g.Key) })
             .ToList();
         var workers = parts.SelectMany(p => p.Workers)
             .GroupBy(w => w.Id, StringComparer.Ordinal)
@@ -156,6 +157,45 @@ public sealed partial class RedisAdmin
             .OrderBy(w => w.Id, StringComparer.Ordinal)
             .ToList();
         return new RedisStatus(queues, workers) { Instances = instances, Ring = topology, BrokenKeys = [.. parts.SelectMany(p => p.BrokenKeys)] };
+    }
+
+    /// <summary>
+    /// Jobs that had not ended on instances removed at once: their pending-index entries outlive the removal in the
+    /// members that witnessed them (nobody removes them, since no worker serves a non-member), counted by queue.
+    /// </summary>
+    private static async Task<Dictionary<string, long>> LostAsync(RedisRing ring, CancellationToken cancellationToken)
+    {
+        var served = ring.Topology.Served.ToHashSet(StringComparer.Ordinal);
+        var prefix = ring.Pending.Key("").ToString();
+        var entries = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in ring.Instances.Where(c => c.IsLive))
+        {
+            try
+            {
+                await foreach (var key in KeyScan.ScanAsync(c, prefix + "*", 100, cancellationToken).ConfigureAwait(false))
+                {
+                    var member = key[prefix.Length..];
+                    if (served.Contains(member))
+                    {
+                        continue;
+                    }
+
+                    foreach (var v in await c.Database.SetMembersAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        entries.Add(member + " " + (string)v!);
+                    }
+                }
+            }
+            catch (Exception e) when (RedisFailures.IsTransient(e) || e is RedisServerException)
+            {
+                c.MarkSuspect();
+            }
+        }
+
+        // Entry: "member queue id".
+        return entries.Select(e => e.Split(' ')).Where(p => p.Length == 3)
+            .GroupBy(p => p[1], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
     }
 
     private async Task<IReadOnlyList<string>> GetRingDeadLettersAsync(string queue, int count, CancellationToken cancellationToken)

@@ -83,6 +83,12 @@ public sealed record QueueStatus
 
     /// <summary>On a ring, jobs of this queue on instances that do not answer: pending, not lost (counted in <see cref="Pending"/>).</summary>
     public long Unreachable { get; init; }
+
+    /// <summary>
+    /// On a ring, jobs of this queue that had not ended on an instance when it was removed at once (<c>gamut ring
+    /// remove --now</c>): no worker serves them (not counted in <see cref="Pending"/>).
+    /// </summary>
+    public long Lost { get; init; }
 }
 
 /// <summary>One worker as it last described itself.</summary>

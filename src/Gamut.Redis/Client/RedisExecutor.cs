@@ -107,6 +107,9 @@ public sealed partial class RedisExecutor : IExecutor
     /// </summary>
     public long Retries => Interlocked.Read(ref _retries);
 
+    /// <summary>On a ring, the jobs awaited here that were lost with an instance removed at once (<c>gamut ring remove --now</c>), by instance.</summary>
+    internal IReadOnlyDictionary<string, int> LostWithRemovedInstances => _waiters.LostWithRemovedInstances;
+
     /// <summary>The queue used when a job's options name none.</summary>
     public string DefaultQueue => _options.Queue;
 

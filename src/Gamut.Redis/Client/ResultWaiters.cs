@@ -184,6 +184,20 @@ internal sealed class ResultWaiters : IAsyncDisposable
         }
     }
 
+    /// <summary>Jobs awaited here that were lost because their ring instance was removed at once, by instance.</summary>
+    public IReadOnlyDictionary<string, int> LostWithRemovedInstances
+    {
+        get
+        {
+            lock (_lostWithRemoved)
+            {
+                return new Dictionary<string, int>(_lostWithRemoved, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    private readonly Dictionary<string, int> _lostWithRemoved = new(StringComparer.Ordinal);
+
     /// <summary>Re-reads the records of <paramref name="waiters"/> and ends those whose job has ended or vanished.</summary>
     public async Task RecheckAsync(IReadOnlyCollection<Waiter> waiters, CancellationToken cancellationToken)
     {
@@ -192,6 +206,32 @@ internal sealed class ResultWaiters : IAsyncDisposable
         foreach (var group in waiters.Where(w => w.Connection is { } c && (!ring || c.IsLive)).GroupBy(w => w.Connection!))
         {
             await RecheckOnAsync(group.Key, [.. group], cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_deployment.Ring is { } r)
+        {
+            SettleRemoved(r.Topology, waiters);
+        }
+    }
+
+    /// <summary>
+    /// A job on an instance that left the ring at once (<c>gamut ring remove --now</c>) will not run: no worker serves
+    /// a non-member. Its waiter ends with <see cref="JobLostException"/> naming the instance. (An instance that left
+    /// by draining held no job when it left; a finished job of one that answers was settled by the read above.)
+    /// </summary>
+    private void SettleRemoved(Ring.RingTopology topology, IReadOnlyCollection<Waiter> waiters)
+    {
+        var served = topology.Served.ToHashSet(StringComparer.Ordinal);
+        foreach (var w in waiters)
+        {
+            if (w.Armed && w.Connection is { Member: { } member } && !served.Contains(member)
+                && w.Completion.TrySetException(new JobLostException(w.Job.Queue, w.Job.Id, member)))
+            {
+                lock (_lostWithRemoved)
+                {
+                    _lostWithRemoved[member] = _lostWithRemoved.GetValueOrDefault(member) + 1;
+                }
+            }
         }
     }
 
