@@ -24,8 +24,10 @@ public sealed class IndeterminateEnqueueTests(SharedRedis redis)
         await using var client = await RedisExecutor.ConnectAsync(proxied);
         await client.EnqueueAsync(square, 1);    // the script is loaded: the next call runs it by its SHA
 
-        // Every reply is cut before its first byte: the script runs in Redis, the client never hears of it.
-        proxy.Set(new Toxics { LimitReplyBytes = 0 });
+        // Every reply to the script call is cut before its first byte: the script runs in Redis, the client never hears
+        // of it. Only on the command connection, and only from the script call on: a heartbeat's or health ping's reply
+        // cut first would close the connection before the call was sent, and then nothing would have run at all.
+        proxy.Set(new Toxics { LimitReplyBytes = 0, LimitAfterRequest = "EVALSHA", Role = ConnectionRole.Interactive });
         var id = JobIds.New();
         var error = await Assert.ThrowsAsync<RedisUnavailableException>(() => client.EnqueueAsync(square, 7, new JobOptions { Id = id })).WaitAsync(TestOptions.Guard);
         Assert.Equal(id, error.Job?.Id);

@@ -21,6 +21,7 @@ internal sealed class ProxyConnection
     private readonly Channel<(byte[] Data, long Due)> _replies = Channel.CreateUnbounded<(byte[], long)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private int _closed;
     private volatile bool _subscriber;
+    private int _armedVersion = -1;
 
     public ProxyConnection(FaultProxy proxy, Socket client, Socket upstream)
     {
@@ -105,12 +106,18 @@ internal sealed class ProxyConnection
                     break;
                 }
 
+                // A word may straddle two reads: look at the end of the previous one too.
+                var window = tail.Concat(buffer.Take(n)).ToArray();
+                tail = window[Math.Max(0, window.Length - 64)..];
                 if (!_subscriber)
                 {
-                    // The word may straddle two reads: look at the end of the previous one too.
-                    var window = tail.Concat(buffer.Take(n)).ToArray();
                     _subscriber = Contains(window, Subscribe);
-                    tail = window[Math.Max(0, window.Length - Subscribe.Length)..];
+                }
+
+                // Armed before the request goes upstream, so its reply is read after the arming.
+                if (Current.LimitAfterRequest is { } marker && Contains(window, Encoding.ASCII.GetBytes(marker.ToUpperInvariant())))
+                {
+                    Volatile.Write(ref _armedVersion, _proxy.Version);
                 }
 
                 await WhileBlackholedAsync();
@@ -184,7 +191,12 @@ internal sealed class ProxyConnection
 
                 var length = data.Length;
                 var cut = false;
-                if (t.LimitReplyBytes is { } limit && sentSinceChange + length > limit)
+                var armed = t.LimitAfterRequest is null || Volatile.Read(ref _armedVersion) == version;
+                if (!armed)
+                {
+                    sentSinceChange = 0;
+                }
+                else if (t.LimitReplyBytes is { } limit && sentSinceChange + length > limit)
                 {
                     length = (int)Math.Max(0, limit - sentSinceChange);
                     cut = true;

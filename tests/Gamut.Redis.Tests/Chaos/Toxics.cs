@@ -34,6 +34,13 @@ public sealed record Toxics
     /// <summary>The connection is closed after this many more reply bytes (toxiproxy's <c>limit_data</c>): a reply is cut mid-RESP.</summary>
     public long? LimitReplyBytes { get; init; }
 
+    /// <summary>
+    /// When set, <see cref="LimitReplyBytes"/> counts only from the first request since the change that contains this
+    /// text (e.g. <c>EVALSHA</c>); replies before it pass whole. A test then cuts the reply of the one command it means
+    /// to, not a heartbeat's or a health ping's that happened to come first on a loaded machine.
+    /// </summary>
+    public string? LimitAfterRequest { get; init; }
+
     /// <summary>Replies are written in segments of 1 to this many bytes, each sent on its own (toxiproxy's <c>slicer</c>).</summary>
     public int? SliceBytes { get; init; }
 
@@ -65,7 +72,7 @@ public sealed record Toxics
 
         if (LimitReplyBytes is { } limit)
         {
-            parts.Add($"limit_data {limit} B");
+            parts.Add($"limit_data {limit} B" + (LimitAfterRequest is { } marker ? $" after {marker}" : ""));
         }
 
         if (SliceBytes is { } slice)
