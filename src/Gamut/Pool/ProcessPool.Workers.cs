@@ -82,27 +82,9 @@ public sealed partial class ProcessPool
 
     private void Spawn(WorkerHandle w)
     {
-        var args = new WorkerArguments(_listener.Name, w.Id, w.Slot.Path, Environment.ProcessId);
-        var env = new Dictionary<string, string?>(StringComparer.Ordinal) { [WorkerArguments.TokenVariable] = w.Token };
-        foreach (var (k, v) in _options.Environment ?? new Dictionary<string, string?>())
-        {
-            env[k] = v;
-        }
-
         try
         {
-            var info = new WorkerStartInfo(
-                WorkerCommand.HostPath,
-                WorkerCommand.Arguments(_workerAssembly, args.ToArgs()),
-                env,
-                Environment.CurrentDirectory,
-                line => _logger.LogInformation("worker {WorkerId} stdout: {Line}", w.Id, line),
-                line =>
-                {
-                    w.AddStderr(line);
-                    _logger.LogWarning("worker {WorkerId} stderr: {Line}", w.Id, line);
-                });
-            var process = _launcher.Start(info);
+            var process = _spawner.Start(w, _listener.Name);
             bool closed;
             lock (_gate)
             {

@@ -33,10 +33,9 @@ public sealed partial class ProcessPool : IExecutor
     private readonly List<WorkerHandle> _workers = [];
     private readonly JobTable _jobs = new();
     private readonly StartFailures _startFailures;
-    private readonly IWorkerLauncher _launcher;
+    private readonly WorkerSpawner _spawner;
     private readonly WorkerListener _listener;
     private readonly string _idPrefix;
-    private readonly string _workerAssembly;
     private readonly JobDefinition? _initializer;
     private readonly byte[] _initializerInput = [];
     private readonly Timer _tick;
@@ -66,14 +65,12 @@ public sealed partial class ProcessPool : IExecutor
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _launcher = launcher;
         _logger = options.Logger ?? NullLogger.Instance;
         Registry = options.Registry ?? new JobRegistry();
         _defaultJson = options.HasDefaultSerializer;
         Workers = options.Workers ?? Environment.ProcessorCount;
         _startFailures = new StartFailures(options.RestartIntensity, options.RestartPeriod);
-        _workerAssembly = WorkerCommand.FindWorkerAssembly(options.WorkerAssemblyPath);
-        _ = WorkerCommand.HostPath;
+        _spawner = new WorkerSpawner(launcher, options.WorkerAssemblyPath, options.Environment, _logger);
         if (options.Initializer is { } init)
         {
             var descriptor = Registry.Get(init.JobName);

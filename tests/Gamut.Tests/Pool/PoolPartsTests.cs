@@ -80,6 +80,69 @@ public sealed class PoolPartsTests
         Assert.All(Enumerable.Range(0, 5), k => Assert.Equal(CrashFate.Ran, CrashSettlement.OfItem(chunk, k, slot with { Seq = 8 })));
     }
 
+    [Fact]
+    public void A_dead_workers_journal_gives_the_pool_its_committed_results_and_its_open_chunk_as_far_as_it_got()
+    {
+        using var slot = NewSlot();
+        var journal = slot.Journal();
+        Assert.Null(slot.RecoverResults(framesRead: 0));
+
+        Assert.True(journal.TryAppend(OkRaw(seq: 1, value: 42)));
+        Assert.True(journal.TryOpen(seq: 2, start: 5, itemSize: sizeof(int)));
+        Assert.True(journal.TryAdd(10));
+        Assert.True(journal.TryAdd(11));
+        // The worker dies here, with the chunk's entry still open.
+
+        var r = new FrameReader(slot.RecoverResults(framesRead: 0));
+        Assert.Equal(2u, r.U32());
+        Assert.Equal(1, r.I64());
+        Assert.Equal(ResultKind.OkRaw, (ResultKind)r.U8());
+        Assert.Equal(42, BitConverter.ToInt32(r.Bytes()));
+        Assert.Equal(2, r.I64());
+        Assert.Equal(ResultKind.Chunk, (ResultKind)r.U8());
+        Assert.Equal(5u, r.U32());
+        Assert.Equal(2u, r.U32());
+        Assert.Equal(ChunkResultFlags.Raw, (ChunkResultFlags)r.U8());
+        Assert.Equal([10, 11], System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(r.Bytes()).ToArray());
+        Assert.Equal(0u, r.U32());
+    }
+
+    [Fact]
+    public void A_journal_sent_whole_is_never_delivered_twice_and_one_the_pool_did_not_read_to_the_end_is_not_trusted()
+    {
+        using var slot = NewSlot();
+        var journal = slot.Journal();
+        Assert.True(journal.TryAppend(OkRaw(seq: 1, value: 1)));
+        _ = journal.Frame();
+
+        // Died after the frame went out, before it was counted: the pool read it, so the journal gives nothing.
+        Assert.Null(slot.RecoverResults(framesRead: 1));
+        journal.Sent();
+        Assert.Null(slot.RecoverResults(framesRead: 1));
+
+        Assert.True(journal.TryAppend(OkRaw(seq: 2, value: 2)));
+        Assert.Equal(1u, new FrameReader(slot.RecoverResults(framesRead: 1)).U32());
+        // A pool that read fewer frames than were sent missed results: the journal alone cannot say which.
+        Assert.Null(slot.RecoverResults(framesRead: 0));
+    }
+
+    private static WorkerSlot NewSlot()
+    {
+        var path = Path.Combine(Gamut.Ipc.Native.MappedRegion.SharedMemoryDirectory, $"gamut-test-{Environment.ProcessId}-{Guid.NewGuid():N}.slot");
+        var slot = WorkerSlot.Create(path);
+        File.Delete(path);
+        return slot;
+    }
+
+    private static byte[] OkRaw(long seq, int value)
+    {
+        var entry = new FrameWriter(64);
+        entry.I64(seq);
+        entry.U8((byte)ResultKind.OkRaw);
+        entry.Bytes(BitConverter.GetBytes(value));
+        return entry.Written.ToArray();
+    }
+
     private static List<PoolJob> Singles(int count, int jobIndex = 0) =>
         [.. Enumerable.Range(0, count).Select(i => (PoolJob)new SingleJob(jobIndex, "pool.square", $"j{i}", 1, JobOptions.Default, [1, 0, 0, 0], raw: true, new IgnoredSink()))];
 
