@@ -1,0 +1,59 @@
+using Gamut.Dashboard.Tests.Infrastructure;
+using Gamut.Jobs;
+using Gamut.Redis;
+using Gamut.Redis.Tests.Infrastructure;
+using OpenQA.Selenium;
+
+namespace Gamut.Dashboard.Tests;
+
+/// <summary>The page loads, shows what happens elsewhere without a reload, and shows job inputs as text.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class LiveTests(BrowserFixture fx)
+{
+    private static readonly JobRef<string, string> Echo = new("dash.echo");
+
+    [BrowserFact]
+    public async Task The_overview_loads_and_a_job_enqueued_elsewhere_appears_without_a_reload()
+    {
+        var options = TestOptions.For(fx.Redis);
+        await using var site = await DashboardSite.StartAsync(DashboardOptions.For(options));
+        await using var client = await RedisExecutor.ConnectAsync(options, new RedisExecutorOptions { Queue = "mail" });
+        var first = await client.EnqueueAsync(Echo, "first");
+        var b = fx.Browser;
+
+        b.Navigate().GoToUrl(site.Url);
+        await b.WaitForAsync(By.CssSelector("#live.on"), "the live indicator on");
+        await b.WaitForAsync(By.CssSelector("tr[data-queue='mail'] td[data-col='queued']"), "mail with 1 queued", e => e.Text == "1");
+        fx.Screenshot("overview-loads");
+
+        // Open the queue's list, mark the page, then enqueue from another client: the row appears, the mark stays.
+        await b.ClickAsync(By.CssSelector("tr[data-queue='mail'] td[data-col='queued'] a"), "the queued count's link");
+        await b.WaitForAsync(By.CssSelector($"a[data-job='{first.Id}']"), "the first job's row");
+        b.ExecuteScript("window.gamutTestMark = 42;");
+        var second = await client.EnqueueAsync(Echo, "second");
+        await b.WaitForAsync(By.CssSelector($"a[data-job='{second.Id}']"), "the job enqueued elsewhere");
+        Assert.Equal(42L, b.ExecuteScript("return window.gamutTestMark;"));
+        fx.Screenshot("job-appears-live");
+    }
+
+    [BrowserFact]
+    public async Task A_script_input_is_shown_as_text()
+    {
+        var options = TestOptions.For(fx.Redis);
+        await using var site = await DashboardSite.StartAsync(DashboardOptions.For(options));
+        await using var client = await RedisExecutor.ConnectAsync(options, new RedisExecutorOptions { Queue = "web" });
+        const string hostile = "<script>document.title='owned';window.gamutOwned=1</script><b id=\"injected\">bold</b><img src=x onerror=\"window.gamutOwned=2\">";
+        var job = await client.EnqueueAsync(Echo, hostile);
+        var b = fx.Browser;
+
+        b.Navigate().GoToUrl(site.Url + $"#/job/web/{job.Id}");
+        var input = await b.WaitForAsync(By.CssSelector("pre[data-block='input']"), "the job's input");
+        Assert.Contains("<script>document.title='owned'", input.Text, StringComparison.Ordinal);
+        Assert.Contains("<b id=\\\"injected\\\">bold</b>", input.Text, StringComparison.Ordinal);
+        Assert.Empty(b.FindElements(By.Id("injected")));
+        Assert.Empty(input.FindElements(By.TagName("script")));
+        Assert.Null(b.ExecuteScript("return window.gamutOwned ?? null;"));
+        Assert.Equal("Gamut dashboard", b.Title);
+        fx.Screenshot("script-input-as-text");
+    }
+}
