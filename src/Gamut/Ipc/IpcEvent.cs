@@ -139,6 +139,11 @@ public sealed class IpcEvent : IAsyncEvent, IDisposable
                     return false;
                 }
 
+                if (_region.IsDisposed)
+                {
+                    throw _region.Disposed(); // woken as it was disposed: do not wait again
+                }
+
                 seen = now;
             }
         }

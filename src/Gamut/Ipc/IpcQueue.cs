@@ -121,6 +121,7 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
         var length = Encode(item);
         while (true)
         {
+            ThrowIfDisposed();
             var (done, seq) = TryPut(length);
             if (done)
             {
@@ -155,6 +156,7 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
         using var use = _region.Use();
         while (true)
         {
+            ThrowIfDisposed();
             var (length, seq) = TryTake();
             if (length >= 0)
             {
@@ -195,6 +197,15 @@ public sealed class IpcQueue<T> : IAsyncQueue<T>, IDisposable
 
     /// <summary>Unmaps the queue once nothing uses it; a pending enqueue or dequeue fails with <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose() => _region.Dispose();
+
+    // A wait woken just as the queue was disposed does not go round again: it fails like an abandoned one.
+    private void ThrowIfDisposed()
+    {
+        if (_region.IsDisposed)
+        {
+            throw _region.Disposed();
+        }
+    }
 
     private static int SlotSize(int maxItemBytes) => (4 + maxItemBytes + 7) & ~7;
 

@@ -100,7 +100,7 @@ internal sealed class SharedMutex
             var token = TryEnter();
             if (token != 0)
             {
-                return token;
+                return Acquired(token);
             }
 
             Thread.SpinWait(20);
@@ -109,11 +109,16 @@ internal sealed class SharedMutex
         var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         while (true)
         {
+            if (_region.IsDisposed)
+            {
+                throw _region.Disposed(); // between two slices of the wait: fail like a wait the pump abandoned
+            }
+
             var seq = ReadWakeSeq();
             var token = TryEnter();
             if (token != 0)
             {
-                return token;
+                return Acquired(token);
             }
 
             var left = deadline - Environment.TickCount64;
@@ -134,6 +139,21 @@ internal sealed class SharedMutex
                 AddWaiter(-1);
             }
         }
+    }
+
+    /// <summary>
+    /// An acquisition that completes after its lock was disposed is given back and fails: whoever awaited it is
+    /// told the lock is gone, as a wait still asleep in the pump is, instead of receiving a lease by chance.
+    /// </summary>
+    private long Acquired(long token)
+    {
+        if (_region.IsDisposed)
+        {
+            Exit();
+            throw _region.Disposed();
+        }
+
+        return token;
     }
 
     private unsafe int ReadWakeSeq() => Volatile.Read(ref *WakeSeq);
