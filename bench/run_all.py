@@ -20,6 +20,8 @@ PEERS = Path(os.environ.get("PEERS", "/work/shared/bench/peers"))
 RAW = []          # every line measured, in order
 SECTIONS = []     # (title, markdown) for RESULTS.md
 GOALS = []        # (goal, measured, met) for the summary table
+CONTEXT = {}      # what write_results needs between sections
+OUT = Path(os.environ.get("GAMUT_BENCH_OUT", BENCH))   # where RESULTS.md and results/raw.txt go (default bench/)
 
 
 def load():
@@ -61,6 +63,8 @@ def goal(name, ratio_text, met):
 
 def section(title, md):
     SECTIONS.append((title, md))
+    if CONTEXT.get("write"):
+        write_results(CONTEXT["args"], CONTEXT["started"])  # after every section: a stopped run still leaves its figures
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -396,12 +400,16 @@ def write_results(a, started):
     lines += [f"| {g} | {m} | {ok} |" for g, m, ok in GOALS]
     for title, md in SECTIONS:
         lines += ["", f"## {title}", "", md]
+    done = {"startup", "run", "fanout", "pipe", "pool", "redis", "echo"} & set(a.only.split(","))
+    if len(SECTIONS) < len(done):
+        lines += ["", f"**This run stopped or was limited after {len(SECTIONS)} of {len(done)} sections**; the goals of the "
+                  "sections missing here are not measured by it. Rerun `bench/run-all.sh` for all of them."]
     lines += ["", "Not in this script (their folders keep their own dated runs, not quoted as ratios here): the in-process "
               "executors and event-loop micro-benchmarks (`bench/executors`), the ring's per-instance cost (`bench/ring`), "
               "Celery and Hangfire (`bench/redis/run.sh`), the fault tallies (`bench/chaos`).", ""]
-    (BENCH / "RESULTS.md").write_text("\n".join(lines))
-    (BENCH / "results").mkdir(exist_ok=True)
-    (BENCH / "results/raw.txt").write_text("\n".join(RAW) + "\n")
+    (OUT / "RESULTS.md").write_text("\n".join(lines))
+    (OUT / "results").mkdir(parents=True, exist_ok=True)
+    (OUT / "results/raw.txt").write_text("\n".join(RAW) + "\n")
 
 
 def main():
@@ -430,6 +438,7 @@ def main():
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     log(f"# start {started} load {a.load_start} quick={q} rounds={a.rounds}")
     only = set(a.only.split(","))
+    CONTEXT.update(write=not a.no_write, args=a, started=started)
     if "startup" in only: startup(a, a.gamut, a.jit)
     if "run" in only: gamut_run(a, a.gamut)
     if "fanout" in only: fanout(a, a.processbench)
@@ -438,8 +447,6 @@ def main():
     if "redis" in only: redis(a, a.redisbench)
     if "echo" in only: echo(a)
     log(f"# end {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} load {load()}")
-    if not a.no_write:
-        write_results(a, started)
     for g, m, ok in GOALS:
         print(f"goal: {g}: {m}: {ok}")
 
