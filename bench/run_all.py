@@ -393,7 +393,7 @@ def write_results(a, started):
              f"{a.rounds} rounds. Machine: {os.cpu_count()} cores ({cpu}), {mem} GiB, {platform.platform()}; "
              f".NET SDK {ver('dotnet --version')}, {ver('python3 --version')}, {ver('hyperfine --version')}, "
              f"GNU parallel {ver('parallel --version').split()[-1] if shutil.which('parallel') else '?'}, "
-             f"{ver('redis-server --version').split()[2] if shutil.which('redis-server') else ''}, node {ver('node --version')}. "
+             f"Redis {ver('redis-server --version').split()[2].removeprefix('v=') if shutil.which('redis-server') else 'missing'}, node {ver('node --version')}. "
              f"Load average (1/5/15 min) at the start: {a.load_start}; at the end: {load()}. The machine is shared; "
              "figures on a busy machine favour whichever side uses less CPU.", "",
              "## Goals", "", "| goal | measured | |", "| --- | --- | --- |"]
