@@ -65,6 +65,9 @@ public abstract partial class InProcessExecutor : IInProcessExecutor, IQueueDept
 
     long IQueueDepthSource.QueueDepth => QueuedJobs;
 
+    // Accepted and not finished, less those not started; a job between the two reads may be off by one for a moment.
+    long IQueueDepthSource.InFlight => Math.Max(0, ActiveJobs - QueuedJobs);
+
     /// <summary>Whether the executor has begun shutting down.</summary>
     public bool IsShutdown => _shutdown.IsClosed;
 

@@ -19,6 +19,7 @@ namespace Gamut.Jobs;
 /// ended unexpectedly, and the replacements started.</item>
 /// <item><c>gamut.job.duration</c> (histogram, seconds, from start to end of a run).</item>
 /// <item><c>gamut.executor.queue_depth</c> (observable gauge: jobs accepted and not yet started, per executor).</item>
+/// <item><c>gamut.executor.in_flight</c> (observable gauge: jobs running now, per in-process executor).</item>
 /// <item><c>gamut.loop.blocked</c> (counter) and <c>gamut.loop.blocked.duration</c> (histogram, seconds): an event loop
 /// handler that ran longer than the loop's threshold.</item>
 /// </list>
@@ -80,6 +81,7 @@ public static class GamutTelemetry
     static GamutTelemetry()
     {
         Meter.CreateObservableGauge("gamut.executor.queue_depth", ObserveQueueDepth, "{job}", "Jobs accepted by an executor and not yet started.");
+        Meter.CreateObservableGauge("gamut.executor.in_flight", ObserveInFlight, "{job}", "Jobs an executor is running now.");
     }
 
     /// <summary>
@@ -153,7 +155,11 @@ public static class GamutTelemetry
         }
     }
 
-    private static IEnumerable<Measurement<long>> ObserveQueueDepth()
+    private static IEnumerable<Measurement<long>> ObserveQueueDepth() => Observe(static s => s.QueueDepth);
+
+    private static IEnumerable<Measurement<long>> ObserveInFlight() => Observe(static s => s.InFlight);
+
+    private static IEnumerable<Measurement<long>> Observe(Func<IQueueDepthSource, long> measure)
     {
         List<Measurement<long>> measurements = [];
         lock (DepthSources)
@@ -162,7 +168,7 @@ public static class GamutTelemetry
             {
                 if (weak.TryGetTarget(out var source))
                 {
-                    measurements.Add(new Measurement<long>(source.QueueDepth, new KeyValuePair<string, object?>(ExecutorTag, source.Name)));
+                    measurements.Add(new Measurement<long>(measure(source), new KeyValuePair<string, object?>(ExecutorTag, source.Name)));
                 }
             }
         }
@@ -177,4 +183,7 @@ internal interface IQueueDepthSource
     string Name { get; }
 
     long QueueDepth { get; }
+
+    /// <summary>Jobs running now (accepted and started, not finished).</summary>
+    long InFlight { get; }
 }
