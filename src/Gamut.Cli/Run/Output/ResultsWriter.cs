@@ -10,23 +10,28 @@ namespace Gamut.Cli.Run.Output;
 /// <c>DIR/1/VALUE1/2/VALUE2/…/stdout</c>, <c>stderr</c> and <c>seq</c> (the job's number, no newline). The
 /// names are the source numbers, or the <c>--header</c> column names; in a value <c>\</c> becomes <c>\\</c>,
 /// a tab <c>\t</c>, NUL <c>\0</c> and <c>/</c> <c>\_</c>. Nothing is printed (as parallel 20221122 does). The
-/// files are written on a thread of their own, so the scheduler's loop never waits on the file system;
+/// files are written by a few threads of their own — the scheduler's loop never waits on the file system, and a
+/// slow disk's latency overlaps (parallel's jobs write their files themselves, two or more at a time);
 /// <see cref="Complete"/> waits for the last of them and reports the first failure.
 /// </summary>
 internal sealed class ResultsWriter
 {
     private readonly string _root;
     private readonly IReadOnlyList<string> _headerNames;
-    private readonly System.Threading.Channels.Channel<FinishedJob> _queue = System.Threading.Channels.Channel.CreateUnbounded<FinishedJob>(new() { SingleReader = true });
-    private readonly Thread _thread;
+    private const int Writers = 4;
+    private readonly System.Threading.Channels.Channel<FinishedJob> _queue = System.Threading.Channels.Channel.CreateUnbounded<FinishedJob>(new() { SingleReader = false });
+    private readonly Thread[] _threads = new Thread[Writers];
     private Exception? _failure;
 
     public ResultsWriter(string root, IReadOnlyList<string> headerNames)
     {
         _root = root;
         _headerNames = headerNames;
-        _thread = new Thread(WriteAll) { IsBackground = true, Name = "gamut-results" };
-        _thread.Start();
+        for (var i = 0; i < Writers; i++)
+        {
+            _threads[i] = new Thread(WriteAll) { IsBackground = true, Name = "gamut-results" };
+            _threads[i].Start();
+        }
     }
 
     /// <summary>Queues a finished job's files.</summary>
@@ -36,7 +41,11 @@ internal sealed class ResultsWriter
     public void Complete()
     {
         _queue.Writer.TryComplete();
-        _thread.Join();
+        foreach (var thread in _threads)
+        {
+            thread.Join();
+        }
+
         if (_failure is not null)
         {
             throw new UsageException($"cannot write --results under '{_root}': {_failure.Message}");
@@ -50,7 +59,7 @@ internal sealed class ResultsWriter
         {
             while (reader.TryRead(out var job))
             {
-                if (_failure is null)
+                if (Volatile.Read(ref _failure) is null)
                 {
                     try
                     {
@@ -58,7 +67,7 @@ internal sealed class ResultsWriter
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
-                        _failure = e;
+                        Interlocked.CompareExchange(ref _failure, e, null);
                     }
                 }
             }
