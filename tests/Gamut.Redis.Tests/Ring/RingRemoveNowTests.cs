@@ -60,4 +60,55 @@ public sealed class RingRemoveNowTests
         Assert.True(cli.Code == 0, cli.Err);
         Assert.Contains($"lost: {onA} jobs had not ended on ring instances removed at once", cli.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Gamut_run_finishes_with_the_jobs_of_a_member_removed_at_once_failed_and_says_how_many()
+    {
+        await using var a = await RedisServer.StartAsync();
+        await using var b = await RedisServer.StartAsync();
+        const string prefix = "runlost";
+        var options = RingExecutorTests.Options(prefix, a, b);
+        var memberA = $"127.0.0.1:{a.Port}";
+        var url = $"redis://127.0.0.1:{a.Port},127.0.0.1:{b.Port}";
+        await using var admin = await RedisAdmin.ConnectAsync(options);
+        var joblog = Path.Combine(Path.GetTempPath(), $"gamut-runlost-{Guid.NewGuid():N}.log");
+
+        // No worker yet, and -j as large as the input: every job is enqueued and waits where it went.
+        const int n = 20;
+        var run = Tools.GamutAsync(["run", "--redis", url, "--prefix", prefix, "-j", $"{n}", "--joblog", joblog, "echo", "{}", ":::", .. Enumerable.Range(1, n).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        await Wait.UntilAsync(async () => await RingExecutorTests.EnqueuedAsync(a, prefix) + await RingExecutorTests.EnqueuedAsync(b, prefix) == n, "every job was enqueued");
+        var onA = await RingExecutorTests.EnqueuedAsync(a, prefix);
+        Assert.InRange(onA, 1, n - 1);
+        await Wait.UntilAsync(async () => await b.CliAsync("SCARD", $"{prefix}:ring:pending:{memberA}") == onA.ToString(System.Globalization.CultureInfo.InvariantCulture), "b witnesses a's pending jobs");
+
+        a.Kill();
+        await admin.RemoveInstanceAsync(memberA, drain: false);
+        var psi = new System.Diagnostics.ProcessStartInfo(Tools.GamutCli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "worker", "--redis", $"redis://127.0.0.1:{b.Port}", "--prefix", prefix, "-j", "4" })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var worker = System.Diagnostics.Process.Start(psi)!;
+        worker.BeginOutputReadLine();
+        worker.BeginErrorReadLine();
+        try
+        {
+            var (code, output, err) = await run.WaitAsync(TestOptions.Guard);
+
+            // As for failed jobs: the exit status counts them, the joblog has a row for each, and one line says why.
+            Assert.True(code == onA, $"exit {code}, {onA} jobs on the removed instance: {err}");
+            Assert.Contains($"gamut run: {onA} job{(onA == 1 ? " was" : "s were")} lost: ring instance {memberA} was removed", err, StringComparison.Ordinal);
+            Assert.Equal(n - onA, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+            var rows = File.ReadAllLines(joblog).Skip(1).Select(l => l.Split('\t')).ToList();
+            Assert.Equal(n, rows.Count);
+            Assert.Equal(onA, rows.Count(r => r[6] != "0"));
+        }
+        finally
+        {
+            using var term = System.Diagnostics.Process.Start("kill", ["-TERM", worker.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await worker.WaitForExitAsync().WaitAsync(TestOptions.Guard);
+            File.Delete(joblog);
+        }
+    }
 }
