@@ -34,6 +34,9 @@ public sealed class ActionTests(BrowserFixture fx)
         // The operator fixes the cause, then retries from the page.
         await File.WriteAllTextAsync(file, "here");
         await b.ClickAsync(By.CssSelector($"tr[data-row='{job.Id}'] button[data-action='retry']"), "the row's Retry button");
+
+        // The click only starts the POST: wait for the page to say it was done, or WaitAsync could still read the failure.
+        await b.WaitForAsync(By.Id("flash"), "the retry confirmed", e => e.Text.Contains("queued again", StringComparison.Ordinal));
         Assert.Equal("ok", await client.WaitAsync<string>(job).WaitAsync(TestOptions.Guard));
         b.Navigate().GoToUrl(site.Url + $"#/job/reports/{job.Id}");
         await b.WaitForAsync(By.CssSelector("dd[data-field='State']"), "the job succeeded", e => e.Text == "succeeded");
