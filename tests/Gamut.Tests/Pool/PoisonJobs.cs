@@ -119,13 +119,13 @@ public sealed class PoisonTextJob : IJob<int, string>
     }
 }
 
-/// <summary>Writes "pid attempt" to the ledger (its started signal), then sleeps for its input in milliseconds (on its token).</summary>
+/// <summary>Writes "pid attempt input" to the ledger (its started signal), then sleeps for its input in milliseconds (on its token).</summary>
 [Job("pool.started-sleep")]
 public sealed class StartedSleepJob : IJob<int, int>
 {
     public async ValueTask<int> RunAsync(int input, JobContext context)
     {
-        Ledger.Append(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId} {context.Attempt}\n"));
+        Ledger.Append(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId} {context.Attempt} {input}\n"));
         await Task.Delay(input, context.CancellationToken);
         return input;
     }
