@@ -64,13 +64,21 @@ public static class ProgramRun
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (stdin is not null)
+        try
         {
-            var bytes = new UTF8Encoding(false).GetBytes(stdin);
-            p.StandardInput.BaseStream.Write(bytes);
-        }
+            if (stdin is not null)
+            {
+                var bytes = new UTF8Encoding(false).GetBytes(stdin);
+                p.StandardInput.BaseStream.Write(bytes);
+            }
 
-        p.StandardInput.Close();
+            p.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The program exited (or closed its stdin) before reading what we offered — a usage error does exactly
+            // that, as GNU parallel does. The broken pipe is the program's choice, not the test's failure.
+        }
         if (!p.WaitForExit(TimeSpan.FromSeconds(hangGuardSeconds)))
         {
             p.Kill(entireProcessTree: true);

@@ -28,9 +28,13 @@ for j = 1, tonumber(ARGV[3]) do
       if tostring(f[2]) == fence and f[3] == ARGV[2] and f[1] ~= 'queued' and f[1] ~= 'delayed' then
         out[j] = 'already'
       else
-        redis.call('HINCRBY', KEYS[4], 'duplicates', 1)
-        redis.call('LPUSH', KEYS[6], id .. ' ' .. fence .. ' ' .. ARGV[2] .. ' ' .. now)
-        redis.call('LTRIM', KEYS[6], 0, 999)
+        -- A late worker resends its outcome when a reply was lost; the one stale execution is counted once, so
+        -- the counter says how many executions were refused, not how many calls carried them.
+        if redis.call('HSETNX', key, 'd:' .. fence .. ':' .. ARGV[2], now) == 1 then
+          redis.call('HINCRBY', KEYS[4], 'duplicates', 1)
+          redis.call('LPUSH', KEYS[6], id .. ' ' .. fence .. ' ' .. ARGV[2] .. ' ' .. now)
+          redis.call('LTRIM', KEYS[6], 0, 999)
+        end
         out[j] = 'duplicate'
       end
     else
