@@ -30,6 +30,10 @@ internal static class LuaScripts
     public static readonly string AdminRetry = Load("admin-retry");
     public static readonly string AdminDelete = Load("admin-delete");
     public static readonly string AdminPause = Load("admin-pause");
+    public static readonly string ScheduleAdd = Load("schedule-add");
+    public static readonly string ScheduleFire = Load("schedule-fire");
+    public static readonly string ScheduleRemove = Load("schedule-remove");
+    public static readonly string SchedulePause = Load("schedule-pause");
 
     private static string Read(string name)
     {

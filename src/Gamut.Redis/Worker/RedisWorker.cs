@@ -1,5 +1,6 @@
 using Gamut.Redis.Connection;
 using Gamut.Redis.Ring;
+using Gamut.Redis.Scheduling;
 using Gamut.Redis.Worker;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -33,6 +34,7 @@ public sealed class RedisWorker : IAsyncDisposable
     private WorkerCounters _retired = new(0, 0, 0, 0, 0, 0, 0, 0);
     private Task _follow = Task.CompletedTask;
     private Task? _stopping;
+    private ScheduleKeeper? _keeper;
 
     private RedisWorker(IRedisDeployment deployment, RedisWorkerOptions options)
     {
@@ -208,6 +210,11 @@ public sealed class RedisWorker : IAsyncDisposable
         {
             // One Redis: start on it or fail, as before.
             await StartPartAsync(_deployment.Instances[0], cancellationToken).ConfigureAwait(false);
+            if (_options.KeepSchedules)
+            {
+                _keeper = new ScheduleKeeper(_deployment.Instances[0], _options.Queues);
+            }
+
             return;
         }
 
@@ -357,6 +364,11 @@ public sealed class RedisWorker : IAsyncDisposable
     private async Task StopCoreAsync(CancellationToken cancellationToken)
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        if (_keeper is { } keeper)
+        {
+            await keeper.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _follow.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _changing.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         List<Task> stops;

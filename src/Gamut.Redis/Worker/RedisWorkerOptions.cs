@@ -43,6 +43,13 @@ public sealed record RedisWorkerOptions
     /// <summary>The worker's id; <c>host-pid-random</c> when null.</summary>
     public string? WorkerId { get; init; }
 
+    /// <summary>
+    /// Whether the worker also keeps the schedules (recurring jobs, <see cref="RedisSchedules"/>) of the queues it
+    /// serves: enqueues one job per tick, together with every other worker doing so (default true; on a ring of
+    /// instances schedules are not kept).
+    /// </summary>
+    public bool KeepSchedules { get; init; } = true;
+
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     public void Validate()
     {

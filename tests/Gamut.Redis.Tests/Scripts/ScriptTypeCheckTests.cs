@@ -55,6 +55,12 @@ public sealed class ScriptTypeCheckTests(SharedRedis redis)
         new("admin-pause", t => [$"{t}:paused"], t => ["1", $"{t}:wake"], [("paused", "string")]),
         new("admin-retry", t => [$"{t}:job:j4", $"{t}:ready", $"{t}:stats", $"{t}:dead"], t => ["j4", $"{t}:wake"],
             [("ready", "list"), ("stats", "hash"), ("dead", "list")]),
+        new("schedule-add", t => [$"{t}:schedule:s2", $"{t}:schedules"], t => ["s2", "* * * * *", "UTC", "test", "1", "once", "", "0"],
+            [("schedule:s2", "hash"), ("schedules", "set")]),
+        new("schedule-fire", t => [$"{t}:schedule:s1", $"{t}:ready", $"{t}:stats"], t => [$"{t}:job:", $"{t}:wake", "1000", "1", "2000", "s1", "sched.s1.a", "sched.s1.b"],
+            [("schedule:s1", "hash"), ("ready", "list"), ("stats", "hash"), ("job:sched.s1.b", "hash")]),
+        new("schedule-remove", t => [$"{t}:schedule:s1", $"{t}:schedules"], t => ["s1"], [("schedule:s1", "hash"), ("schedules", "set")]),
+        new("schedule-pause", t => [$"{t}:schedule:s1"], t => ["1"], [("schedule:s1", "hash")]),
     ];
 
     public static TheoryData<int, int> Breaks()
@@ -143,6 +149,8 @@ public sealed class ScriptTypeCheckTests(SharedRedis redis)
         await db.ListLeftPushAsync($"{t}:items", "a");
         await db.SetAddAsync($"{t}:pending", ["q j9", "q j7"]);
         await db.SortedSetAddAsync($"{t}:ended", "q j8", 0);
+        await db.HashSetAsync($"{t}:schedule:s1", [new("cron", "* * * * *"), new("tz", "UTC"), new("n", "test"), new("p", "1"), new("mf", "once"), new("lt", "1000"), new("v", "1")]);
+        await db.SetAddAsync($"{t}:schedules", "s1");
     }
 
     /// <summary>Every key under the tag: its type, its serialized value (DUMP) and whether it has a TTL.</summary>
