@@ -282,6 +282,7 @@ public sealed partial class RedisExecutor : IExecutor
         {
             try
             {
+                await connection.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
                 return await connection.Database.ScriptEvaluateAsync(script, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (attempt < 4 && (e is RedisConnectionException or RedisTimeoutException || RedisRefusals.IsTransient(e)))

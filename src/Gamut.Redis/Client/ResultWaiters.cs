@@ -237,6 +237,9 @@ internal sealed class ResultWaiters : IAsyncDisposable
 
     private static async Task RecheckOnAsync(RedisConnection connection, Waiter[] waiters, CancellationToken cancellationToken)
     {
+        // A read that finds no record concludes the job is lost: it must read the confirmed primary, not an old one
+        // restarted empty.
+        await connection.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
         var db = connection.Database;
         foreach (var chunk in waiters.Chunk(256))
         {

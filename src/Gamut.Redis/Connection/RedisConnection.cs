@@ -17,6 +17,7 @@ internal sealed class RedisConnection : IAsyncDisposable
     private readonly bool _owned;
     private int _suspect;
     private volatile bool _checked;
+    private PrimaryGate? _primary;
 
     private RedisConnection(IConnectionMultiplexer multiplexer, RedisOptions options, bool owned, string? member = null)
     {
@@ -55,6 +56,17 @@ internal sealed class RedisConnection : IAsyncDisposable
 
     public RedisOptions Options { get; }
 
+    /// <summary>For a Sentinel service: the gate that holds writes until the primary is confirmed after a disconnect; else null.</summary>
+    internal PrimaryGate? PrimaryGate => _primary;
+
+    /// <summary>
+    /// Completes when a write may be sent: at once, except for a Sentinel service after a disconnect, until Sentinel
+    /// and <c>ROLE</c> confirm the primary (<see cref="Connection.PrimaryGate"/>). Every write of the producer and the
+    /// worker, and every read that could conclude a job is lost, waits here first.
+    /// </summary>
+    /// <exception cref="RedisConnectionException">No primary confirmed within the command timeout; nothing was sent.</exception>
+    public ValueTask WhenWritableAsync(CancellationToken cancellationToken) => _primary is null ? default : _primary.WaitAsync(cancellationToken);
+
     public IDatabase Database { get; }
 
     public ISubscriber Subscriber { get; }
@@ -86,6 +98,13 @@ internal sealed class RedisConnection : IAsyncDisposable
         // INFO (for the start-up checks and gamut status) is an "admin" command to StackExchange.Redis. Gamut sends
         // no destructive command.
         config.AllowAdmin = true;
+        if (config.ServiceName is not null)
+        {
+            // A write for an instance that is down fails at once instead of waiting in that instance's backlog: a
+            // primary that crashed may come back empty at the same address, and a backlog would be sent to it.
+            config.BacklogPolicy = BacklogPolicy.FailFast;
+        }
+
         IConnectionMultiplexer multiplexer;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
@@ -101,6 +120,18 @@ internal sealed class RedisConnection : IAsyncDisposable
         try
         {
             await connection.CheckAsync(cancellationToken).ConfigureAwait(false);
+            if (configuration.ServiceName is not null)
+            {
+                // The Sentinels of the original configuration (the client replaced the endpoints of its copy).
+                try
+                {
+                    connection._primary = await PrimaryGate.StartAsync(multiplexer, configuration, connection.Logger, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RedisConnectionException e)
+                {
+                    throw new RedisStartupException(RedisStartupProblem.Unreachable, $"The Sentinels at {string.Join(", ", configuration.EndPoints.Select(ep => ep.ToString()))} did not confirm a primary of service '{configuration.ServiceName}': {e.Message}", e);
+                }
+            }
         }
         catch
         {
@@ -145,6 +176,11 @@ internal sealed class RedisConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_primary is { } gate)
+        {
+            await gate.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_owned)
         {
             await Multiplexer.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);

@@ -91,6 +91,7 @@ internal sealed class CompletionSink
         {
             try
             {
+                await _connection.WhenWritableAsync(CancellationToken.None).ConfigureAwait(false);
                 var result = (RedisResult[])(await _connection.Database.ScriptEvaluateAsync(LuaScripts.Complete, keys, values).ConfigureAwait(false))!;
                 for (var i = 0; i < items.Length; i++)
                 {

@@ -62,6 +62,7 @@ internal sealed partial class InstanceWorker
     private async Task BeatAsync(CancellationToken cancellationToken)
     {
         var beganAt = DateTimeOffset.UtcNow;
+        await _connection.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
         var db = _connection.Database;
         var o = _connection.Options;
         var info = JsonSerializer.Serialize(new Dictionary<string, object>

@@ -207,6 +207,7 @@ internal sealed partial class InstanceWorker
     private async Task<(List<TakenJob> Jobs, long? NextDue)> TakeAsync(QueueKeys q, int count)
     {
         var o = _connection.Options;
+        await _connection.WhenWritableAsync(CancellationToken.None).ConfigureAwait(false);
         var result = (RedisResult[])(await _connection.Database.ScriptEvaluateAsync(
             LuaScripts.Take,
             [q.Ready, q.Delayed, q.Active(Id), q.Stats, q.Dead, q.Paused],

@@ -27,14 +27,15 @@ public static class TallyReport
 
     /// <summary>The criteria of G1–G3: nothing acknowledged lost, nothing unexpected, nothing stuck, every duplicate accounted for.</summary>
     /// <param name="lossAllowed">Where Redis itself does not promise to keep an acknowledged write (appendfsync everysec, a fail-over to an asynchronous replica): lost jobs are allowed, and only counted.</param>
-    public static void AssertClean(ChaosSeed seed, Tally t, bool requireAllObserved = false, bool lossAllowed = false)
+    /// <param name="lossReported">Lost jobs are allowed only if every one was reported to its waiting client (<see cref="Gamut.Redis.JobLostException"/>): a job lost without a waiter, or whose waiter was not told, fails.</param>
+    public static void AssertClean(ChaosSeed seed, Tally t, bool requireAllObserved = false, bool lossAllowed = false, bool lossReported = false)
     {
         void Check(bool ok, string what)
         {
             Assert.True(ok, $"{seed}: {what} — tally: {t}");
         }
 
-        Check(lossAllowed || t.Lost == 0, "acknowledged jobs were lost");
+        Check(lossAllowed || t.Lost == 0 || (lossReported && t.Lost == t.LostReported), lossReported ? "acknowledged jobs were lost and not reported to a waiting client" : "acknowledged jobs were lost");
         Check(t.LostResult == 0, "executed jobs have no recorded result");
         Check(t.Unexpected == 0, "jobs ran that were never submitted");
         Check(t.Stuck == 0, "jobs are stuck after drain");
