@@ -25,7 +25,7 @@ public static class Program
             case "-V" or "--version" or "version":
                 Console.Out.WriteLine($"gamut {Usage.Version}");
                 return 0;
-            case "worker" or "status" or "ring":
+            case "worker" or "status" or "ring" or "schedule":
             case "run" when Redis.RedisRun.Requested(args):
                 // The native build has no JIT (IsDynamicCodeSupported is a constant there, so the compiler drops the
                 // in-process branch and everything only it reaches): these commands run in the JIT host.
@@ -49,6 +49,7 @@ public static class Program
             "worker" => Redis.WorkerCommand.Execute(rest),
             "status" => Redis.StatusCommand.Execute(rest),
             "ring" => Redis.RingCommand.Execute(rest),
+            "schedule" => Redis.ScheduleCommand.Execute(rest),
             _ => Redis.RedisRun.Execute(rest),
         };
     }

@@ -18,6 +18,7 @@ internal static class Usage
           gamut worker --redis URL[,URL...] [OPTIONS]            run jobs from Redis (several URLs: a ring, or a Cluster)
           gamut status --redis URL[,URL...]                      queues, workers, and a ring's instances
           gamut ring show|add|remove --redis URL[,URL...]        a ring of Redis instances and its members
+          gamut schedule add|list|remove|pause|resume ...        recurring jobs (cron) kept by the workers
           gamut --help                                           this help
           gamut --version                                        the version
 

@@ -4,7 +4,7 @@ namespace Gamut.Cli.Redis;
 
 /// <summary>
 /// The one home of the error handling of the Redis commands (<c>gamut run --redis</c>, <c>worker</c>, <c>status</c>,
-/// <c>ring</c>): each kind of failure is one line on stderr, in Gamut's words, and one exit status, the same in every
+/// <c>ring</c>, <c>schedule</c>): each kind of failure is one line on stderr, in Gamut's words, and one exit status, the same in every
 /// command (docs/redis.md, "Exit status"). They lie above 101, so they never mean a count of failed jobs in
 /// <c>gamut run</c> (1-100, 101 for more, as GNU parallel).
 /// </summary>

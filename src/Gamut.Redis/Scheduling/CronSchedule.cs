@@ -41,7 +41,10 @@ internal sealed class CronSchedule
         }
         catch (CronFormatException e)
         {
-            var why = fields is 5 or 6 || cron.TrimStart().StartsWith('@') ? e.Message : $"it has {fields} fields";
+            // Cronos says "The given cron expression has an invalid format. Minutes: Value must be …": keep what names the field.
+            const string Preamble = "The given cron expression has an invalid format. ";
+            var detail = e.Message.StartsWith(Preamble, StringComparison.Ordinal) ? e.Message[Preamble.Length..].TrimEnd('.') : e.Message.TrimEnd('.');
+            var why = fields is 5 or 6 || cron.TrimStart().StartsWith('@') ? detail.ToLowerInvariant() : $"it has {fields} fields";
             throw new ArgumentException($"'{cron}' is not a valid cron expression ({why}): use 5 fields (minute hour day month weekday), or 6 with seconds first", nameof(cron), e);
         }
     }

@@ -16,6 +16,12 @@ public sealed class CommandJob : IJob<CommandSpec, CommandOutcome>
     /// <summary>The job's registered name.</summary>
     public const string Name = "gamut.command";
 
+    /// <summary>The environment variable that holds the job's id in the command's environment.</summary>
+    public const string JobIdVariable = "GAMUT_JOB_ID";
+
+    /// <summary>The environment variable that holds the attempt number (1 for the first) in the command's environment.</summary>
+    public const string AttemptVariable = "GAMUT_JOB_ATTEMPT";
+
     /// <summary>The job, by reference, for <c>executor.SubmitAsync(CommandJob.Ref, spec)</c>.</summary>
     public static JobRef<CommandSpec, CommandOutcome> Ref { get; } = new(Name);
 
@@ -25,6 +31,18 @@ public sealed class CommandJob : IJob<CommandSpec, CommandOutcome>
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
         var command = ToCommand(input);
+        // The job's id and attempt, for a command that needs to know which job it is (a scheduled one's id carries
+        // its tick: sched.NAME.20261207T050000Z); the spec's own environment wins.
+        if (input.Environment?.ContainsKey(JobIdVariable) != true)
+        {
+            command = command.WithEnvironment(JobIdVariable, context.JobId);
+        }
+
+        if (input.Environment?.ContainsKey(AttemptVariable) != true)
+        {
+            command = command.WithEnvironment(AttemptVariable, context.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         CommandResult result;
         var timedOut = false;
         try
