@@ -34,7 +34,6 @@ internal sealed class PrimaryGate : IAsyncDisposable
     private volatile IServer[] _watch = [];
     private long _generation;
     private bool _confirming;
-    private long _closings;
     private string? _lastWhy;
 
     private PrimaryGate(IConnectionMultiplexer data, ConnectionMultiplexer sentinels, string service, int sentinelCount, ILogger log)
@@ -45,9 +44,6 @@ internal sealed class PrimaryGate : IAsyncDisposable
         _sentinelCount = sentinelCount;
         _log = log;
     }
-
-    /// <summary>How often the gate closed (a disconnect, a reconnection, a fail-over): for tests and diagnostics.</summary>
-    public long Closings => Interlocked.Read(ref _closings);
 
     /// <summary>The primary last confirmed, or null before the first confirmation.</summary>
     public EndPoint? Primary { get; private set; }
@@ -160,7 +156,6 @@ internal sealed class PrimaryGate : IAsyncDisposable
             if (_closed is null)
             {
                 _closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                Interlocked.Increment(ref _closings);
                 _log.LogDebug("Sentinel service {Service}: writes wait until the primary is confirmed ({Why})", _service, why);
             }
 

@@ -140,6 +140,7 @@ internal sealed class ScheduleKeeper : IAsyncDisposable
         RedisResult[] r;
         try
         {
+            await _connection.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
             r = (RedisResult[])(await _connection.Database.ScriptEvaluateAsync(LuaScripts.ScheduleFire, [ScheduleStore.Key(q, s.Name), q.Ready, q.Stats], [.. args])
                 .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         }
