@@ -244,7 +244,7 @@ internal sealed class ResultWaiters : IAsyncDisposable
         foreach (var chunk in waiters.Chunk(256))
         {
             var reads = chunk.Select(w => db.HashGetAsync(
-                connection.Queue(w.Job.Queue).Job(w.Job.Id),
+                w.Record ?? connection.Queue(w.Job.Queue).Job(w.Job.Id),
                 [JobFields.State, JobFields.Result, JobFields.Error])).ToArray();
             await Task.WhenAll(reads).WaitAsync(cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < chunk.Length; i++)
@@ -280,6 +280,9 @@ internal sealed class ResultWaiters : IAsyncDisposable
 
         /// <summary>The instance that holds the job (set when it is enqueued or found).</summary>
         public volatile RedisConnection? Connection;
+
+        /// <summary>The hash to re-read instead of the job record (a workflow's: its <c>s r e</c> fields mean the same).</summary>
+        public RedisKey? Record { get; set; }
 
         /// <summary>Set once the job's record is known to exist (after its enqueue returned); before that a missing record is normal.</summary>
         public volatile bool Armed;

@@ -26,6 +26,8 @@ internal sealed class QueueKeys
         HeartbeatPrefix = tag + "hb:";
         CancelsPrefix = tag + "cancels:";
         Paused = tag + "paused";
+        Workflows = tag + "wfs";
+        WorkflowPrefix = tag + "wf:";
         WakeChannel = RedisChannel.Literal($"{prefix}:wake:{queue}");
     }
 
@@ -70,6 +72,14 @@ internal sealed class QueueKeys
 
     /// <summary>Published to when the ready list goes from empty to non-empty.</summary>
     public RedisChannel WakeChannel { get; }
+
+    /// <summary>The ids of the queue's running workflows (a SET).</summary>
+    public RedisKey Workflows { get; }
+
+    /// <summary>The prefix of workflow hashes, <c>P:{Q}:wf:</c>.</summary>
+    public string WorkflowPrefix { get; }
+
+    public RedisKey Workflow(string id) => WorkflowPrefix + id;
 
     public RedisKey Job(string id) => JobPrefix + id;
 

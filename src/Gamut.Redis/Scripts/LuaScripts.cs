@@ -34,6 +34,8 @@ internal static class LuaScripts
     public static readonly string ScheduleFire = Load("schedule-fire");
     public static readonly string ScheduleRemove = Load("schedule-remove");
     public static readonly string SchedulePause = Load("schedule-pause");
+    public static readonly string WorkflowStart = Load("workflow-start");
+    public static readonly string WorkflowCancel = Load("workflow-cancel");
 
     private static string Read(string name)
     {

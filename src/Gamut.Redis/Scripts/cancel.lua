@@ -5,6 +5,9 @@
 -- Returns 'cancelled', 'cancelling', 'missing', or the state of a job that already ended.
 expect(KEYS[2], 'list', KEYS[3], 'zset', KEYS[4], 'hash')
 if key_type(KEYS[1]) ~= 'hash' then return 'missing' end
+-- A job of a workflow: the workflow moves on (or stops) in this call. Its keys share the job's prefix.
+local jp = string.sub(ARGV[3], 1, #ARGV[3] - 8) .. 'job:'
+wf_expect(jp, KEYS[1])
 local f = redis.call('HMGET', KEYS[1], 's', 'w', 'x')
 local s = f[1]
 if s == 'queued' or s == 'delayed' then
@@ -14,6 +17,9 @@ if s == 'queued' or s == 'delayed' then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   redis.call('HINCRBY', KEYS[4], 'cancelled', 1)
   notify(f[3], 'cancelled ' .. ARGV[5] .. ' ' .. ARGV[1] .. '\n')
+  local c = wf_ctx(jp, ARGV[5], now_ms(), ARGV[2], ARGV[2])
+  wf_member_ended(c, KEYS[1], false, '{"code":"cancelled","type":"cancelled","message":"job ' .. ARGV[1] .. ' was cancelled"}')
+  if c.pushed > 0 then redis.call('PUBLISH', string.sub(ARGV[4], 1, #ARGV[4] - 4) .. 'wake:' .. ARGV[5], '1') end
   return 'cancelled'
 elseif s == 'running' then
   expect(ARGV[3] .. f[2], 'set')

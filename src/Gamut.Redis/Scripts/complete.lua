@@ -8,8 +8,17 @@
 --   kinds: ok (body = result), retry (body = error JSON, arg = delay ms), fail (body = error JSON, arg = dead-letter
 --   entry), dead (same), cancel, back (hand back to the queue, at shutdown)
 -- Returns, per job: 'ok', 'duplicate', 'already' (this very outcome was recorded before) or 'missing'.
+-- A job of a workflow (field wf) that ends here moves its workflow on in this same call (prelude: wf_member_ended).
 expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[3], 'zset', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'list')
+do
+  local i = 9
+  for _ = 1, tonumber(ARGV[3]) do
+    wf_expect(ARGV[1], ARGV[1] .. ARGV[i])
+    i = i + 5
+  end
+end
 local now = now_ms()
+local wfc = wf_ctx(ARGV[1], ARGV[7], now, ARGV[4], ARGV[5])
 local out = {}
 local i = 9
 local wake = false
@@ -48,6 +57,7 @@ for j = 1, tonumber(ARGV[3]) do
         else
           notify(f[4], 'done ' .. q .. ' ' .. id .. '\n')
         end
+        wf_member_ended(wfc, key, true, body)
       elseif kind == 'retry' then
         redis.call('HINCRBY', key, 'fl', 1)
         local d = tonumber(arg)
@@ -68,11 +78,13 @@ for j = 1, tonumber(ARGV[3]) do
         if kind == 'fail' then redis.call('HINCRBY', KEYS[4], 'failed', 1) end
         dead_push(KEYS[5], KEYS[4], arg, ARGV[6])
         notify(f[4], s .. ' ' .. q .. ' ' .. id .. '\n' .. body)
+        wf_member_ended(wfc, key, false, body)
       elseif kind == 'cancel' then
         redis.call('HSET', key, 's', 'cancelled', 'fin', now)
         redis.call('PEXPIRE', key, ARGV[4])
         redis.call('HINCRBY', KEYS[4], 'cancelled', 1)
         notify(f[4], 'cancelled ' .. q .. ' ' .. id .. '\n')
+        wf_member_ended(wfc, key, false, '{"code":"cancelled","type":"cancelled","message":"job ' .. id .. ' was cancelled"}')
       elseif kind == 'back' then
         -- The delivery counter is not rolled back: it is the fencing token, and must only grow.
         redis.call('HSET', key, 's', 'queued')
@@ -85,5 +97,5 @@ for j = 1, tonumber(ARGV[3]) do
   end
 end
 if succeeded > 0 then redis.call('HINCRBY', KEYS[4], 'succeeded', succeeded) end
-if wake then redis.call('PUBLISH', ARGV[8], '1') end
+if wake or wfc.pushed > 0 then redis.call('PUBLISH', ARGV[8], '1') end
 return out

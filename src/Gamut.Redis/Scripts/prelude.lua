@@ -40,3 +40,158 @@ end
 local function printable(s, n)
   return (string.gsub(string.sub(s, 1, n), '[^%w%p ]', '?'))
 end
+-- Workflows (docs/redis-protocol.md section 11): a workflow W of queue Q is the hash P:{Q}:wf:W holding a tree of
+-- nodes (job, chain, group) and the state of the groups; its jobs are P:{Q}:job:W.N (N = the node). The scripts
+-- that end a job call wf_member_ended, so the step after a member (the next job of a chain, a chord's callback)
+-- is enqueued by the very script that records the member's outcome: a crash cannot lose or double it.
+-- c: { jp = 'P:{Q}:job:', t = 'P:{Q}:', q = queue name, now = ms, okTtl, failTtl, pushed = count }
+local function wf_ctx(jp, q, now, okTtl, failTtl)
+  return { jp = jp, t = string.sub(jp, 1, #jp - 4), q = q, now = now, okTtl = okTtl, failTtl = failTtl, pushed = 0 }
+end
+-- Starts node i with an input (a JSON text; nil for the root): a job is created and queued with the node's own
+-- payload or, when it has none, the input; a chain starts its first node; a group all of its nodes.
+local function wf_start(c, wk, w, i, input)
+  local f = redis.call('HMGET', wk, 'k:' .. i, 'nc:' .. i, 'n:' .. i, 'p:' .. i, 'm:' .. i, 'to:' .. i, 'rb:' .. i)
+  if f[1] == 'j' then
+    local id = w .. '.' .. i
+    local key = c.jp .. id
+    if redis.call('EXISTS', key) == 0 then
+      local fields = { 'n', f[3], 'p', f[4] or input or 'null', 'c', c.now, 's', 'queued', 'wf', w, 'wn', i }
+      if f[5] then fields[#fields + 1] = 'm'; fields[#fields + 1] = f[5] end
+      if f[6] then fields[#fields + 1] = 'to'; fields[#fields + 1] = f[6] end
+      if f[7] then fields[#fields + 1] = 'rb'; fields[#fields + 1] = f[7] end
+      redis.call('HSET', key, unpack(fields))
+      redis.call('LPUSH', c.t .. 'queue', id)
+      redis.call('HINCRBY', c.t .. 'stats', 'enqueued', 1)
+      c.pushed = c.pushed + 1
+    end
+    -- The job holds its own copy of the payload now.
+    if f[4] then redis.call('HDEL', wk, 'p:' .. i) end
+  elseif f[1] == 'c' then
+    wf_start(c, wk, w, tonumber(redis.call('HGET', wk, 'c:' .. i .. ':1')), input)
+  elseif f[1] == 'g' then
+    local n = tonumber(f[2])
+    redis.call('HSET', wk, 'left:' .. i, n)
+    for o = 1, n do
+      wf_start(c, wk, w, tonumber(redis.call('HGET', wk, 'c:' .. i .. ':' .. o)), input)
+    end
+  end
+end
+-- Cancels every job of the workflow that has not started (queued or delayed): their ids stay in the ready list and
+-- are dropped (counted as stale) when taken. Running ones are asked to stop, as the cancel script does (cx, the
+-- worker's cancels set, a control message on P:ctl:W); their outcome no longer moves the workflow.
+local function wf_stop(c, wk, w)
+  local nn = tonumber(redis.call('HGET', wk, 'nn')) or 0
+  -- c.t is P:{Q}: — the application prefix P is what comes before ':{Q}:'.
+  local ctl = string.sub(c.t, 1, #c.t - #c.q - 4) .. ':ctl:'
+  for i = 1, nn do
+    local id = w .. '.' .. i
+    local key = c.jp .. id
+    local f = redis.pcall('HMGET', key, 's', 'w')
+    local s = not f.err and f[1]
+    if s == 'queued' or s == 'delayed' then
+      redis.call('ZREM', c.t .. 'delayed', id)
+      redis.call('HSET', key, 's', 'cancelled', 'fin', c.now)
+      redis.call('PEXPIRE', key, c.okTtl)
+      redis.call('HINCRBY', c.t .. 'stats', 'cancelled', 1)
+    elseif s == 'running' and f[2] then
+      local set = c.t .. 'cancels:' .. f[2]
+      local t = key_type(set)
+      if t == 'none' or t == 'set' then
+        redis.call('HSET', key, 'cx', '1')
+        redis.call('SADD', set, id)
+        redis.call('PUBLISH', ctl .. f[2], 'cancel ' .. c.q .. ' ' .. id)
+      end
+    end
+  end
+end
+-- The workflow ended: its state, result or error, expiry, the running index, and its watchers told (like a job's).
+local function wf_end(c, wk, w, state, body)
+  local x = redis.call('HGET', wk, 'x')
+  redis.call('SREM', c.t .. 'wfs', w)
+  if state == 'succeeded' then
+    redis.call('HSET', wk, 's', state, 'r', body, 'fin', c.now)
+    redis.call('PEXPIRE', wk, c.okTtl)
+    if #body <= 65536 then
+      notify(x, 'succeeded ' .. c.q .. ' ' .. w .. '\n' .. body)
+    else
+      notify(x, 'done ' .. c.q .. ' ' .. w .. '\n')
+    end
+  elseif state == 'failed' then
+    redis.call('HSET', wk, 's', state, 'e', body, 'fin', c.now)
+    redis.call('PEXPIRE', wk, c.failTtl)
+    notify(x, 'failed ' .. c.q .. ' ' .. w .. '\n' .. body)
+  else
+    redis.call('HSET', wk, 's', state, 'fin', c.now)
+    redis.call('PEXPIRE', wk, c.okTtl)
+    notify(x, state .. ' ' .. c.q .. ' ' .. w .. '\n')
+  end
+end
+-- Node i ended (ok: body is its result; else its error): climb the tree. A chain starts its next node with the
+-- result, or ends with this outcome; a group stores it in its slot and, at the last one, ends with the array of
+-- results in order ('continue': each slot is {"result":…} or {"error":…}); the root ends the workflow.
+local function wf_node_done(c, wk, w, i, ok, body, pol)
+  while true do
+    local f = redis.call('HMGET', wk, 'u:' .. i, 'o:' .. i)
+    if not f[1] then
+      wf_end(c, wk, w, ok and 'succeeded' or 'failed', body)
+      return
+    end
+    local u, o = tonumber(f[1]), tonumber(f[2])
+    local g = redis.call('HMGET', wk, 'k:' .. u, 'nc:' .. u)
+    local n = tonumber(g[2])
+    if g[1] == 'c' then
+      if ok and o < n then
+        wf_start(c, wk, w, tonumber(redis.call('HGET', wk, 'c:' .. u .. ':' .. (o + 1))), body)
+        return
+      end
+    else
+      local slot = body
+      if pol == 'continue' then
+        slot = ok and ('{"result":' .. body .. '}') or ('{"error":' .. body .. '}')
+      end
+      -- A slot is filled once: a member run again by hand (admin retry) does not count twice.
+      if redis.call('HSETNX', wk, 'r:' .. u .. ':' .. o, slot) == 0 then return end
+      if redis.call('HINCRBY', wk, 'left:' .. u, -1) > 0 then return end
+      local parts, names = {}, {}
+      for k = 1, n do
+        parts[k] = redis.call('HGET', wk, 'r:' .. u .. ':' .. k) or 'null'
+        names[#names + 1] = 'r:' .. u .. ':' .. k
+        if #names == 1000 or k == n then
+          redis.call('HDEL', wk, unpack(names))
+          names = {}
+        end
+      end
+      redis.call('HDEL', wk, 'left:' .. u)
+      body = '[' .. table.concat(parts, ',') .. ']'
+      ok = true
+    end
+    i = u
+  end
+end
+-- A job ended (ok: succeeded with body as its result; else failed, dead or cancelled with body as its error). Does
+-- nothing unless the job belongs to a running workflow. Call it only for an outcome that was applied.
+local function wf_member_ended(c, key, ok, body)
+  local f = redis.call('HMGET', key, 'wf', 'wn')
+  if not f[1] then return end
+  local w = f[1]
+  local wk = c.t .. 'wf:' .. w
+  local g = redis.pcall('HMGET', wk, 's', 'pol')
+  if g.err or g[1] ~= 'running' then return end
+  if body == nil or body == '' then body = ok and 'null' or '{}' end
+  redis.call('HINCRBY', wk, ok and 'ok' or 'ko', 1)
+  if not ok and g[2] ~= 'continue' then
+    wf_stop(c, wk, w)
+    wf_end(c, wk, w, 'failed', body)
+    return
+  end
+  wf_node_done(c, wk, w, tonumber(f[2]), ok, body, g[2])
+end
+-- The workflow keys a job's end may write, checked before a script's first write (see expect).
+local function wf_expect(jp, key)
+  local w = redis.pcall('HGET', key, 'wf')
+  if type(w) == 'string' then
+    local t = string.sub(jp, 1, #jp - 4)
+    expect(t .. 'wf:' .. w, 'hash', t .. 'wfs', 'set')
+  end
+end

@@ -6,14 +6,19 @@
 -- Returns { requeued, dead-lettered, dropped } or { -1 } when the worker is alive.
 expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'set', KEYS[8], 'hash')
 if redis.call('EXISTS', KEYS[3]) == 1 then return { -1 } end
+local entries = redis.call('LRANGE', KEYS[1], 0, -1)
+for _, e in ipairs(entries) do
+  if is_id(e) then wf_expect(ARGV[1], ARGV[1] .. e) end
+end
 -- First, a write that cannot grow memory, so reaping works when Redis is at maxmemory (see take.lua).
 redis.call('SREM', KEYS[6], ARGV[2])
 local now = now_ms()
 local maxl = tonumber(ARGV[3])
 local requeued, dead, dropped = 0, 0, 0
 local q = ARGV[6]
+local wfc = wf_ctx(ARGV[1], q, now, ARGV[8], ARGV[4])
 -- Newest first; RPUSH each to the taking end, so the oldest ends up taken first.
-for _, e in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+for _, e in ipairs(entries) do
   if is_id(e) then
     local key = ARGV[1] .. e
     if key_type(key) ~= 'hash' then
@@ -26,6 +31,7 @@ for _, e in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
           redis.call('PEXPIRE', key, ARGV[8])
           redis.call('HINCRBY', KEYS[4], 'cancelled', 1)
           notify(f[4], 'cancelled ' .. q .. ' ' .. e .. '\n')
+          wf_member_ended(wfc, key, false, '{"code":"cancelled","type":"cancelled","message":"job ' .. e .. ' was cancelled"}')
         else
           local l = redis.call('HINCRBY', key, 'l', 1)
           if l > maxl then
@@ -35,6 +41,7 @@ for _, e in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
             redis.call('PEXPIRE', key, ARGV[4])
             dead_push(KEYS[5], KEYS[4], cjson.encode({ id = e, queue = q, name = f[5], reason = 'worker-died', detail = msg, at = now }), ARGV[5])
             notify(f[4], 'dead ' .. q .. ' ' .. e .. '\n' .. err)
+            wf_member_ended(wfc, key, false, err)
             dead = dead + 1
           else
             redis.call('HSET', key, 's', 'queued')
@@ -61,8 +68,6 @@ for _, e in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
   end
 end
 redis.call('DEL', KEYS[1], KEYS[7])
-if requeued > 0 then
-  redis.call('HINCRBY', KEYS[4], 'reaped', requeued)
-  redis.call('PUBLISH', ARGV[7], '1')
-end
+if requeued > 0 then redis.call('HINCRBY', KEYS[4], 'reaped', requeued) end
+if requeued > 0 or wfc.pushed > 0 then redis.call('PUBLISH', ARGV[7], '1') end
 return { requeued, dead, dropped }

@@ -24,6 +24,13 @@ public sealed class ScriptTypeCheckTests(SharedRedis redis)
             [("ready", "list"), ("delayed", "zset"), ("active:w9", "list"), ("stats", "hash"), ("dead", "list")]),
         new("complete", t => [$"{t}:active:w1", $"{t}:ready", $"{t}:delayed", $"{t}:stats", $"{t}:dead", $"{t}:dups"], t => [$"{t}:job:", "w1", "1", "60000", "60000", "100", "q", $"{t}:wake", "j2", "1", "ok", "42", ""],
             [("active:w1", "list"), ("ready", "list"), ("delayed", "zset"), ("stats", "hash"), ("dead", "list"), ("dups", "list")]),
+        // A workflow's member: its end writes the workflow hash and the running index (derived from the record's wf).
+        new("complete", t => [$"{t}:active:w1", $"{t}:ready", $"{t}:delayed", $"{t}:stats", $"{t}:dead", $"{t}:dups"], t => [$"{t}:job:", "w1", "1", "60000", "60000", "100", "q", $"{t}:wake", "j5", "1", "ok", "42", ""],
+            [("wf:f1", "hash"), ("wfs", "set")]),
+        new("workflow-start", t => [$"{t}:wf:f9", $"{t}:ready", $"{t}:delayed", $"{t}:stats", $"{t}:wfs"], t => [$"{t}:job:", "f9", $"{t}:wake", "q", "stop", "", "1", "1", "2", "k:1", "j", "n:1", "test"],
+            [("wf:f9", "hash"), ("ready", "list"), ("delayed", "zset"), ("stats", "hash"), ("wfs", "set"), ("job:f9.1", "hash")]),
+        new("workflow-cancel", t => [$"{t}:wf:f1", $"{t}:delayed", $"{t}:stats", $"{t}:wfs"], t => [$"{t}:job:", "f1", "q", "60000"],
+            [("delayed", "zset"), ("stats", "hash"), ("wfs", "set"), ("job:f1.3", "hash")]),
         new("adopt", t => [$"{t}:active:w1", $"{t}:stats", $"{t}:dead", $"{t}:job:new"], t => ["RAW", "w1", "new", "test", "1", "1", "", "0", "{}", "100"],
             [("active:w1", "list"), ("stats", "hash"), ("dead", "list")]),
         new("rawdead", t => [$"{t}:active:w1", $"{t}:dead", $"{t}:stats"], t => ["RAW", "{}", "100"],
@@ -151,6 +158,12 @@ public sealed class ScriptTypeCheckTests(SharedRedis redis)
         await db.SortedSetAddAsync($"{t}:ended", "q j8", 0);
         await db.HashSetAsync($"{t}:schedule:s1", [new("cron", "* * * * *"), new("tz", "UTC"), new("n", "test"), new("p", "1"), new("mf", "once"), new("lt", "1000"), new("v", "1")]);
         await db.SetAddAsync($"{t}:schedules", "s1");
+        // A running chord of workflow f1: group 1 of jobs 2 (running as j5 would) and 3 (queued), callback-less.
+        await db.HashSetAsync($"{t}:job:j5", [new("s", "running"), new("w", "w1"), new("a", "1"), new("n", "test"), new("c", "0"), new("wf", "f1"), new("wn", "2")]);
+        await db.HashSetAsync($"{t}:job:f1.3", [new("s", "queued"), new("n", "test"), new("p", "3"), new("c", "0"), new("wf", "f1"), new("wn", "3")]);
+        await db.HashSetAsync($"{t}:wf:f1", [new("s", "running"), new("pol", "stop"), new("nn", "3"), new("k:1", "g"), new("nc:1", "2"), new("c:1:1", "2"), new("c:1:2", "3"),
+            new("k:2", "j"), new("u:2", "1"), new("o:2", "1"), new("k:3", "j"), new("u:3", "1"), new("o:3", "2"), new("left:1", "2")]);
+        await db.SetAddAsync($"{t}:wfs", "f1");
     }
 
     /// <summary>Every key under the tag: its type, its serialized value (DUMP) and whether it has a TTL.</summary>
