@@ -75,6 +75,10 @@ public sealed class PackagedConsumerTests
             await Repo.DotnetAsync(app, null, "tool", "install", "Gamut.Cli", "--version", version, "--tool-path", tools, "--configfile", Path.Combine(app, "NuGet.config"));
             var run = await Command.Create(Path.Combine(tools, "gamut"), "run", "-k", "echo", "{}-{#}", ":::", "a", "b", "c").RunAsync();
             Assert.Equal("a-1\nb-2\nc-3\n", run.StandardOutput);
+
+            // The installed tool carries the dashboard (ASP.NET Core, in process): it answers for it.
+            var dashboard = await Command.Create(Path.Combine(tools, "gamut"), "dashboard", "--help").RunAsync();
+            Assert.Contains("Usage: gamut dashboard", dashboard.StandardOutput);
         }
         finally
         {
