@@ -34,6 +34,38 @@ public sealed class ExecutorTests(SharedRedis redis)
     }
 
     [Fact]
+    public async Task A_drain_waits_for_submitted_jobs_and_refuses_new_ones_and_an_immediate_shutdown_ends_the_waits()
+    {
+        var (client, worker) = await StartAsync();
+        await using (worker)
+        await using (client)
+        {
+            // Admitted before the close: the drain waits for its result.
+            var id = "drain-" + Guid.NewGuid().ToString("N");
+            var admitted = client.SubmitAsync(Sleep, 200, new JobOptions { Id = id });
+            var drain = client.ShutdownAsync(ShutdownMode.Drain);
+            await Assert.ThrowsAsync<ExecutorClosedException>(() => client.SubmitAsync(Square, 2));
+            await drain.WaitAsync(TestOptions.Guard);
+
+            // The drain ended after the result came back: the record says so (a drain that did not wait would find
+            // the 200 ms job still queued or running).
+            Assert.Equal(RedisJobState.Succeeded, (await client.GetStatusAsync(new JobHandle(client.DefaultQueue, id))).State);
+            Assert.Equal(200, await admitted.WaitAsync(TestOptions.Guard));
+        }
+
+        (client, worker) = await StartAsync();
+        await using (worker)
+        await using (client)
+        {
+            // A job that would run for a minute: an immediate shutdown ends its wait at once (the job is cancelled).
+            var slow = client.SubmitAsync(Sleep, 60_000);
+            await client.ShutdownAsync(ShutdownMode.Immediate).WaitAsync(TestOptions.Guard);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow.WaitAsync(TestOptions.Guard));
+            await Assert.ThrowsAsync<ExecutorClosedException>(() => client.SubmitAsync(Square, 2));
+        }
+    }
+
+    [Fact]
     public async Task A_job_that_throws_fails_with_the_original_type_and_message()
     {
         var (client, worker) = await StartAsync();

@@ -32,11 +32,9 @@ public sealed partial class RedisExecutor : IExecutor
     private readonly RedisExecutorOptions _options;
     private readonly ResultWaiters _waiters;
     private readonly HashSet<(RedisConnection, string)> _knownQueues = [];
-    private int _active;
+    private readonly ShutdownGate _shutdown = new();
     private int _disposed;
     private long _retries;
-    private volatile bool _closed;
-    private TaskCompletionSource? _drained;
 
     private RedisExecutor(IRedisDeployment deployment, RedisExecutorOptions options)
     {
@@ -207,36 +205,8 @@ public sealed partial class RedisExecutor : IExecutor
     }
 
     /// <inheritdoc/>
-    public async Task ShutdownAsync(ShutdownMode mode = ShutdownMode.Drain, CancellationToken cancellationToken = default)
-    {
-        Task drained;
-        lock (_knownQueues)
-        {
-            _closed = true;
-            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (Volatile.Read(ref _active) == 0)
-            {
-                _drained.TrySetResult();
-            }
-
-            drained = _drained.Task;
-        }
-
-        if (mode == ShutdownMode.Immediate)
-        {
-            CancelAll();
-        }
-
-        try
-        {
-            await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && mode == ShutdownMode.Drain)
-        {
-            CancelAll();
-            throw;
-        }
-    }
+    public Task ShutdownAsync(ShutdownMode mode = ShutdownMode.Drain, CancellationToken cancellationToken = default) =>
+        _shutdown.ShutdownAsync(mode, CancelAll, cancellationToken);
 
     /// <inheritdoc/>
     /// <remarks>A second call does nothing (a DI container may hold the same client under several service types).</remarks>
@@ -351,7 +321,7 @@ public sealed partial class RedisExecutor : IExecutor
 
     private void ThrowIfClosed()
     {
-        if (_closed)
+        if (_shutdown.IsClosed)
         {
             throw new ExecutorClosedException("redis");
         }
@@ -359,22 +329,11 @@ public sealed partial class RedisExecutor : IExecutor
 
     private void Enter()
     {
-        Interlocked.Increment(ref _active);
-        if (_closed)
+        if (!_shutdown.TryEnter())
         {
-            Exit();
             throw new ExecutorClosedException("redis");
         }
     }
 
-    private void Exit()
-    {
-        if (Interlocked.Decrement(ref _active) == 0 && _closed)
-        {
-            lock (_knownQueues)
-            {
-                _drained?.TrySetResult();
-            }
-        }
-    }
+    private void Exit() => _shutdown.Exit();
 }
