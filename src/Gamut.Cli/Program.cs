@@ -25,7 +25,7 @@ public static class Program
             case "-V" or "--version" or "version":
                 Console.Out.WriteLine($"gamut {Usage.Version}");
                 return 0;
-            case "worker" or "status" or "ring" or "schedule" or "dashboard":
+            case "worker" or "status" or "ring" or "schedule" or "dashboard" or "measure":
             case "run" when Redis.RedisRun.Requested(args):
                 // The native build has no JIT (IsDynamicCodeSupported is a constant there, so the compiler drops the
                 // in-process branch and everything only it reaches): these commands run in the JIT host.
@@ -53,6 +53,7 @@ public static class Program
 #if !GAMUT_NATIVE
             "dashboard" => Redis.DashboardCommand.Execute(rest),
 #endif
+            "measure" => Measure.MeasureCommand.Execute(rest),
             _ => Redis.RedisRun.Execute(rest),
         };
     }
