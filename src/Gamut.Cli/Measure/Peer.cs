@@ -85,7 +85,7 @@ internal static unsafe class Peer
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
             // Run as `dotnet Gamut.Cli.dll`: the peer is the same assembly under the same host.
-            args.Insert(0, typeof(Peer).Assembly.Location);
+            args.Insert(0, Path.Combine(AppContext.BaseDirectory, "Gamut.Cli.dll"));
         }
 
         return Spawn.Start(self, args, Spawn.CurrentEnvironment(), stdin, stdout);

@@ -8,7 +8,7 @@ namespace Gamut.Cli.Measure.Sections;
 internal static class Pools
 {
     /// <summary>The measuring jobs, registered by name (pool and Redis workers load the same assembly).</summary>
-    public static JobRegistry Registry() => new JobRegistry().AddAssembly(typeof(MeasureNoOpJob).Assembly);
+    public static JobRegistry Registry() => new JobRegistry().Add<MeasureNoOpJob, long, long>().Add<MeasureSpinJob, long, long>();
 
     /// <summary>The no-op job.</summary>
     public static readonly JobRef<long, long> NoOp = JobRef.To<MeasureNoOpJob, long, long>();
