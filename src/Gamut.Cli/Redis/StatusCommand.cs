@@ -8,6 +8,7 @@ internal static class StatusCommand
 {
     public const string Help = """
         Usage: gamut status --redis URL [--prefix P] [--dead N]
+               gamut status --redis URL [--prefix P] --workflow ID [--queue Q]
 
         Shows every queue and every worker (alive or gone, its current jobs). Per queue: pending (not finished:
         ready + delayed + running + stuck), ready, delayed, running (held by live workers), stuck (held by workers
@@ -19,6 +20,8 @@ internal static class StatusCommand
         ended on an instance removed at once (ring remove --now) are shown as lost. --dead N also prints the
         newest N dead-letter entries of each queue. A key of another type than Gamut keeps there (another client or
         an older version wrote it) is listed under "broken keys" and counted as empty; the rest is shown as usual.
+        Workflows running (chains, groups, chords: docs/redis.md) are counted per queue. --workflow ID shows one
+        workflow of queue Q (default: default): its state, policy, jobs ended and its error; exit 1 when there is none.
 
         """;
 
@@ -28,6 +31,8 @@ internal static class StatusCommand
     {
         var redis = new RedisArgs { Logging = Microsoft.Extensions.Logging.LogLevel.Warning };
         var dead = 0;
+        string? workflow = null;
+        var queue = "default";
         for (var i = 0; i < args.Count; i++)
         {
             if (redis.TryTake(args, ref i))
@@ -43,13 +48,62 @@ internal static class StatusCommand
                 case "--dead":
                     dead = RedisArgs.PositiveInt("--dead", RedisArgs.Value(args, ref i));
                     break;
+                case "--workflow":
+                    workflow = RedisArgs.Value(args, ref i);
+                    break;
+                case "--queue":
+                    queue = RedisArgs.Value(args, ref i);
+                    break;
                 default:
                     throw new RedisUsageException($"unknown option '{args[i]}'");
             }
         }
 
         var options = redis.ToOptions("gamut status");
+        if (workflow is not null)
+        {
+            if (workflow.Length is 0 or > 180 || !workflow.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_' or '-'))
+            {
+                throw new RedisUsageException($"'{workflow}' is not a workflow id (1-180 of A-Z a-z 0-9 . _ -)");
+            }
+
+            if (!Gamut.Redis.Keys.KeyNames.IsValidQueue(queue))
+            {
+                throw new RedisUsageException($"'{queue}' is not a queue name (1-100 of A-Z a-z 0-9 . _ -)");
+            }
+
+            return ShowWorkflowAsync(options, new Gamut.Redis.Workflows.WorkflowHandle(queue, workflow)).GetAwaiter().GetResult();
+        }
+
         return ShowAsync(options, dead).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> ShowWorkflowAsync(RedisOptions options, Gamut.Redis.Workflows.WorkflowHandle workflow)
+    {
+        await using var admin = await RedisAdmin.ConnectAsync(options).ConfigureAwait(false);
+        var w = await admin.GetWorkflowAsync(workflow).ConfigureAwait(false);
+        if (w is null)
+        {
+            Console.Error.WriteLine($"gamut status: no workflow '{workflow.Id}' on queue '{workflow.Queue}' (it never started, or it ended and expired)");
+            return 1;
+        }
+
+        var o = Console.Out;
+        o.WriteLine($"workflow {workflow.Id} on queue {workflow.Queue}: {w.State}");
+        o.WriteLine($"  policy    {w.Policy}");
+        o.WriteLine($"  jobs      {N(w.Jobs)} ({N(w.Succeeded)} succeeded, {N(w.Failed)} failed or cancelled, {N(Math.Max(0, w.Jobs - w.Succeeded - w.Failed))} not ended)");
+        o.WriteLine($"  started   {w.Created.ToString("u", CultureInfo.InvariantCulture)}");
+        if (w.Finished is { } fin)
+        {
+            o.WriteLine($"  ended     {fin.ToString("u", CultureInfo.InvariantCulture)}");
+        }
+
+        if (w.Error is { } e)
+        {
+            o.WriteLine($"  error     {e}");
+        }
+
+        return 0;
     }
 
     private static async Task<int> ShowAsync(RedisOptions options, int dead)
@@ -75,6 +129,12 @@ internal static class StatusCommand
             {
                 o.WriteLine(string.Join("  ", r.Select((v, c) => c == 0 ? v.PadRight(widths[c]) : v.PadLeft(widths[c]))));
             }
+        }
+
+        if (status.Queues.Sum(q => q.Workflows) is > 0 and var flows)
+        {
+            o.WriteLine();
+            o.WriteLine($"workflows running: {flows} ({string.Join(", ", status.Queues.Where(q => q.Workflows > 0).Select(q => $"{q.Name} {q.Workflows}"))}); gamut status --workflow ID --queue Q shows one");
         }
 
         if (status.Queues.Sum(q => q.Lost) is > 0 and var lost)

@@ -17,6 +17,17 @@ public sealed partial class RedisAdmin
         JobFields.Progress, JobFields.CancelRequested,
     ];
 
+    /// <summary>A workflow's state (docs/redis-protocol.md section 11); null when there is none (or it expired).</summary>
+    /// <param name="workflow">The workflow.</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <exception cref="ArgumentException">The queue name is not valid.</exception>
+    public Task<Workflows.WorkflowStatus?> GetWorkflowAsync(Workflows.WorkflowHandle workflow, CancellationToken cancellationToken = default)
+    {
+        KeyNames.ValidateQueue(workflow.Queue);
+        ArgumentException.ThrowIfNullOrEmpty(workflow.Id);
+        return Workflows.RedisWorkflows.ReadStatusAsync(_connection.Database, _connection.Queue(workflow.Queue).Workflow(workflow.Id), cancellationToken);
+    }
+
     /// <summary>Reads a job's whole record, or null when it has none (it never existed, expired, or was deleted).</summary>
     /// <param name="job">The job (its queue and id are checked before any key is built).</param>
     /// <param name="cancellationToken">Stops reading.</param>

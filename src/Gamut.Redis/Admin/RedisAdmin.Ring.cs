@@ -234,6 +234,7 @@ public sealed partial class RedisAdmin
         Retried = parts.Sum(q => q.Retried),
         Reaped = parts.Sum(q => q.Reaped),
         Cancelled = parts.Sum(q => q.Cancelled),
+        Workflows = parts.Sum(q => q.Workflows),
         Paused = parts.Any(q => q.Paused),
     };
 }

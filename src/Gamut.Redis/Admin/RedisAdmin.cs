@@ -115,6 +115,7 @@ public sealed partial class RedisAdmin : IAsyncDisposable
                 Reaped = Stat("reaped"),
                 Cancelled = Stat("cancelled"),
                 Paused = await db.KeyExistsAsync(q.Paused).ConfigureAwait(false),
+                Workflows = await Read(q.Workflows, "set", () => db.SetLengthAsync(q.Workflows), 0).ConfigureAwait(false),
             });
         }
 

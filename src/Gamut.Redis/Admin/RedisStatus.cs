@@ -78,6 +78,9 @@ public sealed record QueueStatus
     /// <summary>Jobs cancelled.</summary>
     public long Cancelled { get; init; }
 
+    /// <summary>Workflows of this queue that are running (docs/redis-protocol.md section 11).</summary>
+    public long Workflows { get; init; }
+
     /// <summary>Whether the queue is paused: its workers take nothing from it.</summary>
     public bool Paused { get; init; }
 

@@ -74,11 +74,16 @@ public sealed class ChordChaosTests(ITestOutputHelper output)
         var callbackState = await run.Server.CliAsync("HGET", $"{run.Prefix}:{{default}}:job:{callbackId}", "s");
         var reported = await run.Server.CliAsync("HGET", $"{run.Prefix}:{{default}}:stats", "duplicates");
 
-        var line = $"{run.Seed.Scenario}: seed={run.Seed.Seed} size={ChaosSeed.Size} members={members} kills={kills} " +
-            $"member_executions={memberRuns.Count} executed_members={executedMembers} duplicates={duplicates} reported_duplicates={(reported.Length == 0 ? "0" : reported)} " +
-            $"callback_created=1 callback_executions={callbackRuns.Count} callback_recorded_runs={callbackRecorded} callback_deliveries={fence} " +
-            $"results_in_order={inOrder} workflow_jobs_succeeded={succeededJobs} workflow_jobs_failed={(failedJobs.Length == 0 ? "0" : failedJobs)} " +
-            $"| 3 workers x 8, one killed -9 every 0.1-0.4 s and replaced";
+        // The ledger's tally columns, for the workflow's jobs (members and callback): created by the scripts, so
+        // submitted = acked; lost = jobs whose success the workflow did not count.
+        var jobs = members + 1;
+        var unexpected = executions.Count(e => !e.Id.StartsWith(id + ".", StringComparison.Ordinal));
+        var line = $"{run.Seed.Scenario}: seed={run.Seed.Seed} size={ChaosSeed.Size} submitted={jobs} acked={jobs} indeterminate=0 " +
+            $"executed={executedMembers + (callbackRuns.Count > 0 ? 1 : 0)} lost={jobs - succeededJobs} lost_result=0 duplicates={duplicates + Math.Max(0, callbackRuns.Count - 1)} " +
+            $"unexpected={unexpected} stuck=0 dead_lettered=0 reported_duplicates={(reported.Length == 0 ? "0" : reported)} | " +
+            $"kills={kills} callback_created=1 callback_executions={callbackRuns.Count} callback_recorded_runs={callbackRecorded} callback_deliveries={fence} " +
+            $"results_in_order={inOrder} workflow_jobs_failed={(failedJobs.Length == 0 ? "0" : failedJobs)} " +
+            $"| a chord of {members} members; 3 workers x 8, one killed -9 every 0.1-0.4 s and replaced";
         output.WriteLine(line);
         if (Environment.GetEnvironmentVariable("GAMUT_CHAOS_TALLIES") is { Length: > 0 } file)
         {
@@ -91,6 +96,7 @@ public sealed class ChordChaosTests(ITestOutputHelper output)
         Assert.True(callbackLostRuns == 0, $"{run.Seed}: a run of the callback that lost was not on a killed worker — {line}");
         Assert.True(succeededJobs == members + 1, $"{run.Seed}: the workflow counted {succeededJobs} job ends for {members + 1} jobs — {line}");
         Assert.Equal("succeeded", callbackState);
+        Assert.True(unexpected == 0, $"{run.Seed}: jobs ran that are not the workflow's — {line}");
         Assert.True(kills > 0 || members < 1_000, $"{run.Seed}: no worker was killed while the chord ran — {line}");
     }
 }

@@ -173,6 +173,37 @@ public sealed class WorkflowTests(SharedRedis redis)
     }
 
     [Fact]
+    public async Task Gamut_status_counts_running_workflows_and_shows_one_by_id()
+    {
+        // No worker: the workflow stays running with its first job queued.
+        var options = TestOptions.For(redis.Server);
+        await using var client = await RedisExecutor.ConnectAsync(options);
+        var id = "status-" + Guid.NewGuid().ToString("N")[..8];
+        await client.Workflows.StartAsync(Workflow.Chord(Workflow.Group(Enumerable.Range(1, 3).Select(v => Workflow.Job(Square, v))), Sum), new WorkflowOptions { Id = id });
+
+        var all = await Tools.GamutAsync("status", "--redis", redis.Server.Url, "--prefix", options.KeyPrefix);
+        Assert.Equal(0, all.Code);
+        Assert.Contains("workflows running: 1 (default 1)", all.Out);
+
+        var one = await Tools.GamutAsync("status", "--redis", redis.Server.Url, "--prefix", options.KeyPrefix, "--workflow", id);
+        Assert.Equal(0, one.Code);
+        Assert.Contains($"workflow {id} on queue default: running", one.Out);
+        Assert.Contains("jobs      4 (0 succeeded, 0 failed or cancelled, 4 not ended)", one.Out);
+
+        Assert.Equal("cancelled", await client.Workflows.CancelAsync(new WorkflowHandle("default", id)));
+        var after = await Tools.GamutAsync("status", "--redis", redis.Server.Url, "--prefix", options.KeyPrefix, "--workflow", id);
+        Assert.Contains(": cancelled", after.Out);
+        Assert.DoesNotContain("workflows running", (await Tools.GamutAsync("status", "--redis", redis.Server.Url, "--prefix", options.KeyPrefix)).Out);
+
+        var missing = await Tools.GamutAsync("status", "--redis", redis.Server.Url, "--prefix", options.KeyPrefix, "--workflow", "nope");
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("no workflow 'nope' on queue 'default'", missing.Err);
+        var bad = await Tools.GamutAsync("status", "--redis", redis.Server.Url, "--workflow", "a b");
+        Assert.NotEqual(0, bad.Code);
+        Assert.Contains("is not a workflow id", bad.Err);
+    }
+
+    [Fact]
     public void Malformed_workflows_are_refused_with_a_clear_error()
     {
         Assert.Contains("at least one member", Assert.Throws<ArgumentException>(() => Workflow.Group(Array.Empty<WorkflowStep<int>>())).Message);
