@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Gamut.Executors;
 using Gamut.Jobs;
 using Gamut.Pool.Engine;
@@ -22,34 +21,23 @@ namespace Gamut.Pool;
 /// boundary. Workers run the application's own assemblies through its deps.json; no worker program is needed.
 /// See docs/pool.md for the guarantees and limits.
 /// </remarks>
-public sealed partial class ProcessPool : IExecutor
+public sealed class ProcessPool : IExecutor, IMapHost, IWorkerEvents
 {
+    // The pool composes stand-alone parts (docs/pool.md, "Inside the pool"): the dispatcher owns the work, the
+    // supervisor owns the workers, the intake and the settler decide outcomes; they share one lock (PoolGate).
     private static int s_pools;
 
     private readonly ProcessPoolOptions _options;
-    private readonly ILogger _logger;
-    private readonly object _gate = new();
-    private readonly LinkedList<PoolJob> _pending = new();
-    private readonly List<WorkerHandle> _workers = [];
+    private readonly PoolGate _gate = new();
     private readonly JobTable _jobs = new();
-    private readonly StartFailures _startFailures;
-    private readonly WorkerSpawner _spawner;
-    private readonly WorkerListener _listener;
+    private readonly WorkLedger _ledger;
+    private readonly PoolDispatcher _dispatcher;
+    private readonly ResultIntake _intake;
+    private readonly LostWorkSettler _settler;
+    private readonly WorkerSupervisor _supervisor;
     private readonly string _idPrefix;
-    private readonly JobDefinition? _initializer;
-    private readonly byte[] _initializerInput = [];
-    private readonly Timer _tick;
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _ids;
-    private long _seq;
-    private int _workerIds;
-    private int _outstanding;
-    private bool _closed;
-    private bool _immediate;
-    private bool _firstConnected;
     private readonly bool _defaultJson;
-    private Task? _stopped;
-    private WorkerCrashLoopException? _crashLoop;
+    private long _ids;
 
     /// <summary>Creates a pool and starts its workers in the background. Prefer <c>Executors.Processes(options)</c>.</summary>
     /// <param name="options">How the pool runs.</param>
@@ -65,33 +53,31 @@ public sealed partial class ProcessPool : IExecutor
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _logger = options.Logger ?? NullLogger.Instance;
+        var logger = options.Logger ?? NullLogger.Instance;
         Registry = options.Registry ?? new JobRegistry();
         _defaultJson = options.HasDefaultSerializer;
-        Workers = options.Workers ?? Environment.ProcessorCount;
-        _startFailures = new StartFailures(options.RestartIntensity, options.RestartPeriod);
-        _spawner = new WorkerSpawner(launcher, options.WorkerAssemblyPath, options.Environment, _logger);
+        (JobDefinition, byte[])? initializer = null;
         if (options.Initializer is { } init)
         {
-            var descriptor = Registry.Get(init.JobName);
-            _initializer = JobDefinition.From(descriptor);
-            _initializerInput = init.SerializeInput(Serializer);
+            initializer = (JobDefinition.From(Registry.Get(init.JobName)), init.SerializeInput(Serializer));
         }
 
         var number = Interlocked.Increment(ref s_pools);
         _idPrefix = string.Create(CultureInfo.InvariantCulture, $"pool-{Environment.ProcessId}-{number}-");
-        // Who connects is checked (peer pid and uid, and a per-worker secret), so another local process cannot pose
-        // as a worker.
-        _listener = new WorkerListener(number, options.MaxPayloadBytes + (1 << 20), Claim, Serve, _logger);
-        _tick = new Timer(_ => Tick(), null, TickPeriod, TickPeriod);
-        EnsureWorkers();
+        var session = new WorkerSession(options, _defaultJson ? "" : Serializer.GetType().AssemblyQualifiedName!, initializer, this, logger);
+        _supervisor = new WorkerSupervisor(_gate, options, launcher, _idPrefix, number, session, this, logger);
+        _ledger = new WorkLedger(_gate);
+        _dispatcher = new PoolDispatcher(_gate, _ledger, _jobs, options.MaxJobsPerWorker, w => _supervisor.Stopper.RetireLocked(w, StopReason.Recycle));
+        _intake = new ResultIntake(_gate, _ledger, _dispatcher);
+        _settler = new LostWorkSettler(_gate, _ledger, _dispatcher, _intake, options.StopGracePeriod);
+        _supervisor.EnsureWorkers();
     }
 
     /// <inheritdoc/>
     public JobRegistry Registry { get; }
 
     /// <summary>How many workers the pool keeps.</summary>
-    public int Workers { get; }
+    public int Workers => _supervisor.Target;
 
     /// <summary>The serializer for inputs and results.</summary>
     public IJobSerializer Serializer => _options.Serializer;
@@ -100,28 +86,10 @@ public sealed partial class ProcessPool : IExecutor
     bool IMapHost.DefaultJson => _defaultJson;
 
     /// <summary>The process ids of the workers alive now (starting, ready, or being stopped).</summary>
-    public IReadOnlyList<int> WorkerPids
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _workers.Where(w => w.Pid != 0).Select(w => w.Pid)];
-            }
-        }
-    }
+    public IReadOnlyList<int> WorkerPids => _supervisor.Pids;
 
     /// <summary>The number of workers ready for work now.</summary>
-    public int ReadyWorkers
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _workers.Count(w => w.State == WorkerState.Ready);
-            }
-        }
-    }
+    public int ReadyWorkers => _supervisor.ReadyCount;
 
     /// <inheritdoc/>
     public Task<TOut> SubmitAsync<TIn, TOut>(JobRef<TIn, TOut> job, TIn input, JobOptions? options = null, CancellationToken cancellationToken = default)
@@ -136,9 +104,9 @@ public sealed partial class ProcessPool : IExecutor
 
             var descriptor = Describe<TIn, TOut>(job.Name);
             var payload = SerializeInput(descriptor.Name, input, out var raw);
-            var sink = new SubmitSink<TOut>(this, descriptor.Name);
+            var sink = new SubmitSink<TOut>(Serializer, descriptor.Name);
             var id = options.Id ?? NewId();
-            Accept(new SingleJob(_jobs.IndexOf(descriptor), descriptor.Name, id, 1, options, payload, raw, sink), cancellationToken);
+            _dispatcher.Accept(new SingleJob(_jobs.IndexOf(descriptor), descriptor.Name, id, 1, options, payload, raw, sink), cancellationToken);
             return sink.Task;
         }
         catch (Exception e) when (e is JobException or ExecutorClosedException or ArgumentException)
@@ -162,7 +130,7 @@ public sealed partial class ProcessPool : IExecutor
             var descriptor = Registry.Get(name);
             var sink = new SerializedSink();
             // The caller keeps the result as bytes in the serializer's format: the worker must not answer raw.
-            Accept(new SingleJob(_jobs.IndexOf(descriptor), descriptor.Name, id, attempt, options, payload, raw: false, sink) { SerializedResult = true }, cancellationToken);
+            _dispatcher.Accept(new SingleJob(_jobs.IndexOf(descriptor), descriptor.Name, id, attempt, options, payload, raw: false, sink) { SerializedResult = true }, cancellationToken);
             return sink.Task;
         }
         catch (Exception e) when (e is JobException or ExecutorClosedException or ArgumentException)
@@ -175,79 +143,155 @@ public sealed partial class ProcessPool : IExecutor
         }
     }
 
-    private sealed class SerializedSink() : TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously), IResultSink
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Inputs travel in chunks (<see cref="MapOptions.ChunkSize"/>, or chosen from how long chunks take): inputs and
+    /// results serialized as arrays, raw bytes for primitive numbers with the default serializer, and quick chunks
+    /// several to a frame. Each item is still its own job: its own id, its own error, its own retries (a failed item
+    /// is retried alone), and a crash fails (or retries) only the item that was running, while the chunk's items
+    /// that never started run elsewhere.
+    /// </remarks>
+    public IAsyncEnumerable<JobOutcome<TIn, TOut>> MapAsync<TIn, TOut>(JobRef<TIn, TOut> job, IAsyncEnumerable<TIn> inputs, MapOptions? options = null, CancellationToken cancellationToken = default)
     {
-        public void SetResult(ReadOnlySpan<byte> payload, bool raw)
-        {
-            if (raw)
-            {
-                TrySetException(new JobSerializationException("The worker answered raw bytes where serialized ones were asked for"));
-                return;
-            }
+        ArgumentNullException.ThrowIfNull(inputs);
+        options ??= MapOptions.Default;
+        options.Validate();
+        return new MapStream<TIn, TOut>(this, job, null, inputs, options, cancellationToken);
+    }
 
-            TrySetResult(payload.ToArray());
-        }
-
-        public void SetError(Exception error)
-        {
-            if (error is OperationCanceledException oce)
-            {
-                TrySetCanceled(oce.CancellationToken);
-            }
-            else
-            {
-                TrySetException(error);
-            }
-        }
+    /// <summary>
+    /// Maps a job over an in-memory sequence, read synchronously (no asynchronous step per input). Otherwise the same
+    /// as <see cref="MapAsync{TIn, TOut}(JobRef{TIn, TOut}, IAsyncEnumerable{TIn}, MapOptions?, CancellationToken)"/>.
+    /// </summary>
+    /// <typeparam name="TIn">The job's input type.</typeparam>
+    /// <typeparam name="TOut">The job's output type.</typeparam>
+    /// <param name="job">Which registered job.</param>
+    /// <param name="inputs">The inputs; an exception while enumerating them ends the map with <see cref="MapInputException"/>.</param>
+    /// <param name="options">Ordering, window, chunking, per-job options.</param>
+    /// <param name="cancellationToken">Cancels the whole map.</param>
+    public IAsyncEnumerable<JobOutcome<TIn, TOut>> MapAsync<TIn, TOut>(JobRef<TIn, TOut> job, IEnumerable<TIn> inputs, MapOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        options ??= MapOptions.Default;
+        options.Validate();
+        return new MapStream<TIn, TOut>(this, job, inputs, null, options, cancellationToken);
     }
 
     /// <inheritdoc/>
-    public void CancelAll()
-    {
-        foreach (var job in Snapshot())
-        {
-            CancelJob(job, new OperationCanceledException("The job was cancelled by CancelAll"));
-        }
-    }
+    public void CancelAll() => _dispatcher.CancelAll("The job was cancelled by CancelAll");
 
     /// <inheritdoc/>
     public async Task ShutdownAsync(ShutdownMode mode = ShutdownMode.Drain, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
-        {
-            _closed = true;
-            _immediate |= mode == ShutdownMode.Immediate;
-            CheckDrainedLocked();
-        }
-
+        _ledger.Close(immediate: mode == ShutdownMode.Immediate);
         if (mode == ShutdownMode.Immediate)
         {
-            CancelEverything();
+            _dispatcher.CancelAll("The process pool was shut down");
         }
 
         try
         {
-            await _drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _ledger.Drained.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            lock (_gate)
-            {
-                _immediate = true;
-            }
-
-            CancelEverything();
-            await StopWorkersAsync().ConfigureAwait(false);
+            _ledger.Close(immediate: true);
+            _dispatcher.CancelAll("The process pool was shut down");
+            await _supervisor.StopAllAsync().ConfigureAwait(false);
             throw;
         }
 
-        await StopWorkersAsync().ConfigureAwait(false);
+        await _supervisor.StopAllAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await ShutdownAsync(ShutdownMode.Immediate).ConfigureAwait(false);
 
     internal string NewId() => string.Concat(_idPrefix, Interlocked.Increment(ref _ids).ToString(CultureInfo.InvariantCulture));
+
+    string IMapHost.NewId() => NewId();
+
+    int IMapHost.Prepare<TIn, TOut>(JobRef<TIn, TOut> job) => _jobs.IndexOf(Describe<TIn, TOut>(job.Name));
+
+    void IMapHost.SubmitChunks(List<IMapChunk> chunks, int jobIndex, JobOptions jobOptions, bool quick, CancellationToken token)
+    {
+        var accepted = 0;
+        foreach (var chunk in chunks)
+        {
+            accepted += SubmitChunk(chunk, jobIndex, jobOptions, quick, token) ? 1 : 0;
+        }
+
+        if (accepted > 0)
+        {
+            _dispatcher.Dispatch();
+        }
+    }
+
+    void IWorkerEvents.RoomForWork() => _dispatcher.Dispatch();
+
+    void IWorkerEvents.Results(WorkerHandle w, ReadOnlySpan<byte> body) => _intake.OnResults(w, body);
+
+    void IWorkerEvents.TimedOut(PoolJob job, WorkerHandle w, SlotSnapshot slot) => _settler.OnTimeout(job, w, slot);
+
+    void IWorkerEvents.Ended(WorkerHandle w, WorkerExit exit, SlotSnapshot slot, List<PoolJob> orphans, WorkerCrashLoopException? crashLoop)
+    {
+        _settler.Settle(w, exit, slot, orphans);
+        if (crashLoop is not null)
+        {
+            _settler.FailUnservable(crashLoop);
+        }
+    }
+
+    /// <summary>Takes one chunk in (not yet sent); false when nothing of it was queued.</summary>
+    private bool SubmitChunk(IMapChunk chunk, int jobIndex, JobOptions jobOptions, bool quick, CancellationToken token)
+    {
+        try
+        {
+            var payload = chunk.TrySerializeRange(0, chunk.Count, out var raw);
+            if (payload is not null && payload.Length <= _options.MaxPayloadBytes)
+            {
+                _dispatcher.Accept(new ChunkJob(jobIndex, JobNameOf(jobIndex), 1, jobOptions, payload, raw, chunk, 0, chunk.Count, token) { Quick = quick }, token, dispatch: false);
+                return true;
+            }
+
+            // Some input does not serialize (or the chunk is too large as one): send the items one by one, so
+            // each bad one fails alone with its own error.
+            var any = false;
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                var one = chunk.TrySerializeItem(i, out var oneRaw, out var error);
+                if (one is null)
+                {
+                    chunk.SetItemError(i, error!);
+                }
+                else if (one.Length > _options.MaxPayloadBytes)
+                {
+                    chunk.SetItemError(i, new JobSerializationException($"The input of job '{JobNameOf(jobIndex)}' is {one.Length} bytes, over the pool's limit of {_options.MaxPayloadBytes}"));
+                }
+                else
+                {
+                    _dispatcher.Accept(new SingleJob(jobIndex, JobNameOf(jobIndex), chunk.ItemId(i), 1, jobOptions, one, oneRaw, chunk.ItemSink(i)), token, dispatch: false);
+                    any = true;
+                }
+            }
+
+            return any;
+        }
+        catch (Exception e) when (e is ExecutorClosedException or JobException or OperationCanceledException)
+        {
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                if (!chunk.IsResolved(i))
+                {
+                    chunk.SetItemError(i, e);
+                }
+            }
+
+            return true;
+        }
+    }
+
+    private string JobNameOf(int jobIndex) => _jobs[jobIndex].Name;
 
     private JobDescriptor Describe<TIn, TOut>(string name)
     {
@@ -270,14 +314,14 @@ public sealed partial class ProcessPool : IExecutor
     private static bool IsProcessBound(Type type) =>
         typeof(Stream).IsAssignableFrom(type) || typeof(System.Runtime.InteropServices.SafeHandle).IsAssignableFrom(type) ||
         typeof(Delegate).IsAssignableFrom(type) || typeof(Task).IsAssignableFrom(type) || type == typeof(IntPtr) ||
-        typeof(System.Threading.WaitHandle).IsAssignableFrom(type);
+        typeof(WaitHandle).IsAssignableFrom(type);
 
     private byte[] SerializeInput<TIn>(string jobName, TIn input, out bool raw)
     {
-        raw = Protocol.RawValues<TIn>.CanEncode(_defaultJson, new ReadOnlySpan<TIn>(in input));
+        raw = RawValues<TIn>.CanEncode(_defaultJson, new ReadOnlySpan<TIn>(in input));
         if (raw)
         {
-            return Protocol.RawValues<TIn>.ToArray(new ReadOnlySpan<TIn>(in input));
+            return RawValues<TIn>.ToArray(new ReadOnlySpan<TIn>(in input));
         }
 
         byte[] payload;

@@ -1,4 +1,5 @@
 using Gamut.Executors;
+using Gamut.Jobs;
 
 namespace Gamut.Pool.Engine;
 
@@ -23,14 +24,14 @@ internal sealed class SingleJob(int jobIndex, string name, string id, int attemp
 }
 
 /// <summary>The sink of a submitted job: a task for its caller.</summary>
-internal sealed class SubmitSink<TOut>(ProcessPool pool, string jobName) : TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously), IResultSink
+internal sealed class SubmitSink<TOut>(IJobSerializer serializer, string jobName) : TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously), IResultSink
 {
     public void SetResult(ReadOnlySpan<byte> payload, bool raw)
     {
         TOut value;
         try
         {
-            value = raw ? Protocol.RawValues<TOut>.DecodeOne(payload) : pool.Serializer.Deserialize<TOut>(payload);
+            value = raw ? Protocol.RawValues<TOut>.DecodeOne(payload) : serializer.Deserialize<TOut>(payload);
         }
         catch (Jobs.JobSerializationException e)
         {
@@ -39,6 +40,33 @@ internal sealed class SubmitSink<TOut>(ProcessPool pool, string jobName) : TaskC
         }
 
         TrySetResult(value);
+    }
+
+    public void SetError(Exception error)
+    {
+        if (error is OperationCanceledException oce)
+        {
+            TrySetCanceled(oce.CancellationToken);
+        }
+        else
+        {
+            TrySetException(error);
+        }
+    }
+}
+
+/// <summary>The sink of a job submitted as bytes (the Redis worker): the serialized result, as bytes.</summary>
+internal sealed class SerializedSink() : TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously), IResultSink
+{
+    public void SetResult(ReadOnlySpan<byte> payload, bool raw)
+    {
+        if (raw)
+        {
+            TrySetException(new JobSerializationException("The worker answered raw bytes where serialized ones were asked for"));
+            return;
+        }
+
+        TrySetResult(payload.ToArray());
     }
 
     public void SetError(Exception error)
