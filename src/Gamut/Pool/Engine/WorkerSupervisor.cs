@@ -373,11 +373,15 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops every worker and waits until all have ended; then the watch and the listener stop.</summary>
+    /// <summary>
+    /// Stops every worker and waits until all have ended; then the watch and the listener stop. The gate is closed
+    /// first (if the pool has not closed it already): a stopped worker must not be replaced.
+    /// </summary>
     public Task StopAllAsync()
     {
         lock (_gate.Lock)
         {
+            _gate.Closed = true;
             _stopped ??= StopAllCoreAsync();
             return _stopped;
         }
