@@ -239,7 +239,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
 
             // The worker has mapped its slot (it does before it says ready): the name can go now, so nothing is left
             // in /dev/shm even if this process is killed. Both mappings live on.
-            TryDelete(w.Slot.Path);
+            w.Slot.Unlink();
             if (_startFailures.Tripped)
             {
                 _logger.LogInformation("{Worker} started after earlier failures; the pool restarts workers again", w);
@@ -333,7 +333,7 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
         w.Channel?.Dispose();
         w.Close();
         w.Slot.Dispose();
-        TryDelete(w.Slot.Path);
+        w.Slot.Unlink();
         w.Process?.Dispose();
         if (w.StopReason == StopReason.None && exit is not null && !(_gate.Closed && exit.ExitCode == 0))
         {
@@ -396,18 +396,4 @@ internal sealed class WorkerSupervisor : IAsyncDisposable
 
     /// <summary>Stops every worker and waits for them (as <see cref="StopAllAsync"/>).</summary>
     public async ValueTask DisposeAsync() => await StopAllAsync().ConfigureAwait(false);
-
-    internal static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 }

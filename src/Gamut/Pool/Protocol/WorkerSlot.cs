@@ -100,6 +100,18 @@ internal sealed unsafe class WorkerSlot : IDisposable
         _region.Length < RegionSize ? null : ResultJournal.Recover(_p + Size, _p + Size + ResultJournal.HeaderSize, framesRead);
 
     public void Dispose() => _region.Dispose();
+
+    /// <summary>Removes the slot's name from /dev/shm (the mappings live on); nothing when it is gone already.</summary>
+    public void Unlink()
+    {
+        try
+        {
+            File.Delete(Path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
 }
 
 /// <summary>What a worker's slot said: whether a job is running, which one, and since when (Stopwatch ticks; only for a job with a timeout).</summary>
