@@ -21,6 +21,7 @@ public sealed partial class RedisAdmin
         foreach (var c in Holders(job.Id))
         {
             var q = c.Queue(job.Queue);
+            await c.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
             var r = (string?)await c.Database.ScriptEvaluateAsync(LuaScripts.AdminRetry, [q.Job(job.Id), q.Ready, q.Stats, q.Dead], [job.Id, q.WakeChannel.ToString()])
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
             if (r == "queued")
@@ -65,6 +66,7 @@ public sealed partial class RedisAdmin
         foreach (var c in Holders(job.Id))
         {
             var q = c.Queue(job.Queue);
+            await c.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
             var r = (string?)await c.Database.ScriptEvaluateAsync(
                 LuaScripts.Cancel,
                 [q.Job(job.Id), q.Ready, q.Delayed, q.Stats],
@@ -99,6 +101,7 @@ public sealed partial class RedisAdmin
         foreach (var c in Holders(job.Id))
         {
             var q = c.Queue(job.Queue);
+            await c.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
             var r = (string?)await c.Database.ScriptEvaluateAsync(LuaScripts.AdminDelete, [q.Job(job.Id), q.Ready, q.Delayed, q.Dead], [job.Id])
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
             switch (r)
@@ -130,6 +133,7 @@ public sealed partial class RedisAdmin
         {
             var dead = c.Queue(queue).Dead;
             dropped += await c.Database.ListLengthAsync(dead).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await c.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
             await c.Database.KeyDeleteAsync(dead).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -154,6 +158,7 @@ public sealed partial class RedisAdmin
         foreach (var c in LiveInstances())
         {
             var q = c.Queue(queue);
+            await c.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
             await c.Database.ScriptEvaluateAsync(LuaScripts.AdminPause, [q.Paused], [paused ? "1" : "0", q.WakeChannel.ToString()])
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -61,8 +61,9 @@ internal sealed class RedisConnection : IAsyncDisposable
 
     /// <summary>
     /// Completes when a write may be sent: at once, except for a Sentinel service after a disconnect, until Sentinel
-    /// and <c>ROLE</c> confirm the primary (<see cref="Connection.PrimaryGate"/>). Every write of the producer and the
-    /// worker, and every read that could conclude a job is lost, waits here first.
+    /// and <c>ROLE</c> confirm the primary (<see cref="Connection.PrimaryGate"/>). Every write of the producer, the
+    /// worker, the schedule keeper and the admin actions, and every read that could conclude a job is lost, waits here
+    /// first.
     /// </summary>
     /// <exception cref="RedisConnectionException">No primary confirmed within the command timeout; nothing was sent.</exception>
     public ValueTask WhenWritableAsync(CancellationToken cancellationToken) => _primary is null ? default : _primary.WaitAsync(cancellationToken);
