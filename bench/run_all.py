@@ -406,7 +406,7 @@ def write_results(a, started):
                   "sections missing here are not measured by it. Rerun `bench/run-all.sh` for all of them."]
     lines += ["", "Not in this script (their folders keep their own dated runs, not quoted as ratios here): the in-process "
               "executors and event-loop micro-benchmarks (`bench/executors`), the ring's per-instance cost (`bench/ring`), "
-              "Celery and Hangfire (`bench/redis/run.sh`), the fault tallies (`bench/chaos`).", ""]
+              "Celery and Hangfire (`bench/redis/run.sh`), the tick jitter of schedules (`bench/schedule`), the fault tallies (`bench/chaos`).", ""]
     (OUT / "RESULTS.md").write_text("\n".join(lines))
     (OUT / "results").mkdir(parents=True, exist_ok=True)
     (OUT / "results/raw.txt").write_text("\n".join(RAW) + "\n")
