@@ -34,11 +34,18 @@ internal static class RedisFigures
     /// <summary>Connects once before anything is measured: a Redis that is down fails the run at once, not after a minute of figures.</summary>
     public static async Task CheckReachableAsync(string url, CancellationToken cancellationToken)
     {
-        await using var connection = await Gamut.Redis.Connection.RedisConnection.ConnectAsync(Options(url), cancellationToken).ConfigureAwait(false);
+        await using (await Gamut.Redis.Connection.RedisConnection.ConnectAsync(Options(url), cancellationToken).ConfigureAwait(false))
+        {
+        }
+
+        await DeleteKeysAsync(Options(url), cancellationToken).ConfigureAwait(false);
     }
 
+    // One prefix for the whole run, its own: everything under it is deleted after each use.
+    private static readonly string Prefix = $"gamut-measure-{Environment.ProcessId}-{Random.Shared.Next():x}";
+
     private static RedisOptions Options(string url) =>
-        RedisOptions.FromUrl(url).WithKeyPrefix($"gamut-measure-{Environment.ProcessId}-{Random.Shared.Next():x}").WithResultTtl(TimeSpan.FromMinutes(1));
+        RedisOptions.FromUrl(url).WithKeyPrefix(Prefix).WithResultTtl(TimeSpan.FromMinutes(1));
 
     public static async Task DataAsync(MeasureContext ctx, string url, byte[] source, CancellationToken cancellationToken)
     {
@@ -71,6 +78,7 @@ internal static class RedisFigures
         finally
         {
             await db.KeyDeleteAsync(key).ConfigureAwait(false);
+            await DeleteKeysAsync(options, cancellationToken).ConfigureAwait(false);
         }
     }
 
