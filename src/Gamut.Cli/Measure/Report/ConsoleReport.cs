@@ -70,9 +70,9 @@ internal static class ConsoleReport
 
             console.WriteLine();
             console.Write(table);
-            foreach (var method in figures.GroupBy(f => f.Method).Select(g => (g.First().Name, g.Key)).Take(12))
+            foreach (var method in figures.GroupBy(f => f.Method).Select(g => (Label: g.Count() > 1 ? g.First().Group : g.First().Name, g.Key)))
             {
-                console.MarkupLine($"[grey]  {Markup.Escape(method.Name)}: {Markup.Escape(method.Key)}[/]");
+                console.MarkupLine($"[grey]  {Markup.Escape(method.Label)}: {Markup.Escape(method.Key)}[/]");
             }
         }
 

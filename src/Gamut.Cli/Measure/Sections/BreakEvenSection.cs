@@ -8,8 +8,8 @@ namespace Gamut.Cli.Measure.Sections;
 /// Break-even points. CPU-bound: a batch of jobs that each spin for a given time, on Threads and on a warm pool of
 /// Processes (both as wide as the machine has cores); the time per job tells where, if anywhere, Processes catch up.
 /// I/O-bound: N concurrent waits (a timer each) on the event loop (one thread, async), on Threads (the thread pool,
-/// async) and on Threads with a dedicated thread blocked per wait (up to 1,000), timed from the executor's creation
-/// to its disposal; the process's CPU time over the same span is the cost of the waiting itself.
+/// async) and on Threads with a dedicated thread blocked per wait (up to 1,000, the threads made and joined within
+/// the span); the process's CPU time over the same span is the cost of the waiting itself.
 /// </summary>
 internal static class BreakEvenSection
 {
@@ -72,7 +72,7 @@ internal static class BreakEvenSection
                 }
 
                 ctx.Add(Figure.From("breakeven", name, $"CPU job of {Units.Time(micros * 1000.0)}: {name}", samples, done, "jobs",
-                    $"{Units.Count(jobs)} jobs spinning {Units.Time(micros * 1000.0)} each (calibrated here), submitted together to {name} ({cores} wide); a sample is a round's wall time per job") with { X = micros });
+                    $"jobs spinning the given time each (calibrated here; about {Units.Time(targetMicros * 1000.0)} of work per core a round), submitted together to {name} ({cores} wide); a sample is a round's wall time per job") with { X = micros });
             }
         }
     }
@@ -84,11 +84,16 @@ internal static class BreakEvenSection
     {
         var wait = TimeSpan.FromMilliseconds(ctx.Budget.Name == "smoke" ? 20 : 100);
         var process = Process.GetCurrentProcess();
+
+        // The loop and the pool are long-lived (one per application), made before the clock starts; a thread per
+        // wait is made for its wait, so making (and joining) the threads is timed.
+        await using var loop = new EventLoop(new EventLoopOptions { BlockedThreshold = null });
+        await using var pool = Gamut.Executors.Executors.Threads(ctx.Budget.Waits.Max());
         (string Group, string How, Func<int, Task<long>> Run)[] variants =
         [
-            ("Loop", "the event loop (one thread): each wait an await of Task.Delay", n => LoopWaitsAsync(n, wait, cancellationToken)),
-            ("Threads", "Threads (the thread pool, as wide as the waits): each wait an await of Task.Delay, no thread held", n => PoolWaitsAsync(n, wait, cancellationToken)),
-            ("Threads, blocking", "Threads with a dedicated thread per wait, each blocked in Thread.Sleep", n => BlockedWaitsAsync(n, wait, cancellationToken)),
+            ("Loop", "the event loop (one thread, made beforehand): each wait an await of Task.Delay", n => LoopWaitsAsync(loop, n, wait, cancellationToken)),
+            ("Threads", "Threads (the thread pool, made beforehand, as wide as the waits): each wait an await of Task.Delay, no thread held", n => PoolWaitsAsync(pool, n, wait, cancellationToken)),
+            ("Threads, blocking", "Threads with a dedicated thread per wait (made and joined within the span), each blocked in Thread.Sleep", n => BlockedWaitsAsync(n, wait, cancellationToken)),
         ];
 
         // Untimed first: the code of every variant compiled, the pools started.
@@ -135,9 +140,8 @@ internal static class BreakEvenSection
         }
     }
 
-    private static async Task<long> LoopWaitsAsync(int n, TimeSpan wait, CancellationToken cancellationToken)
+    private static async Task<long> LoopWaitsAsync(EventLoop loop, int n, TimeSpan wait, CancellationToken cancellationToken)
     {
-        await using var loop = new EventLoop(new EventLoopOptions { BlockedThreshold = null });
         var tasks = new Task<int>[n];
         for (var i = 0; i < n; i++)
         {
@@ -151,9 +155,8 @@ internal static class BreakEvenSection
         return (await Task.WhenAll(tasks).ConfigureAwait(false)).Sum();
     }
 
-    private static async Task<long> PoolWaitsAsync(int n, TimeSpan wait, CancellationToken cancellationToken)
+    private static async Task<long> PoolWaitsAsync(ThreadsExecutor threads, int n, TimeSpan wait, CancellationToken cancellationToken)
     {
-        await using var threads = Gamut.Executors.Executors.Threads(n);
         var tasks = new Task<int>[n];
         for (var i = 0; i < n; i++)
         {
@@ -187,7 +190,7 @@ internal static class BreakEvenSection
     {
         var what = $"{Units.Count(n)} waits of {Units.Time(wait.TotalNanoseconds)}";
         ctx.Add(Figure.From("breakeven", group, $"{group}, {what}: wall time beyond the wait, per wait", wall, done, "waits",
-            $"{how}; from the executor's creation to its disposal after the last wait, minus the wait, divided by the waits") with { X = n });
+            $"{how}; from the first submit to the last wait's end, minus the wait, divided by the waits") with { X = n });
         ctx.Add(Figure.From("breakeven", group, $"{group}, {what}: CPU time per wait", cpu, done, "waits",
             $"{how}; the process's CPU time (user + system) over the same span, divided by the waits") with { X = n });
     }

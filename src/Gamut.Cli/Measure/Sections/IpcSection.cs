@@ -85,7 +85,7 @@ internal static class IpcSection
                     sent += size;
                 }, ctx.Cap, cancellationToken: cancellationToken);
                 ctx.Add(Figure.From("ipc", transport, $"{transport} {Units.Size(size)}", timed, timed.Count * size, "bytes",
-                    $"{Units.Size(size)} written whole to {how}, read by the peer process into its memory, then acknowledged") with { Bytes = size });
+                    $"each message written whole to {how}, read by the peer process into its memory, then acknowledged") with { Bytes = size });
             }
 
             link.Write([0, 0, 0, 0]);
@@ -140,8 +140,8 @@ internal static class IpcSection
                     }, ctx.Cap, cancellationToken: cancellationToken);
                     var group = inPlace ? "shared memory, in place" : "shared memory";
                     ctx.Add(Figure.From("ipc", group, $"{group} {Units.Size(size)}", timed, timed.Count * size, "bytes", inPlace
-                        ? $"{Units.Size(size)} already in a Gamut.Ipc shared array (written there by its producer); a futex wakes the peer process, which reads every word in place and acknowledges by futex"
-                        : $"{Units.Size(size)} copied into a Gamut.Ipc shared array, a futex wakes the peer process, which copies it out and acknowledges by futex") with { Bytes = size });
+                        ? "each message already in a Gamut.Ipc shared array (written there by its producer); a futex wakes the peer process, which reads every word in place and acknowledges by futex"
+                        : "each message copied into a Gamut.Ipc shared array, a futex wakes the peer process, which copies it out and acknowledges by futex") with { Bytes = size });
                 }
             }
 

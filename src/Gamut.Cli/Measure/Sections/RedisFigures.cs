@@ -72,7 +72,7 @@ internal static class RedisFigures
                     moved += size;
                 }, ctx.Cap, cancellationToken).ConfigureAwait(false);
                 ctx.Add(Figure.From("ipc", "redis", $"redis {Units.Size(size)}", timed, moved, "bytes",
-                    $"LPUSH of {Units.Size(size)} then RPOP of it (two round trips; the bytes that came back are counted)") with { Bytes = size });
+                    "LPUSH of each message then RPOP of it (two round trips; the bytes that came back are counted)") with { Bytes = size });
             }
         }
         finally
