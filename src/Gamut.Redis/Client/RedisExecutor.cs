@@ -253,7 +253,22 @@ public sealed partial class RedisExecutor : IExecutor
             try
             {
                 await connection.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
-                return await connection.Database.ScriptEvaluateAsync(script, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var epoch = connection.PrimaryGate?.Epoch ?? 0;
+                var reply = await connection.Database.ScriptEvaluateAsync(script, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (connection.PrimaryGate?.Doubtful(epoch) == true)
+                {
+                    // Under Sentinel, an old primary may have come back while this was sent, and the reply be its:
+                    // every script here is idempotent, so it goes again once the primary is confirmed.
+                    if (attempt >= 10)
+                    {
+                        throw new RedisUnavailableException(operation + " (the Sentinel primary kept changing while it was sent)", job, null);
+                    }
+
+                    Interlocked.Increment(ref _retries);
+                    continue;
+                }
+
+                return reply;
             }
             catch (Exception e) when (attempt < 4 && (e is RedisConnectionException or RedisTimeoutException || RedisRefusals.IsTransient(e)))
             {

@@ -108,6 +108,25 @@ internal sealed class PrimaryGate : IAsyncDisposable
         return new ValueTask(WaitClosedAsync(closed, cancellationToken));
     }
 
+    /// <summary>Changes whenever the gate closes: read after <see cref="WaitAsync"/>, compared after a write.</summary>
+    public long Epoch => Volatile.Read(ref _generation);
+
+    /// <summary>
+    /// After a write sent at <paramref name="epoch"/>: whether it may have gone to another instance than the confirmed
+    /// primary — the gate closed meanwhile, or an instance that was down is reachable again (the check before the
+    /// write and the client's choice of server are two steps). The caller sends an idempotent write again.
+    /// </summary>
+    public bool Doubtful(long epoch)
+    {
+        if (Volatile.Read(ref _generation) != epoch)
+        {
+            return true;
+        }
+
+        var watch = _watch;
+        return watch.Length != 0 && AnyBack(watch);
+    }
+
     /// <summary>Whether an instance that was down when the gate opened is reachable again (then the gate is closed).</summary>
     private bool AnyBack(IServer[] watch)
     {
