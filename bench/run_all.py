@@ -11,7 +11,7 @@ Run it through bench/run-all.sh (which says what it needs). Rules every section 
   * the machine's load average before and after every section.
 The raw lines go to bench/results/raw.txt; bench/RESULTS.md is written from them by this script alone.
 """
-import argparse, json, os, platform, resource, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, platform, re, resource, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -379,34 +379,195 @@ def echo(a):
             f"started fresh; {a.rounds} rounds, servers in the same order each round. Load {before} → {load()}.")
 
 
+def run_pipe(a, gamut):
+    """gamut run --pipe beside GNU parallel --pipe and split --filter, the same -j: an input through `wc -l` and `gzip -1`."""
+    before = load()
+    j, block = 2, "1M"
+    tmp = Path(a.tmp)
+    inp, gz = tmp / "pipe-input", tmp / "gz"
+    subprocess.run(f"{{ seq 1 1000000000 || true; }} | head -c {a.runpipe_bytes} | awk 1 > {inp}", shell=True, check=True,
+                   executable="/bin/bash", stderr=subprocess.DEVNULL)
+    size = inp.stat().st_size
+    lines = int(subprocess.run(["wc", "-l", str(inp)], capture_output=True, text=True, check=True).stdout.split()[0])
+    subprocess.run(["cat", str(inp)], stdout=subprocess.DEVNULL, check=True)   # into the page cache
+    env = dict(os.environ, PARALLEL_SHELL="/bin/bash")
+    total = r'awk "{s+=\$1} END {print s}"'
+    cmds = {
+        "wc -l": {
+            "split": f"split -n r/{j} --filter='wc -l' < {inp} | {total}",
+            "parallel": f"parallel --will-cite -j{j} --pipe --block {block} wc -l < {inp} | {total}",
+            "gamut": f"{gamut} run -j{j} --pipe --block {block} wc -l < {inp} | {total}"},
+        "gzip -1": {   # each job (split: each filter process) writes its own file; checked after the timing
+            "split": f"split -n r/{j} --filter='gzip -1 > {gz}/$FILE' < {inp}",
+            "parallel": f"parallel --will-cite -j{j} --pipe --block {block} 'gzip -1 > {gz}/{{#}}' < {inp}",
+            "gamut": f"{gamut} run -j{j} --pipe --block {block} 'gzip -1 > {gz}/{{#}}' < {inp}"},
+    }
+    rounds = a.runpipe_rounds
+    rows = ["| filter (-j 2) | split --filter MB/s | GNU parallel --pipe MB/s | gamut run --pipe MB/s | gamut / split | gamut / parallel | CPU s per GiB: split / parallel / gamut |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    worst_s, worst_p = 99.0, 99.0
+    names = ["split", "parallel", "gamut"]
+    for f, sides in cmds.items():
+        rate = {n: [] for n in names}
+        cpu = {n: [] for n in names}
+        for r in range(rounds):
+            for n in names[r % 3:] + names[:r % 3]:
+                shutil.rmtree(gz, ignore_errors=True)
+                gz.mkdir()
+                wall, c, out = run(["bash", "-c", sides[n]], env=env)
+                got = out.strip() if f == "wc -l" else subprocess.run(f"cat {gz}/* | gzip -dc | wc -l", shell=True, capture_output=True,
+                                                                      text=True, check=True).stdout.strip()
+                if got != str(lines):
+                    raise RuntimeError(f"{n} --pipe through {f} counted {got} lines, not {lines}")
+                rate[n].append(size / wall / 1e6)
+                cpu[n].append(c / (size / 2**30))
+                log(f"section=runpipe filter={f.replace(' ', '')} side={n} round={r} mb_per_s={size / wall / 1e6:.0f} "
+                    f"cpu_s_per_gib={c / (size / 2**30):.2f} load={load().split()[0]}")
+        gs, gp = med(rate["gamut"]) / med(rate["split"]), med(rate["gamut"]) / med(rate["parallel"])
+        worst_s, worst_p = min(worst_s, gs), min(worst_p, gp)
+        rows.append(f"| `{f}` | {spread(rate['split'])} | {spread(rate['parallel'])} | {spread(rate['gamut'])} | {gs:.2f}× | {gp:.1f}× | "
+                    f"{' / '.join(f'{med(cpu[n]):.2f}' for n in names)} |")
+    shutil.rmtree(gz, ignore_errors=True)
+    inp.unlink()
+    goal("`gamut run --pipe` ≥ 1.0× `split --filter` and ≥ GNU parallel `--pipe` (same -j; `wc -l` and `gzip -1`)",
+         f"lowest {worst_s:.2f}× split, {worst_p:.1f}× parallel ({size / 2**20:,.0f} MiB input)", worst_s >= 1.0 and worst_p >= 1.0)
+    section("`gamut run --pipe` beside GNU parallel `--pipe` and `split --filter`", "\n".join(rows) + f"\n\nA {size / 2**20:,.0f} MiB "
+            f"input ({lines:,} lines of `seq`, in the page cache) on standard input; gamut and parallel cut `--block {block}` "
+            f"blocks, one job each, {j} at a time; `split -n r/{j}` hands lines round-robin to {j} filter processes (its fastest "
+            "way to feed that many). `gzip -1` writes one file per job (split: per filter process); every round's line count "
+            f"is checked (the `gzip -1` check, decompressing, after the timing). Medians of {rounds} interleaved rounds "
+            "(min–max), rotating order; CPU is the whole process tree's (the tool, its shell, the filters). "
+            f"Load {before} → {load()}. Standalone with its own knobs: `bench/cli/pipe.sh`.")
+
+
+def run_results(a, gamut):
+    """gamut run --results DIR beside GNU parallel --results DIR: N jobs of `echo {}`, the tree of files checked."""
+    before = load()
+    n, j = a.results_n, 2
+    env = dict(os.environ, PARALLEL_SHELL="/bin/bash")
+    seq = Path(a.tmp) / "results-input"
+    seq.write_text("".join(f"{i}\n" for i in range(1, n + 1)))
+    names = ["parallel", "gamut"]
+    rate = {x: [] for x in names}
+    cpu = {x: [] for x in names}
+    for r in range(a.rounds):
+        for x in names[r % 2:] + names[:r % 2]:
+            d = Path(a.tmp) / f"results-{x}-{r}"
+            cmd = ["parallel", "--will-cite"] if x == "parallel" else [gamut, "run"]
+            wall, c, _ = run(cmd + [f"-j{j}", "--results", str(d), "echo", "{}", "::::", str(seq)], env=env)
+            files = sum(1 for _ in d.rglob("stdout"))
+            if files != n:
+                raise RuntimeError(f"{x} --results left {files} stdout files, not {n}")
+            shutil.rmtree(d)
+            rate[x].append(n / wall)
+            cpu[x].append(c / n * 1e3)
+            log(f"section=results side={x} round={r} jobs_per_s={n / wall:.0f} cpu_ms_per_job={c / n * 1e3:.2f} load={load().split()[0]}")
+    g = med(rate["gamut"]) / med(rate["parallel"])
+    goal("`gamut run --results DIR`, 2,000 jobs, ≥ 5× GNU parallel's", f"{g:.1f}× ({n:,} jobs)", g >= 5 and n >= 2000)
+    section("`gamut run --results DIR` beside GNU parallel", "\n".join([
+        "| | GNU parallel --results | gamut run --results | gamut / parallel |", "| --- | ---: | ---: | ---: |",
+        f"| {n:,} jobs of `echo {{}}`, -j {j} (jobs/s) | {spread(rate['parallel'])} | {spread(rate['gamut'])} | {g:.1f}× |",
+        f"| CPU ms per job, whole tree | {med(cpu['parallel']):.2f} | {med(cpu['gamut']):.2f} | {med(cpu['gamut']) / med(cpu['parallel']):.2f}× |"])
+        + f"\n\nEach job leaves `stdout`, `stderr` and `seq` under DIR/1/VALUE/ (parallel's tree; the trees are the same, "
+        f"checked in the differential suite); every round's tree is counted ({n:,} stdout files) after the timing, each round "
+        f"into a fresh directory. Medians of {a.rounds} interleaved rounds (min–max). Load {before} → {load()}. Standalone: "
+        "`bench/cli/results.sh`.")
+
+
+def dashboard(a, gamut, dashbench):
+    """The dashboard on 1,000,000 stored jobs: Redis commands/s and latency without and with it, page-load time."""
+    sys.path.insert(0, str(BENCH / "dashboard"))
+    import dashboard_bench
+    md, goals = dashboard_bench.measure(dashbench, gamut, jobs=1_000_000, rounds=a.rounds, secs=a.dash_secs, log=log, tmp=a.tmp)
+    for g, m, ok in goals:
+        goal(g, m, ok)
+    section("Dashboard on 1,000,000 jobs (`bench/dashboard`)", md)
+
+
+ALL = ["startup", "run", "fanout", "pipe", "pool", "redis", "echo", "runpipe", "results", "dashboard"]
+TAIL = ("Not in this script (their folders keep their own dated runs, not quoted as ratios here): the in-process "
+        "executors and event-loop micro-benchmarks (`bench/executors`), the ring's per-instance cost (`bench/ring`), "
+        "Celery and Hangfire (`bench/redis/run.sh`), the tick jitter of schedules (`bench/schedule`), the fault tallies (`bench/chaos`).")
+
+
+def read_existing():
+    """The page as a previous run left it: (header lines, goal rows {goal: row}, [(title, body)]), for a subset run."""
+    path = OUT / "RESULTS.md"
+    if not path.exists():
+        return None
+    header, goals, sections, cur = [], {}, [], None
+    for line in path.read_text().splitlines():
+        if line.startswith("## "):
+            cur = line[3:]
+            if cur != "Goals":
+                sections.append([cur, []])
+            continue
+        if line.startswith(("Not in this script", "**This run stopped")):
+            cur = "tail"
+            continue
+        if cur is None:
+            header.append(line)
+        elif cur == "Goals":
+            if line.startswith("| ") and not line.startswith(("| goal |", "| --- |")):
+                goals[line[2:].split(" | ", 1)[0]] = line
+        elif cur != "tail":
+            sections[-1][1].append(line)
+    return header, goals, [(t, "\n".join(b).strip("\n")) for t, b in sections]
+
+
 def write_results(a, started):
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "?")
     mem = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1]) // 1024 // 1024
     ver = lambda c: subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip().splitlines()[0] if shutil.which(c.split()[0]) else "missing"
+    only = [x for x in ALL if x in a.only.split(",")]
+    machine = (f"Machine: {os.cpu_count()} cores ({cpu}), {mem} GiB, {platform.platform()}; "
+               f".NET SDK {ver('dotnet --version')}, {ver('python3 --version')}, {ver('hyperfine --version')}, "
+               f"GNU parallel {ver('parallel --version').split()[-1] if shutil.which('parallel') else '?'}, "
+               f"Redis {ver('redis-server --version').split()[2].removeprefix('v=') if shutil.which('redis-server') else 'missing'}, node {ver('node --version')}.")
+    existing = CONTEXT.get("existing")
+    if existing:
+        # A subset run (--only): the other sections stay as the last run wrote them; this run's replace theirs.
+        header, old_goals, old_sections = existing
+        stamp = (f"Updated {started} → {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
+                 + ", ".join(f"«{t}»" for t, _ in SECTIONS) + f" measured by `bench/run-all.sh{' --quick' if a.quick else ''} "
+                 f"--only {','.join(only)}` ({'quick' if a.quick else 'full'} sizes, {a.rounds} rounds; load at the start "
+                 f"{a.load_start}, at the end {load()}); the other sections are from the run above. {machine}")
+        mine = {t for t, _ in SECTIONS}
+        keep = [l for l in header if not (l.startswith("Updated ") and set(re.findall(r"«([^»]+)»", l)) <= mine)]
+        while keep and not keep[-1].strip():
+            keep.pop()
+        lines = keep + ["", stamp, "", "## Goals", "", "| goal | measured | |", "| --- | --- | --- |"]
+        new_goals = {g: f"| {g} | {m} | {ok} |" for g, m, ok in GOALS}
+        lines += [new_goals.pop(g, row) for g, row in old_goals.items()] + list(new_goals.values())
+        new_sections = dict(SECTIONS)
+        for title, md in old_sections:
+            lines += ["", f"## {title}", "", new_sections.pop(title, md)]
+        for title, md in new_sections.items():
+            lines += ["", f"## {title}", "", md]
+        lines += ["", TAIL, ""]
+        (OUT / "RESULTS.md").write_text("\n".join(lines))
+        (OUT / "results").mkdir(parents=True, exist_ok=True)
+        (OUT / "results/raw.txt").write_text("\n".join(CONTEXT.get("raw_before", []) + RAW) + "\n")
+        return
     lines = ["# Gamut beside its peers", "",
              "Written by `bench/run-all.sh" + (" --quick" if a.quick else "") + "` from its own measurements (raw lines: "
              "`bench/results/raw.txt`); rerun that one command to regenerate this page. Every comparison is like for like "
              "(same pipe and buffer sizes, same warm-up, the peer's fastest idiomatic API, default settings on both sides), "
              "rounds interleaved, medians with their spread (min–max of the rounds), CPU time of the whole process tree "
-             "beside wall time; each tool's defaults, where shown, are labelled so.", "",
+             "beside wall time; each tool's defaults, where shown, are labelled so. `--only` runs update their sections "
+             "in place and say so under this paragraph.", "",
              f"Run {started} → {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {'quick' if a.quick else 'full'} sizes, "
-             f"{a.rounds} rounds. Machine: {os.cpu_count()} cores ({cpu}), {mem} GiB, {platform.platform()}; "
-             f".NET SDK {ver('dotnet --version')}, {ver('python3 --version')}, {ver('hyperfine --version')}, "
-             f"GNU parallel {ver('parallel --version').split()[-1] if shutil.which('parallel') else '?'}, "
-             f"Redis {ver('redis-server --version').split()[2].removeprefix('v=') if shutil.which('redis-server') else 'missing'}, node {ver('node --version')}. "
+             f"{a.rounds} rounds. {machine} "
              f"Load average (1/5/15 min) at the start: {a.load_start}; at the end: {load()}. The machine is shared; "
              "figures on a busy machine favour whichever side uses less CPU.", "",
              "## Goals", "", "| goal | measured | |", "| --- | --- | --- |"]
     lines += [f"| {g} | {m} | {ok} |" for g, m, ok in GOALS]
     for title, md in SECTIONS:
         lines += ["", f"## {title}", "", md]
-    done = {"startup", "run", "fanout", "pipe", "pool", "redis", "echo"} & set(a.only.split(","))
-    if len(SECTIONS) < len(done):
-        lines += ["", f"**This run stopped or was limited after {len(SECTIONS)} of {len(done)} sections**; the goals of the "
+    if len(SECTIONS) < len(only):
+        lines += ["", f"**This run stopped or was limited after {len(SECTIONS)} of {len(only)} sections**; the goals of the "
                   "sections missing here are not measured by it. Rerun `bench/run-all.sh` for all of them."]
-    lines += ["", "Not in this script (their folders keep their own dated runs, not quoted as ratios here): the in-process "
-              "executors and event-loop micro-benchmarks (`bench/executors`), the ring's per-instance cost (`bench/ring`), "
-              "Celery and Hangfire (`bench/redis/run.sh`), the tick jitter of schedules (`bench/schedule`), the fault tallies (`bench/chaos`).", ""]
+    lines += ["", TAIL, ""]
     (OUT / "RESULTS.md").write_text("\n".join(lines))
     (OUT / "results").mkdir(parents=True, exist_ok=True)
     (OUT / "results/raw.txt").write_text("\n".join(RAW) + "\n")
@@ -415,7 +576,8 @@ def write_results(a, started):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smaller sizes, 3 rounds (about 8 minutes on a quiet 2-core machine)")
-    ap.add_argument("--only", default="startup,run,fanout,pipe,pool,redis,echo", help="comma list of sections")
+    ap.add_argument("--only", default=",".join(ALL), help="comma list of sections (" + ",".join(ALL) + "); a subset updates "
+                    "its sections of an existing RESULTS.md in place and keeps the others")
     ap.add_argument("--tmp", required=True)
     ap.add_argument("--gamut", required=True)
     ap.add_argument("--jit", required=True)
@@ -423,6 +585,7 @@ def main():
     ap.add_argument("--poolbench", required=True)
     ap.add_argument("--redisbench", required=True)
     ap.add_argument("--setpipe", required=True)
+    ap.add_argument("--dashbench", required=True, help="bench/dashboard's DashboardBench.dll")
     ap.add_argument("--no-write", action="store_true", help="measure and print, but leave bench/RESULTS.md alone")
     a = ap.parse_args()
     q = a.quick
@@ -434,11 +597,21 @@ def main():
     a.mib = 512 if q else 2048
     a.redis_n = 5000 if q else 10000
     a.echo_secs = 3 if q else 5
+    a.runpipe_bytes = (256 if q else 2048) << 20   # the issue's 2 GiB at full size
+    a.runpipe_rounds = min(a.rounds, 3)            # at 2 GiB, GNU parallel's gzip pipe takes minutes a round
+    a.results_n = 2000                             # the issue's goal is stated at 2,000 jobs
+    a.dash_secs = 10
     a.load_start = load()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     log(f"# start {started} load {a.load_start} quick={q} rounds={a.rounds}")
     only = set(a.only.split(","))
+    if only - set(ALL):
+        ap.error(f"--only: unknown section(s) {','.join(sorted(only - set(ALL)))}; the sections are {','.join(ALL)}")
     CONTEXT.update(write=not a.no_write, args=a, started=started)
+    if only != set(ALL) and not a.no_write and (existing := read_existing()):
+        CONTEXT["existing"] = existing
+        raw = OUT / "results/raw.txt"
+        CONTEXT["raw_before"] = raw.read_text().splitlines() if raw.exists() else []
     if "startup" in only: startup(a, a.gamut, a.jit)
     if "run" in only: gamut_run(a, a.gamut)
     if "fanout" in only: fanout(a, a.processbench)
@@ -446,6 +619,9 @@ def main():
     if "pool" in only: pool(a, a.poolbench)
     if "redis" in only: redis(a, a.redisbench)
     if "echo" in only: echo(a)
+    if "runpipe" in only: run_pipe(a, a.gamut)
+    if "results" in only: run_results(a, a.gamut)
+    if "dashboard" in only: dashboard(a, a.gamut, a.dashbench)
     log(f"# end {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} load {load()}")
     for g, m, ok in GOALS:
         print(f"goal: {g}: {m}: {ok}")
