@@ -564,6 +564,12 @@ def write_results(a, started):
     lines += [f"| {g} | {m} | {ok} |" for g, m, ok in GOALS]
     for title, md in SECTIONS:
         lines += ["", f"## {title}", "", md]
+    if len(SECTIONS) >= len(only) and CONTEXT.get("previous"):
+        # Sections this script does not write (added from a harness run on its own, e.g. bench/schedule) stay.
+        mine = {t for t, _ in SECTIONS}
+        for title, md in CONTEXT["previous"][2]:
+            if title not in mine:
+                lines += ["", f"## {title}", "", md]
     if len(SECTIONS) < len(only):
         lines += ["", f"**This run stopped or was limited after {len(SECTIONS)} of {len(only)} sections**; the goals of the "
                   "sections missing here are not measured by it. Rerun `bench/run-all.sh` for all of them."]
@@ -608,7 +614,8 @@ def main():
     if only - set(ALL):
         ap.error(f"--only: unknown section(s) {','.join(sorted(only - set(ALL)))}; the sections are {','.join(ALL)}")
     CONTEXT.update(write=not a.no_write, args=a, started=started)
-    if only != set(ALL) and not a.no_write and (existing := read_existing()):
+    CONTEXT["previous"] = read_existing()
+    if only != set(ALL) and not a.no_write and (existing := CONTEXT["previous"]):
         CONTEXT["existing"] = existing
         raw = OUT / "results/raw.txt"
         CONTEXT["raw_before"] = raw.read_text().splitlines() if raw.exists() else []
