@@ -29,6 +29,8 @@ internal static class WorkerCommand
           --load ASSEMBLY          register the [Job] types of a .NET assembly (repeatable; trusted code)
           --shutdown-timeout SEC   on SIGTERM, how long running jobs may finish before they are handed back (default 30)
           --id ID                  the worker's id (default host-pid-random)
+          --no-schedules           do not keep the schedules of the queues served ('gamut schedule'; by default every
+                                   worker keeps them, one job per tick however many do)
 
         """;
 
@@ -43,6 +45,7 @@ internal static class WorkerCommand
         var registry = new JobRegistry();
         var queues = options.Queues;
         var concurrency = Environment.ProcessorCount;
+        var keepSchedules = true;
         var isolation = WorkerIsolation.Threads;
         var shutdown = TimeSpan.FromSeconds(30);
         string? id = null;
@@ -81,12 +84,15 @@ internal static class WorkerCommand
                 case "--id":
                     id = RedisArgs.Value(args, ref i);
                     break;
+                case "--no-schedules":
+                    keepSchedules = false;
+                    break;
                 default:
                     throw new RedisUsageException($"unknown option '{args[i]}'");
             }
         }
 
-        options = options with { Queues = queues, Concurrency = concurrency, Isolation = isolation, Registry = registry, ShutdownTimeout = shutdown, WorkerId = id };
+        options = options with { Queues = queues, Concurrency = concurrency, Isolation = isolation, Registry = registry, ShutdownTimeout = shutdown, WorkerId = id, KeepSchedules = keepSchedules };
         try
         {
             options.Validate();

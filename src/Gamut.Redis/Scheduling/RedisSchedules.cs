@@ -72,6 +72,7 @@ public sealed class RedisSchedules : IAsyncDisposable
         }
 
         var q = _connection.Queue(schedule.Queue);
+        await _connection.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
         var start = schedule.StartAt is { } at ? at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "";
         // Listed with the application's queues first (so a schedule is never stored where ListAsync cannot find it; for status, dashboards and ListAsync), as a client does at its first enqueue.
         await db.SetAddAsync(_connection.Global.Queues, schedule.Queue).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -133,6 +134,7 @@ public sealed class RedisSchedules : IAsyncDisposable
         foreach (var queue in await FindAsync(name, cancellationToken).ConfigureAwait(false))
         {
             var q = _connection.Queue(queue);
+            await _connection.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
             removed |= (long)await _connection.Database.ScriptEvaluateAsync(LuaScripts.ScheduleRemove, [ScheduleStore.Key(q, name), ScheduleStore.Index(q)], [name])
                 .WaitAsync(cancellationToken).ConfigureAwait(false) == 1;
         }
@@ -160,6 +162,7 @@ public sealed class RedisSchedules : IAsyncDisposable
         foreach (var queue in await FindAsync(name, cancellationToken).ConfigureAwait(false))
         {
             var q = _connection.Queue(queue);
+            await _connection.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
             found |= (string?)await _connection.Database.ScriptEvaluateAsync(LuaScripts.SchedulePause, [ScheduleStore.Key(q, name)], [paused ? "1" : "0"])
                 .WaitAsync(cancellationToken).ConfigureAwait(false) != "missing";
         }

@@ -103,6 +103,21 @@ public sealed class ScheduleTests(SharedRedis redis)
         Assert.All(TickLedgerJob.Read(ledger), l => Assert.True(TickOf(l.Id) > resumed.UtcDateTime.AddSeconds(-1), l.Id));
     }
 
+    [Fact]
+    public async Task A_worker_told_not_to_keep_schedules_enqueues_nothing()
+    {
+        var options = TestOptions.For(redis.Server);
+        var dir = Wait.TempDir("nokeep");
+        await using var schedules = await RedisSchedules.ConnectAsync(options);
+        await schedules.AddAsync(Tick("kept-by-none", "* * * * * *", Path.Combine(dir, "none")));
+        await schedules.AddAsync(Tick("witness", "* * * * * *", Path.Combine(dir, "witness")).OnQueue("other"));
+        await using var idle = await RedisWorker.StartAsync(options, new RedisWorkerOptions { Registry = TestOptions.Registry(), Concurrency = 1, KeepSchedules = false });
+        await using var witness = await RedisWorker.StartAsync(options, new RedisWorkerOptions { Registry = TestOptions.Registry(), Concurrency = 1, Queues = ["other"] });
+        // The witness keeps only its own queue's schedule; once it has enqueued twice, the other worker had the time to.
+        await Wait.UntilAsync(async () => (await schedules.GetAsync("witness"))!.Fired >= 2, "the witness ran twice", TestOptions.Guard);
+        Assert.Equal(0, (await schedules.GetAsync("kept-by-none"))!.Fired);
+    }
+
     /// <summary>The tick a scheduled job's id carries (<c>sched.NAME.yyyyMMddTHHmmssZ</c>).</summary>
     internal static DateTime TickOf(string id) => DateTime.ParseExact(id[(id.LastIndexOf('.') + 1)..], "yyyyMMdd'T'HHmmss'Z'",
         System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
