@@ -28,6 +28,8 @@ internal sealed class QueueKeys
         Paused = tag + "paused";
         Workflows = tag + "wfs";
         WorkflowPrefix = tag + "wf:";
+        RateLimit = tag + "rate";
+        RateLog = tag + "rate:log";
         WakeChannel = RedisChannel.Literal($"{prefix}:wake:{queue}");
     }
 
@@ -78,6 +80,12 @@ internal sealed class QueueKeys
 
     /// <summary>The prefix of workflow hashes, <c>P:{Q}:wf:</c>.</summary>
     public string WorkflowPrefix { get; }
+
+    /// <summary>HASH of the queue's rate limit: <c>n</c> jobs per <c>ms</c> milliseconds (absent: no limit).</summary>
+    public RedisKey RateLimit { get; }
+
+    /// <summary>ZSET of the starts within the rate limit's last period, scored by the Redis ms of each take.</summary>
+    public RedisKey RateLog { get; }
 
     public RedisKey Workflow(string id) => WorkflowPrefix + id;
 

@@ -2,14 +2,23 @@
 -- in-flight list (so a job is never only in a worker's memory), bump each job's delivery counter (the fencing
 -- token) and mark it running. Entries that cannot run are dead-lettered here with the reason.
 -- KEYS: 1 ready, 2 delayed, 3 active (this worker's in-flight list), 4 stats, 5 dead, 6 paused (optional: while it
---   exists the queue is paused and nothing is taken; resuming publishes on the wake channel)
+--   exists the queue is paused and nothing is taken; resuming publishes on the wake channel), 7 rate (optional: the
+--   queue's rate limit, a hash n = jobs, ms = period), 8 rate log (a zset of the takes within the last period)
 -- ARGV: 1 job key prefix, 2 worker id, 3 max jobs, 4 max payload bytes, 5 dead-letter max, 6 failed ttl ms, 7 queue
--- Returns { jobs, next delayed due ms or '' }; a job is
+-- Returns { jobs, next delayed due ms or '', ms until the rate limit lets the next job start or '' }; a job is
 --   { 'j', id, fence, name, payload, max attempts, timeout ms, backoff, failures } or { 'r', raw entry }.
 -- At maxmemory (noeviction) Redis refuses a script's first write if that write may grow memory, and never a later
 -- one (a script is not left half-done). Taking frees memory or keeps it level, and workers must drain a full Redis,
 -- so the first write is one that cannot grow it (deleting a field that never exists).
 expect(KEYS[1], 'list', KEYS[2], 'zset', KEYS[3], 'list', KEYS[4], 'hash', KEYS[5], 'list')
+-- Rate limit (docs/redis-protocol.md, "Rate limits"): a sliding log of the takes' times, so no window of one
+-- period, however placed, holds more than n starts.
+local rn, rms
+if KEYS[8] then
+  expect(KEYS[7], 'hash', KEYS[8], 'zset')
+  local r = redis.call('HMGET', KEYS[7], 'n', 'ms')
+  rn, rms = tonumber(r[1]), tonumber(r[2])
+end
 redis.call('HDEL', KEYS[4], '')
 if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 1 then return { {}, '' } end
 local now = now_ms()
@@ -25,6 +34,18 @@ end
 local out = {}
 local stale = 0
 local max, maxp = tonumber(ARGV[3]), tonumber(ARGV[4])
+local rateWait = ''
+if rn and rms then
+  redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now - rms)
+  local left = rn - redis.call('ZCARD', KEYS[8])
+  if left < max then max = left end
+  if max <= 0 then
+    -- The oldest take leaves the window at its time + ms: the next start is due then, not before.
+    local z = redis.call('ZRANGE', KEYS[8], 0, 0, 'WITHSCORES')
+    rateWait = z[2] and math.max(1, tonumber(z[2]) + rms - now) or math.max(1, rms)
+    max = 0
+  end
+end
 local function dead_here(e, key, reason, detail)
   redis.call('LREM', KEYS[3], 1, e)
   local entry = { queue = ARGV[7], reason = reason, detail = detail, at = now }
@@ -73,9 +94,20 @@ while #out < max do
   end
 end
 if stale > 0 then redis.call('HINCRBY', KEYS[4], 'stale', stale) end
+if rn and rms and #out > 0 then
+  -- Each start in the log once: a job by its id and attempt (unique), a raw entry by the worker, time and place.
+  local t = redis.call('TIME')
+  local log = {}
+  for i, o in ipairs(out) do
+    log[#log + 1] = now
+    log[#log + 1] = o[1] == 'j' and (o[2] .. '#' .. o[3]) or ('r#' .. ARGV[2] .. '#' .. t[1] .. t[2] .. '#' .. i)
+  end
+  redis.call('ZADD', KEYS[8], unpack(log))
+  redis.call('PEXPIRE', KEYS[8], rms)
+end
 local nextDue = ''
 if #out == 0 then
   local z = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
   if z[2] then nextDue = z[2] end
 end
-return { out, nextDue }
+return { out, nextDue, rateWait }

@@ -210,7 +210,7 @@ internal sealed partial class InstanceWorker
         await _connection.WhenWritableAsync(CancellationToken.None).ConfigureAwait(false);
         var result = (RedisResult[])(await _connection.Database.ScriptEvaluateAsync(
             LuaScripts.Take,
-            [q.Ready, q.Delayed, q.Active(Id), q.Stats, q.Dead, q.Paused],
+            [q.Ready, q.Delayed, q.Active(Id), q.Stats, q.Dead, q.Paused, q.RateLimit, q.RateLog],
             [q.JobPrefix, Id, count, o.MaxPayloadBytes, o.DeadLetterMax, (long)o.FailedTtl.TotalMilliseconds, q.Queue]).ConfigureAwait(false))!;
         var rows = (RedisResult[])result[0]!;
         var jobs = new List<TakenJob>(rows.Length);
@@ -221,6 +221,14 @@ internal sealed partial class InstanceWorker
 
         var dueText = (string?)result[1];
         long? nextDue = long.TryParse(dueText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms : null;
+        // The queue's rate limit refused more: the script says in how many ms the next start is allowed (relative, so
+        // clock skew between this machine and Redis cannot turn the wait into a busy loop).
+        if (result.Length > 2 && long.TryParse((string?)result[2], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var rateWait))
+        {
+            var allowed = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + rateWait;
+            nextDue = nextDue is { } d && d < allowed ? d : allowed;
+        }
+
         return (jobs, nextDue);
     }
 

@@ -22,6 +22,9 @@ public sealed class ScriptTypeCheckTests(SharedRedis redis)
             [("ready", "list"), ("delayed", "zset"), ("stats", "hash"), ("ring", "hash"), ("job:n2", "hash")]),
         new("take", t => [$"{t}:ready", $"{t}:delayed", $"{t}:active:w9", $"{t}:stats", $"{t}:dead"], t => [$"{t}:job:", "w9", "10", "1000000", "100", "60000", "q"],
             [("ready", "list"), ("delayed", "zset"), ("active:w9", "list"), ("stats", "hash"), ("dead", "list")]),
+        // With a rate limit (issue 17): the limit is read and the log of starts written.
+        new("take", t => [$"{t}:ready", $"{t}:delayed", $"{t}:active:w9", $"{t}:stats", $"{t}:dead", $"{t}:paused", $"{t}:rate", $"{t}:rate:log"], t => [$"{t}:job:", "w9", "10", "1000000", "100", "60000", "q"],
+            [("rate", "hash"), ("rate:log", "zset")]),
         new("complete", t => [$"{t}:active:w1", $"{t}:ready", $"{t}:delayed", $"{t}:stats", $"{t}:dead", $"{t}:dups"], t => [$"{t}:job:", "w1", "1", "60000", "60000", "100", "q", $"{t}:wake", "j2", "1", "ok", "42", ""],
             [("active:w1", "list"), ("ready", "list"), ("delayed", "zset"), ("stats", "hash"), ("dead", "list"), ("dups", "list")]),
         // A workflow's member: its end writes the workflow hash and the running index (derived from the record's wf).
