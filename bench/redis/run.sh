@@ -22,17 +22,22 @@ for _ in 1 2 3; do "$G" e2e "$U" bench "$N" 2 50; done
 for _ in 1 2 3; do "$G" warm "$U" bench "$N" 2 50; done
 "$G" latency "$U" bench 5000
 "$G" memory "$U" bench "$N"
+# A chord of N no-op members and a counting callback (issue 17), beside the warm end-to-end rate above.
+for _ in 1 2 3; do "$G" chord "$U" bench "$N" 2 50; done
 flush
 [ "${PEERS:-1}" = 0 ] && exit 0
 
 # BullMQ (npm into /tmp), 1 and 2 worker processes of concurrency 50, and its memory per queued job.
 bash "$here/peers/bullmq.sh"
 bash "$here/peers/bullmq.sh"
+# BullMQ's flow (a parent with N children), 2 worker processes of concurrency 50, as Gamut's chord.
+flush; cp "$here/peers/bullmq_flow.mjs" "${BULL_DIR:-/tmp/peer-bullmq}/" && (cd "${BULL_DIR:-/tmp/peer-bullmq}" && N=$N W=2 C=50 REDIS_PORT=$REDIS_PORT node bullmq_flow.mjs)
 flush; cp "$here/peers/bullmq_memory.mjs" "${BULL_DIR:-/tmp/peer-bullmq}/" && (cd "${BULL_DIR:-/tmp/peer-bullmq}" && node bullmq_memory.mjs)
 
 # RQ and Celery (Debian packages: python3-rq, python3-celery, python3-redis).
 bash "$here/peers/rq.sh"
 bash "$here/peers/celery.sh"
+bash "$here/peers/celery_chord.sh"
 
 # Hangfire 1.8 on Redis (Hangfire.Redis.StackExchange), 2 and 10 workers; built outside the repository's props.
 cp -r "$here/peers/dotnet" "$out/hangfire"

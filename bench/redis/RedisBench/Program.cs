@@ -13,6 +13,13 @@ public sealed class NoopJob : IJob<int, int>
     public ValueTask<int> RunAsync(int input, JobContext context) => ValueTask.FromResult(input);
 }
 
+/// <summary>A chord's callback: how many results it was given.</summary>
+[Job("bench.count")]
+public sealed class CountJob : IJob<int[], int>
+{
+    public ValueTask<int> RunAsync(int[] input, JobContext context) => ValueTask.FromResult(input.Length);
+}
+
 /// <summary>
 /// Gamut's figures for bench/redis/run.sh, one "peer=gamut …" line each:
 ///   worker URL PREFIX CONCURRENCY             a worker process (used by e2e)
@@ -21,6 +28,8 @@ public sealed class NoopJob : IJob<int, int>
 ///   warm URL PREFIX N WORKERS CONCURRENCY     workers started and ready first: enqueue + completion of N jobs
 ///   latency URL PREFIX K                      one worker process; K sequential submit-and-wait of a trivial job
 ///   memory URL PREFIX N                       Redis used_memory per queued job
+///   chord URL PREFIX N WORKERS CONCURRENCY    workers ready first: a chord of N no-op members and a counting
+///                                             callback, from its start to its result (compare with warm)
 /// </summary>
 public static class Program
 {
@@ -44,6 +53,8 @@ public static class Program
                 return await LatencyAsync(options, url, Int(args[3]));
             case "memory":
                 return await MemoryAsync(options, Int(args[3]));
+            case "chord":
+                return await ChordAsync(options, url, Int(args[3]), Int(args[4]), Int(args[5]));
             default:
                 Console.Error.WriteLine($"unknown mode {args[0]}");
                 return 2;
@@ -56,7 +67,7 @@ public static class Program
     {
         using var stop = new CancellationTokenSource();
         using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-        var registry = new JobRegistry().Add<NoopJob, int, int>();
+        var registry = new JobRegistry().Add<NoopJob, int, int>().Add<CountJob, int[], int>();
         await using var worker = await RedisWorker.StartAsync(options, new RedisWorkerOptions { Registry = registry, Concurrency = concurrency, MaxBatch = 256 }, stop.Token);
         Console.Out.WriteLine("ready");
         Console.Out.Flush();
@@ -124,6 +135,39 @@ public static class Program
         }
 
         Console.Out.WriteLine($"peer=gamut what={(warm ? "end_to_end_warm" : "end_to_end")} jobs={n} workers={workers} concurrency={concurrency} process_per_s={n / sw.Elapsed.TotalSeconds:0}");
+        return 0;
+    }
+
+    private static async Task<int> ChordAsync(RedisOptions options, string url, int n, int workers, int concurrency)
+    {
+        await Flush(options);
+        await using var client = await RedisExecutor.ConnectAsync(options);
+        var processes = await StartWorkersAsync(url, options.KeyPrefix, workers, concurrency, waitReady: true);
+        try
+        {
+            var chord = Gamut.Redis.Workflows.Workflow.Chord(
+                Gamut.Redis.Workflows.Workflow.Group(Enumerable.Range(0, n).Select(i => Gamut.Redis.Workflows.Workflow.Job(Noop, i))),
+                JobRef.To<CountJob, int[], int>());
+            var sw = Stopwatch.StartNew();
+            var count = await client.Workflows.RunAsync(chord);
+            sw.Stop();
+            if (count != n)
+            {
+                Console.Error.WriteLine($"the callback saw {count} results, not {n}");
+                return 1;
+            }
+
+            Console.Out.WriteLine($"peer=gamut what=chord members={n} workers={workers} concurrency={concurrency} seconds={sw.Elapsed.TotalSeconds:0.000} members_per_s={n / sw.Elapsed.TotalSeconds:0}");
+        }
+        finally
+        {
+            foreach (var p in processes)
+            {
+                p.Kill();
+                p.WaitForExit();
+            }
+        }
+
         return 0;
     }
 
