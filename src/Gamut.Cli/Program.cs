@@ -25,7 +25,7 @@ public static class Program
             case "-V" or "--version" or "version":
                 Console.Out.WriteLine($"gamut {Usage.Version}");
                 return 0;
-            case "worker" or "status" or "ring" or "schedule" or "dashboard" or "measure":
+            case "worker" or "status" or "ring" or "schedule" or "limit" or "dashboard" or "measure":
             case "run" when Redis.RedisRun.Requested(args):
                 // The native build has no JIT (IsDynamicCodeSupported is a constant there, so the compiler drops the
                 // in-process branch and everything only it reaches): these commands run in the JIT host.
@@ -50,6 +50,7 @@ public static class Program
             "status" => Redis.StatusCommand.Execute(rest),
             "ring" => Redis.RingCommand.Execute(rest),
             "schedule" => Redis.ScheduleCommand.Execute(rest),
+            "limit" => Redis.LimitCommand.Execute(rest),
 #if !GAMUT_NATIVE
             "dashboard" => Redis.DashboardCommand.Execute(rest),
 #endif

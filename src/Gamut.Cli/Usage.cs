@@ -19,6 +19,7 @@ internal static class Usage
           gamut status --redis URL[,URL...]                      queues, workers, and a ring's instances
           gamut ring show|add|remove --redis URL[,URL...]        a ring of Redis instances and its members
           gamut schedule add|list|remove|pause|resume ...        recurring jobs (cron) kept by the workers
+          gamut limit set|clear|show QUEUE --rate N/PERIOD ...   a queue's rate limit, held by every worker
           gamut dashboard --redis URL[,URL...]                   the web dashboard, on 127.0.0.1:8080 (--listen IP:PORT)
           gamut measure [--quick] [--only S] [--json] [--html F] what threads, processes, the loop and Redis cost here
           gamut --help                                           this help

@@ -44,12 +44,13 @@ public sealed class RedisQueueLimits : IAsyncDisposable
     /// <param name="limit">At most this many jobs start in any window of its period.</param>
     /// <param name="cancellationToken">Stops the request.</param>
     /// <exception cref="ArgumentException">The queue name is not valid.</exception>
-    /// <exception cref="RedisServerException">The limit's key holds another type (written by another client).</exception>
+    /// <exception cref="RedisKeyTypeException">The limit's key holds another type (written by another client).</exception>
     public async Task SetRateAsync(string queue, RateLimit limit, CancellationToken cancellationToken = default)
     {
         KeyNames.ValidateQueue(queue);
         ArgumentNullException.ThrowIfNull(limit);
         var q = _connection.Queue(queue);
+        await ExpectHashAsync(q.RateLimit, cancellationToken).ConfigureAwait(false);
         // Listed with the application's queues (for status and dashboards), as a client does at its first enqueue.
         await _connection.Database.SetAddAsync(_connection.Global.Queues, queue).WaitAsync(cancellationToken).ConfigureAwait(false);
         // One command: both fields change at once, so a take never sees a new count with an old period.
@@ -73,9 +74,11 @@ public sealed class RedisQueueLimits : IAsyncDisposable
     /// <param name="queue">The queue.</param>
     /// <param name="cancellationToken">Stops the request.</param>
     /// <exception cref="ArgumentException">The queue name is not valid.</exception>
+    /// <exception cref="RedisKeyTypeException">The limit's key holds another type (written by another client).</exception>
     public async Task<RateLimit?> GetRateAsync(string queue, CancellationToken cancellationToken = default)
     {
         KeyNames.ValidateQueue(queue);
+        await ExpectHashAsync(_connection.Queue(queue).RateLimit, cancellationToken).ConfigureAwait(false);
         var f = await _connection.Database.HashGetAsync(_connection.Queue(queue).RateLimit, ["n", "ms"]).WaitAsync(cancellationToken).ConfigureAwait(false);
         return int.TryParse((string?)f[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= RateLimit.MaxCount
             && long.TryParse((string?)f[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms >= 1 && ms <= (long)TimeSpan.FromDays(7).TotalMilliseconds
@@ -102,4 +105,14 @@ public sealed class RedisQueueLimits : IAsyncDisposable
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
+
+    // The take script refuses a queue whose limit key is not a hash; say so here too, in the same words.
+    private async Task ExpectHashAsync(RedisKey key, CancellationToken cancellationToken)
+    {
+        var type = await _connection.Database.KeyTypeAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (type is not (RedisType.None or RedisType.Hash))
+        {
+            throw new RedisKeyTypeException(key.ToString(), type.ToString().ToLowerInvariant(), "hash");
+        }
+    }
 }
