@@ -13,7 +13,7 @@ internal static class EnqueueArgs
     public static List<RedisValue> Start(QueueKeys q, int count) =>
         [q.JobPrefix, count, q.WakeChannel.ToString()];
 
-    public static void Add(List<RedisValue> args, string id, string name, byte[] payload, JobOptions options, string? watcher)
+    public static void Add(List<RedisValue> args, string id, string name, byte[] payload, JobOptions options, string? watcher, IReadOnlyList<(string Field, RedisValue Value)>? more = null)
     {
         // The trace context the job carries to its worker: the enqueue's own producer span, else the caller's.
         var trace = System.Diagnostics.Activity.Current;
@@ -63,6 +63,13 @@ internal static class EnqueueArgs
                 args.Add(state);
                 extra++;
             }
+        }
+
+        foreach (var (field, value) in more ?? [])
+        {
+            args.Add(field);
+            args.Add(value);
+            extra++;
         }
 
         args[countAt] = extra;

@@ -5,13 +5,26 @@
 -- ARGV: 1 job key prefix, 2 job count, 3 wake channel,
 --       then per job: id, name, payload, delay ms (0 = now), n extra fields, then n field/value pairs
 -- Returns, per job: 'created', the existing job's state, or '~ring' (not created: not a member; route it again).
+-- Unique jobs: extra fields uq (a key) and uw (a window, ms) make the job unique on the key: while P:{Q}:uniq:KEY
+-- names a job that still has a record, nothing is created and '=' .. that job's id is returned; a job created with
+-- them sets P:{Q}:uniq:KEY to its id for the window.
 expect(KEYS[1], 'list', KEYS[2], 'zset', KEYS[3], 'hash')
 if KEYS[4] ~= nil then expect(KEYS[4], 'hash') end
 -- A job key of another type would stop the script at its HGET, after the jobs before it were written.
+local function unique_of(i, nx)
+  local uq, uw
+  for k = 0, nx - 1 do
+    local f = ARGV[i + 5 + 2 * k]
+    if f == 'uq' then uq = ARGV[i + 6 + 2 * k] elseif f == 'uw' then uw = ARGV[i + 6 + 2 * k] end
+  end
+  if uq then return string.sub(ARGV[1], 1, #ARGV[1] - 4) .. 'uniq:' .. uq, uw end
+end
 do
   local i = 4
   for _ = 1, tonumber(ARGV[2]) do
     expect(ARGV[1] .. ARGV[i], 'hash')
+    local ukey = unique_of(i, tonumber(ARGV[i + 4]))
+    if ukey then expect(ukey, 'string') end
     i = i + 5 + 2 * tonumber(ARGV[i + 4])
   end
 end
@@ -23,7 +36,11 @@ local created, pushed, delayed = 0, 0, 0
 for j = 1, tonumber(ARGV[2]) do
   local id, name, payload, delay, nx = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
   local key = ARGV[1] .. id
-  if redis.call('EXISTS', key) == 1 then
+  local ukey, uw = unique_of(i, nx)
+  local held = ukey and redis.call('GET', ukey)
+  if held and redis.call('EXISTS', ARGV[1] .. held) == 1 then
+    out[j] = '=' .. held
+  elseif redis.call('EXISTS', key) == 1 then
     local s = redis.call('HGET', key, 's')
     out[j] = s or 'unknown'
   elseif refuse then
@@ -46,6 +63,7 @@ for j = 1, tonumber(ARGV[2]) do
       pushed = pushed + 1
     end
     created = created + 1
+    if ukey then redis.call('SET', ukey, id, 'PX', uw) end
     out[j] = 'created'
   end
   i = i + 5 + 2 * nx

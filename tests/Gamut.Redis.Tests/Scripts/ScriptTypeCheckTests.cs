@@ -20,6 +20,9 @@ public sealed class ScriptTypeCheckTests(SharedRedis redis)
     [
         new("enqueue", t => [$"{t}:ready", $"{t}:delayed", $"{t}:stats", $"{t}:ring"], t => [$"{t}:job:", "2", $"{t}:wake", "n1", "test", "1", "0", "0", "n2", "test", "2", "5000", "0"],
             [("ready", "list"), ("delayed", "zset"), ("stats", "hash"), ("ring", "hash"), ("job:n2", "hash")]),
+        // A unique job: its key P:{Q}:uniq:KEY is written too.
+        new("enqueue", t => [$"{t}:ready", $"{t}:delayed", $"{t}:stats"], t => [$"{t}:job:", "1", $"{t}:wake", "n3", "test", "1", "0", "2", "uq", "u1", "uw", "60000"],
+            [("uniq:u1", "string")]),
         new("take", t => [$"{t}:ready", $"{t}:delayed", $"{t}:active:w9", $"{t}:stats", $"{t}:dead"], t => [$"{t}:job:", "w9", "10", "1000000", "100", "60000", "q"],
             [("ready", "list"), ("delayed", "zset"), ("active:w9", "list"), ("stats", "hash"), ("dead", "list")]),
         // With a rate limit (issue 17): the limit is read and the log of starts written.
