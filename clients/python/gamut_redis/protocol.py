@@ -116,6 +116,8 @@ class QueueKeys:
         self.dups = tag + "dups"
         self.raw = tag + "raw"
         self.paused = tag + "paused"
+        self.rate = tag + "rate"
+        self.rate_log = tag + "rate:log"
         self.job_prefix = tag + "job:"
         self.active_prefix = tag + "active:"
         self.hb_prefix = tag + "hb:"
@@ -248,8 +250,9 @@ def take(scripts, q, worker, max_jobs, max_payload_bytes=16 * 1024 * 1024, dead_
          client=None):
     """Returns (jobs, nextDueMs or None); a job is a dict: kind 'j' (id, fence, name, payload, maxAttempts,
     timeoutMs, backoff, failures, traceparent, tracestate) or kind 'r' (raw entry bytes). Takes nothing while the
-    queue is paused (the ``paused`` key exists)."""
-    reply = scripts.call("take", [q.ready, q.delayed, q.active(worker), q.stats, q.dead, q.paused],
+    queue is paused (the ``paused`` key exists). The queue's rate limit (``rate``) is kept by the script; when it
+    refused more, nextDueMs is when the next start is allowed (by this machine's clock)."""
+    reply = scripts.call("take", [q.ready, q.delayed, q.active(worker), q.stats, q.dead, q.paused, q.rate, q.rate_log],
                          [q.job_prefix, worker, max_jobs, max_payload_bytes, dead_max, failed_ttl_ms, q.queue], client)
     jobs = []
     for row in reply[0]:
@@ -267,7 +270,11 @@ def take(scripts, q, worker, max_jobs, max_payload_bytes=16 * 1024 * 1024, dead_
         else:
             jobs.append({"kind": "r", "raw": row[1]})
     due = reply[1]
-    return jobs, (int(float(_text(due))) if due not in (b"", "", None) else None)
+    due = int(float(_text(due))) if due not in (b"", "", None) else None
+    if len(reply) > 2 and reply[2] not in (b"", "", None):
+        allowed = int(time.time() * 1000) + int(reply[2])
+        due = allowed if due is None else min(due, allowed)
+    return jobs, due
 
 
 def complete(scripts, q, worker, outcomes, result_ttl_ms=3600000, failed_ttl_ms=604800000, dead_max=10000,

@@ -75,6 +75,16 @@ class ClientWorkerTests(unittest.TestCase):
         hs = self.client.enqueue_many("add", [{"a": i, "b": i} for i in range(200)])
         self.assertEqual([2 * i for i in range(200)], self.client.results(hs, timeout=support.GUARD))
 
+    def test_the_queues_rate_limit_holds_for_a_python_worker(self):
+        # 4 starts per 500 ms (protocol section 13), counted on the records' start stamps (Redis' clock), not on time.
+        r = self.redis.client()
+        r.hset(f"{self.prefix}:{{q}}:rate", mapping={"n": 4, "ms": 500})
+        hs = self.client.enqueue_many("add", [{"a": i, "b": 0} for i in range(16)])
+        self.assertEqual(list(range(16)), self.client.results(hs, timeout=support.GUARD))
+        starts = sorted(int(r.hget(f"{self.prefix}:{{q}}:job:{h.id}", "st")) for h in hs)
+        worst = max(sum(1 for t in starts if s <= t < s + 500) for s in starts)
+        self.assertLessEqual(worst, 4, f"a 500 ms window holds {worst} starts: {starts}")
+
     def test_a_failing_job_is_retried_with_backoff_until_it_succeeds(self):
         h = self.client.enqueue("flaky", 7, max_attempts=3, backoff={"initial_ms": 10, "max_ms": 20, "multiplier": 2, "jitter": 0})
         self.assertEqual(7, self.client.result(h, timeout=support.GUARD))
