@@ -248,10 +248,10 @@ def enqueue(scripts, q, jobs, client=None):
 
 def take(scripts, q, worker, max_jobs, max_payload_bytes=16 * 1024 * 1024, dead_max=10000, failed_ttl_ms=604800000,
          client=None):
-    """Returns (jobs, nextDueMs or None); a job is a dict: kind 'j' (id, fence, name, payload, maxAttempts,
+    """Returns (jobs, nextDueMs or None, rateWaitMs or None); a job is a dict: kind 'j' (id, fence, name, payload, maxAttempts,
     timeoutMs, backoff, failures, traceparent, tracestate) or kind 'r' (raw entry bytes). Takes nothing while the
     queue is paused (the ``paused`` key exists). The queue's rate limit (``rate``) is kept by the script; when it
-    refused more, nextDueMs is when the next start is allowed (by this machine's clock)."""
+    allowed no start, rateWaitMs is how long until it allows the next (relative: wait on this machine's clock)."""
     reply = scripts.call("take", [q.ready, q.delayed, q.active(worker), q.stats, q.dead, q.paused, q.rate, q.rate_log],
                          [q.job_prefix, worker, max_jobs, max_payload_bytes, dead_max, failed_ttl_ms, q.queue], client)
     jobs = []
@@ -270,11 +270,9 @@ def take(scripts, q, worker, max_jobs, max_payload_bytes=16 * 1024 * 1024, dead_
         else:
             jobs.append({"kind": "r", "raw": row[1]})
     due = reply[1]
-    due = int(float(_text(due))) if due not in (b"", "", None) else None
-    if len(reply) > 2 and reply[2] not in (b"", "", None):
-        allowed = int(time.time() * 1000) + int(reply[2])
-        due = allowed if due is None else min(due, allowed)
-    return jobs, due
+    wait = reply[2] if len(reply) > 2 else None
+    return (jobs, int(float(_text(due))) if due not in (b"", "", None) else None,
+            int(wait) if wait not in (b"", "", None) else None)
 
 
 def complete(scripts, q, worker, outcomes, result_ttl_ms=3600000, failed_ttl_ms=604800000, dead_max=10000,

@@ -139,12 +139,16 @@ class Worker:
                 if free - took <= 0:
                     break
                 try:
-                    jobs, due = p.take(self._scripts, q, self.id, free - took, self._opts["max_payload_bytes"],
-                                       self._opts["dead_max"], self._opts["failed_ttl_ms"])
+                    jobs, due, rate_wait = p.take(self._scripts, q, self.id, free - took, self._opts["max_payload_bytes"],
+                                                  self._opts["dead_max"], self._opts["failed_ttl_ms"])
                 except redis.RedisError as e:
                     log.warning("worker %s: take failed: %s", self.id, e)
                     self._stopping.wait(0.5)
                     continue
+                if rate_wait is not None:
+                    # The queue's rate limit allows the next start in rate_wait ms (a relative wait: no clock skew).
+                    allowed = time.time() * 1000 + rate_wait
+                    due = allowed if due is None else min(due, allowed)
                 if due is not None:
                     next_due = due if next_due is None else min(next_due, due)
                 for job in jobs:

@@ -44,7 +44,7 @@ def _ops(scripts, prefix):
         return p.QueueKeys(prefix, step["queue"])
 
     def take(s):
-        jobs, due = p.take(scripts, q(s), s["worker"], s["max"], s.get("maxPayloadBytes", 16 * 1024 * 1024),
+        jobs, due, _ = p.take(scripts, q(s), s["worker"], s["max"], s.get("maxPayloadBytes", 16 * 1024 * 1024),
                            s.get("deadMax", 10000), s.get("failedTtlMs", 604800000))
         out = []
         for j in jobs:

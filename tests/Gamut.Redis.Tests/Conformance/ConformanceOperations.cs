@@ -25,7 +25,7 @@ public sealed class ConformanceOperations(IDatabase db, string prefix)
         return op switch
         {
             "enqueue" => Strings(await EvalAsync(LuaScripts.Enqueue, [q.Ready, q.Delayed, q.Stats], EnqueueArgs(q, s["jobs"]!.AsArray()))),
-            "take" => Take(await EvalAsync(LuaScripts.Take, [q.Ready, q.Delayed, q.Active(Str(s, "worker")!), q.Stats, q.Dead, q.Paused],
+            "take" => Take(await EvalAsync(LuaScripts.Take, [q.Ready, q.Delayed, q.Active(Str(s, "worker")!), q.Stats, q.Dead, q.Paused, q.RateLimit, q.RateLog],
                 [q.JobPrefix, Str(s, "worker"), Long(s, "max", 1), Long(s, "maxPayloadBytes", 16 * 1024 * 1024), Long(s, "deadMax", DeadMax), Long(s, "failedTtlMs", FailedTtl), q.Queue])),
             "complete" => Strings(await EvalAsync(LuaScripts.Complete, [q.Active(Str(s, "worker")!), q.Ready, q.Delayed, q.Stats, q.Dead, q.Duplicates], CompleteArgs(q, s))),
             "adopt" => Scalar(await EvalAsync(LuaScripts.Adopt, [q.Active(Str(s, "worker")!), q.Stats, q.Dead, q.Job(Str(s, "id")!)],
