@@ -65,6 +65,7 @@ public sealed class RateLimitTests(SharedRedis redis)
         try
         {
             await using var client = await RedisExecutor.ConnectAsync(options);
+            var scriptsBefore = await ScriptCallsAsync();
             // Without the limit 64 slots run 200 instant jobs well within a second: the windows below would overflow.
             var handles = await client.EnqueueManyAsync(Square, Enumerable.Range(1, 200));
             foreach (var h in handles)
@@ -72,13 +73,19 @@ public sealed class RateLimitTests(SharedRedis redis)
                 await client.WaitAsync<int>(h).WaitAsync(TestOptions.Guard);
             }
 
+            // A refused worker waits until the next start is due instead of asking again at once: every script call of
+            // the run (takes, completions, heartbeats, waits) stays far below what 4 workers polling every millisecond
+            // for 3 seconds would make (12,000 takes alone).
+            var scripts = await ScriptCallsAsync() - scriptsBefore;
+            Assert.True(scripts < 3000, $"{scripts} script calls for 200 rate-limited jobs: a refused worker is polling");
+
             var starts = await StartsAsync(options, handles.Select(h => h.Id));
             Assert.Equal(200, starts.Count);
             var worst = WorstWindow(starts.Select(s => s.At).ToList(), 1000);
             Assert.True(worst <= 50, $"a 1-second window holds {worst} starts (limit 50)");
             // Tally, in the fault ledger's style (docs/reliability.md).
             Console.WriteLine($"rate-limit tally: jobs=200 limit=50/s workers=4 served-by={starts.Select(s => s.Worker).Distinct().Count()} " +
-                $"busiest-1s-window={worst} span-ms={starts.Max(s => s.At) - starts.Min(s => s.At)}");
+                $"busiest-1s-window={worst} span-ms={starts.Max(s => s.At) - starts.Min(s => s.At)} script-calls={scripts}");
         }
         finally
         {
@@ -140,6 +147,15 @@ public sealed class RateLimitTests(SharedRedis redis)
         }
 
         return worst;
+    }
+
+    /// <summary>How many EVAL and EVALSHA calls the Redis server has answered (INFO commandstats).</summary>
+    private async Task<long> ScriptCallsAsync()
+    {
+        var info = await redis.Server.CliAsync("INFO", "commandstats");
+        return info.Split('\n')
+            .Where(l => l.StartsWith("cmdstat_evalsha:", StringComparison.Ordinal) || l.StartsWith("cmdstat_eval:", StringComparison.Ordinal))
+            .Sum(l => long.Parse(l.Split("calls=")[1].Split(',')[0], CultureInfo.InvariantCulture));
     }
 
     /// <summary>Each started job's start stamp (Redis ms) and worker, read from its record.</summary>
