@@ -77,6 +77,8 @@ public sealed class DashboardCliTests(SharedRedis redis)
             }
 
             Assert.Contains("\"name\":\"default\",\"paused\":false,\"queued\":1", overview);
+            Assert.Contains($"\"deployment\":{{\"kind\":\"instance\",\"description\":\"Redis ", overview);
+            Assert.Contains($" at 127.0.0.1:{redis.Server.Port}\"", overview);
         }
         finally
         {

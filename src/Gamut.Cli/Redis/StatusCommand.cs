@@ -131,6 +131,12 @@ internal static class StatusCommand
             }
         }
 
+        if (status.Deployment is { } deployment)
+        {
+            o.WriteLine();
+            o.WriteLine($"redis: {deployment.Description}");
+        }
+
         if (status.Queues.Sum(q => q.Workflows) is > 0 and var flows)
         {
             o.WriteLine();

@@ -86,6 +86,8 @@
     const o = overview;
     if (!o) return;
     put('banner', o.error ? el('div', { class: 'banner' }, 'Redis: ' + o.error) : el('div'), o.error || '');
+    const d = o.deployment;
+    put('deployment', d ? el('p', { class: 'deployment muted', title: (d.nodes || []).join(' ') }, d.description) : el('div'), JSON.stringify(d || null));
     put('chart', chart(o.chart || []), JSON.stringify(o.chart));
     const qs = o.queues || [];
     put('queues', el('section', {},
@@ -256,9 +258,16 @@
     refresh(true);
   }
 
+  // A page kept in the back-forward cache would keep its stream open, and a browser allows six connections per host:
+  // the seventh page of the dashboard would hang. The stream is closed when the page is hidden, opened when shown.
+  let source = null;
+  function disconnect() {
+    if (source) { source.close(); source = null; }
+  }
   function connect() {
+    disconnect();
     const live = document.getElementById('live');
-    const source = new EventSource(base + '/api/events');
+    source = new EventSource(base + '/api/events');
     source.onopen = () => { live.textContent = 'live'; live.className = 'live on'; };
     source.onmessage = m => {
       overview = JSON.parse(m.data);
@@ -284,4 +293,6 @@
   window.addEventListener('hashchange', navigate);
   navigate();
   connect();
+  window.addEventListener('pagehide', disconnect);
+  window.addEventListener('pageshow', ev => { if (ev.persisted) connect(); });
 })();

@@ -33,6 +33,21 @@ internal static class SnapshotJson
             w.WriteEndArray();
             if (status is not null)
             {
+                if (status.Deployment is { } deployment)
+                {
+                    w.WriteStartObject("deployment");
+                    w.WriteString("kind", deployment.Kind.ToString().ToLowerInvariant());
+                    w.WriteString("description", deployment.Description);
+                    w.WriteStartArray("nodes");
+                    foreach (var node in deployment.Nodes)
+                    {
+                        w.WriteStringValue(node);
+                    }
+
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+
                 WriteQueues(w, status);
                 WriteWorkers(w, status);
                 WriteRing(w, status);

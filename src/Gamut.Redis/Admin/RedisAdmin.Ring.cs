@@ -156,7 +156,13 @@ public sealed partial class RedisAdmin
             })
             .OrderBy(w => w.Id, StringComparer.Ordinal)
             .ToList();
-        return new RedisStatus(queues, workers) { Instances = instances, Ring = topology, BrokenKeys = [.. parts.SelectMany(p => p.BrokenKeys)] };
+        return new RedisStatus(queues, workers)
+        {
+            Instances = instances,
+            Ring = topology,
+            BrokenKeys = [.. parts.SelectMany(p => p.BrokenKeys)],
+            Deployment = RedisDeployment.OfRing([.. instances.Select(i => i.Instance)], topology.Version, instances.Count(i => i.Answers)),
+        };
     }
 
     /// <summary>

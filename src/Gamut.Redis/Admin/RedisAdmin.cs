@@ -142,7 +142,7 @@ public sealed partial class RedisAdmin : IAsyncDisposable
             await db.SortedSetRemoveRangeByScoreAsync(_connection.Global.Workers, double.NegativeInfinity, cutoff).ConfigureAwait(false);
         }
 
-        return new RedisStatus(queues, workers) { BrokenKeys = broken };
+        return new RedisStatus(queues, workers) { BrokenKeys = broken, Deployment = RedisDeployment.Of(_connection) };
     }
 
     /// <summary>Every worker with an in-flight list on the queue: those registered, and any list left by a worker that never was (found by SCAN).</summary>

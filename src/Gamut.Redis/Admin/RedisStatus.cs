@@ -11,6 +11,9 @@ public sealed record RedisStatus(IReadOnlyList<QueueStatus> Queues, IReadOnlyLis
     /// <summary>On a ring, the topology in use; null for one Redis.</summary>
     public Ring.RingTopology? Ring { get; init; }
 
+    /// <summary>What this status was read from: one instance, a Redis Cluster, a Sentinel service or a ring.</summary>
+    public RedisDeployment? Deployment { get; init; }
+
     /// <summary>
     /// Keys that hold another type than Gamut keeps there (another client or an older version wrote them): what they
     /// would have told is left out of the counts above (read as empty), and the rest is read as usual.
