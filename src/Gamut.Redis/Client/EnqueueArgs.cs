@@ -65,6 +65,13 @@ internal static class EnqueueArgs
             }
         }
 
+        if (options.ConcurrencyKey is { } ck)
+        {
+            args.Add(JobFields.ConcurrencyKey);
+            args.Add(ck);
+            extra++;
+        }
+
         foreach (var (field, value) in more ?? [])
         {
             args.Add(field);

@@ -22,5 +22,8 @@ internal static class JobFields
     public const string Progress = "g";
     public const string CancelRequested = "cx";
     public const string TraceParent = "tp";
+
+    /// <summary>The job's concurrency key (at most the queue's per-key limit of jobs with one key run at once).</summary>
+    public const string ConcurrencyKey = "ck";
     public const string TraceState = "ts";
 }

@@ -30,6 +30,7 @@ internal sealed class QueueKeys
         WorkflowPrefix = tag + "wf:";
         RateLimit = tag + "rate";
         RateLog = tag + "rate:log";
+        Concurrency = tag + "ck";
         WakeChannel = RedisChannel.Literal($"{prefix}:wake:{queue}");
     }
 
@@ -86,6 +87,9 @@ internal sealed class QueueKeys
 
     /// <summary>ZSET of the starts within the rate limit's last period, scored by the Redis ms of each take.</summary>
     public RedisKey RateLog { get; }
+
+    /// <summary>HASH of per-key concurrency: <c>max</c> (the limit; absent: none) and <c>k:KEY</c> = running deliveries of KEY.</summary>
+    public RedisKey Concurrency { get; }
 
     public RedisKey Workflow(string id) => WorkflowPrefix + id;
 

@@ -86,6 +86,70 @@ public sealed class RedisQueueLimits : IAsyncDisposable
             : null;
     }
 
+    /// <summary>The highest per-key limit.</summary>
+    public const int MaxPerKey = 1_000_000;
+
+    /// <summary>
+    /// Sets (or replaces) the queue's per-key limit: at most <paramref name="max"/> jobs with the same
+    /// <see cref="Executors.JobOptions.ConcurrencyKey"/> run at once, across every worker. Lowered while jobs run, the
+    /// running ones finish and no job of a key starts until fewer than the new limit of that key run.
+    /// </summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="max">1 to 1,000,000.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    /// <exception cref="ArgumentException">The queue name is not valid or the limit is out of range.</exception>
+    /// <exception cref="RedisKeyTypeException">The limit's key holds another type (written by another client).</exception>
+    public async Task SetPerKeyAsync(string queue, int max, CancellationToken cancellationToken = default)
+    {
+        KeyNames.ValidateQueue(queue);
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(max, MaxPerKey);
+        var q = _connection.Queue(queue);
+        await ExpectHashAsync(q.Concurrency, cancellationToken).ConfigureAwait(false);
+        await _connection.Database.SetAddAsync(_connection.Global.Queues, queue).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _connection.Database.HashSetAsync(q.Concurrency, "max", max).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes the queue's per-key limit (the running counts stay: they belong to running jobs); false when it had none.</summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    /// <exception cref="ArgumentException">The queue name is not valid.</exception>
+    /// <exception cref="RedisKeyTypeException">The limit's key holds another type (written by another client).</exception>
+    public async Task<bool> ClearPerKeyAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        KeyNames.ValidateQueue(queue);
+        var q = _connection.Queue(queue);
+        await ExpectHashAsync(q.Concurrency, cancellationToken).ConfigureAwait(false);
+        return await _connection.Database.HashDeleteAsync(q.Concurrency, "max").WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The queue's per-key limit, or null when it has none.</summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    /// <exception cref="ArgumentException">The queue name is not valid.</exception>
+    /// <exception cref="RedisKeyTypeException">The limit's key holds another type (written by another client).</exception>
+    public async Task<int?> GetPerKeyAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        KeyNames.ValidateQueue(queue);
+        var q = _connection.Queue(queue);
+        await ExpectHashAsync(q.Concurrency, cancellationToken).ConfigureAwait(false);
+        var v = await _connection.Database.HashGetAsync(q.Concurrency, "max").WaitAsync(cancellationToken).ConfigureAwait(false);
+        return int.TryParse((string?)v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= MaxPerKey ? n : null;
+    }
+
+    /// <summary>How many jobs of <paramref name="key"/> hold a slot of the queue's per-key limit now.</summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="key">The concurrency key.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    /// <exception cref="ArgumentException">The queue name is not valid.</exception>
+    public async Task<long> RunningOfKeyAsync(string queue, string key, CancellationToken cancellationToken = default)
+    {
+        KeyNames.ValidateQueue(queue);
+        ArgumentNullException.ThrowIfNull(key);
+        var v = await _connection.Database.HashGetAsync(_connection.Queue(queue).Concurrency, "k:" + key).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+    }
+
     /// <summary>Every queue of the application that has a rate limit, with it.</summary>
     /// <param name="cancellationToken">Stops reading.</param>
     public async Task<IReadOnlyList<(string Queue, RateLimit Limit)>> ListRatesAsync(CancellationToken cancellationToken = default)

@@ -9,7 +9,7 @@
 --   entry), dead (same), cancel, back (hand back to the queue, at shutdown)
 -- Returns, per job: 'ok', 'duplicate', 'already' (this very outcome was recorded before) or 'missing'.
 -- A job of a workflow (field wf) that ends here moves its workflow on in this same call (prelude: wf_member_ended).
-expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[3], 'zset', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'list')
+expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[3], 'zset', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'list', ck_key(ARGV[1]), 'hash')
 do
   local i = 9
   for _ = 1, tonumber(ARGV[3]) do
@@ -47,6 +47,8 @@ for j = 1, tonumber(ARGV[3]) do
         out[j] = 'duplicate'
       end
     else
+      -- Every kind ends this delivery: its per-key slot (if it holds one) is free.
+      if ck_release(ARGV[1], key) then wake = true end
       if kind == 'ok' then
         redis.call('HSET', key, 's', 'succeeded', 'r', body, 'fin', now)
         redis.call('HDEL', key, 'p')

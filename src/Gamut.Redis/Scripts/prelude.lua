@@ -37,6 +37,27 @@ local function dead_push(dead, stats, entry, max)
     redis.call('HINCRBY', stats, 'deadTrimmed', 1)
   end
 end
+-- Per-key concurrency (docs/redis-protocol.md section 13): P:{Q}:ck is a hash; field 'max' is the most jobs of one
+-- key that may run at once (absent: no limit), field 'k:KEY' how many deliveries of that key hold a slot now. Take
+-- counts every job that has a ck field (limit or not, so a limit set later sees what runs) and marks the delivery
+-- with cs on its record; the scripts that end a running delivery (complete, reap, reclaim) call ck_release, which
+-- does nothing unless cs is there, so a refused outcome, a resend or a second path never frees a slot twice.
+local function ck_key(jp)
+  return string.sub(jp, 1, #jp - 4) .. 'ck'
+end
+-- Frees the slot the job's current delivery holds. Returns true when that key went from full to not full, so the
+-- caller wakes idle workers (a take that found the key full waits for that).
+local function ck_release(jp, key)
+  local f = redis.call('HMGET', key, 'ck', 'cs')
+  if not f[2] then return false end
+  redis.call('HDEL', key, 'cs')
+  if not f[1] then return false end
+  local h = ck_key(jp)
+  local n = redis.call('HINCRBY', h, 'k:' .. f[1], -1)
+  if n <= 0 then redis.call('HDEL', h, 'k:' .. f[1]) end
+  local max = tonumber(redis.call('HGET', h, 'max'))
+  return max ~= nil and n == max - 1
+end
 local function printable(s, n)
   return (string.gsub(string.sub(s, 1, n), '[^%w%p ]', '?'))
 end

@@ -4,7 +4,7 @@
 -- ARGV: 1 job key prefix, 2 worker id, 3 max lost deliveries, 4 failed ttl ms, 5 dead-letter max, 6 queue,
 --       7 wake channel, 8 result ttl ms
 -- Returns { requeued, dead-lettered, dropped } or { -1 } when the worker is alive.
-expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'set', KEYS[8], 'hash')
+expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'set', KEYS[8], 'hash', ck_key(ARGV[1]), 'hash')
 if redis.call('EXISTS', KEYS[3]) == 1 then return { -1 } end
 local entries = redis.call('LRANGE', KEYS[1], 0, -1)
 for _, e in ipairs(entries) do
@@ -17,6 +17,7 @@ local maxl = tonumber(ARGV[3])
 local requeued, dead, dropped = 0, 0, 0
 local q = ARGV[6]
 local wfc = wf_ctx(ARGV[1], q, now, ARGV[8], ARGV[4])
+local ckwake = false
 -- Newest first; RPUSH each to the taking end, so the oldest ends up taken first.
 for _, e in ipairs(entries) do
   if is_id(e) then
@@ -26,6 +27,8 @@ for _, e in ipairs(entries) do
     else
       local f = redis.call('HMGET', key, 's', 'w', 'cx', 'x', 'n')
       if f[1] == 'running' and f[2] == ARGV[2] then
+        -- The dead worker's delivery ends here whatever comes next: its per-key slot is free.
+        if ck_release(ARGV[1], key) then ckwake = true end
         if f[3] then
           redis.call('HSET', key, 's', 'cancelled', 'fin', now)
           redis.call('PEXPIRE', key, ARGV[8])
@@ -69,5 +72,5 @@ for _, e in ipairs(entries) do
 end
 redis.call('DEL', KEYS[1], KEYS[7])
 if requeued > 0 then redis.call('HINCRBY', KEYS[4], 'reaped', requeued) end
-if requeued > 0 or wfc.pushed > 0 then redis.call('PUBLISH', ARGV[7], '1') end
+if requeued > 0 or wfc.pushed > 0 or ckwake then redis.call('PUBLISH', ARGV[7], '1') end
 return { requeued, dead, dropped }

@@ -4,7 +4,7 @@
 -- KEYS: 1 active, 2 ready, 3 stats
 -- ARGV: 1 job key prefix, 2 worker id, 3 wake channel, then the entries
 -- Returns the number of entries returned to the ready list.
-expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[3], 'hash')
+expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[3], 'hash', ck_key(ARGV[1]), 'hash')
 local n = 0
 for i = 4, #ARGV do
   local e = ARGV[i]
@@ -14,6 +14,7 @@ for i = 4, #ARGV do
       if key_type(key) == 'hash' then
         local f = redis.call('HMGET', key, 's', 'w')
         if f[1] == 'running' and f[2] == ARGV[2] then
+          ck_release(ARGV[1], key)
           redis.call('HSET', key, 's', 'queued')
           redis.call('HINCRBY', key, 'l', 1)
           redis.call('RPUSH', KEYS[2], e)

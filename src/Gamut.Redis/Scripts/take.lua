@@ -10,7 +10,9 @@
 -- At maxmemory (noeviction) Redis refuses a script's first write if that write may grow memory, and never a later
 -- one (a script is not left half-done). Taking frees memory or keeps it level, and workers must drain a full Redis,
 -- so the first write is one that cannot grow it (deleting a field that never exists).
-expect(KEYS[1], 'list', KEYS[2], 'zset', KEYS[3], 'list', KEYS[4], 'hash', KEYS[5], 'list')
+-- The per-key concurrency hash P:{Q}:ck (prelude: ck_key) is named from the job prefix, so every caller obeys it.
+local ckh = ck_key(ARGV[1])
+expect(KEYS[1], 'list', KEYS[2], 'zset', KEYS[3], 'list', KEYS[4], 'hash', KEYS[5], 'list', ckh, 'hash')
 -- Rate limit (docs/redis-protocol.md, "Rate limits"): a sliding log of the takes' times, so no window of one
 -- period, however placed, holds more than n starts.
 local rn, rms
@@ -33,6 +35,12 @@ for _, id in ipairs(due) do
 end
 local out = {}
 local stale = 0
+-- Per-key concurrency: a job whose key already runs 'max' deliveries is set aside (parked) and put back where it
+-- was; at most CKWINDOW are set aside per take, so a long run of full keys costs a bounded take, not a scan.
+local ckmax = tonumber(redis.call('HGET', ckh, 'max'))
+local CKWINDOW = 50
+local cknow = {}
+local parked = {}
 local max, maxp = tonumber(ARGV[3]), tonumber(ARGV[4])
 local rateWait = ''
 if rn and rms then
@@ -67,7 +75,11 @@ while #out < max do
   if is_id(e) then
     local key = ARGV[1] .. e
     -- One read for everything: a record of the wrong type makes HMGET fail, which pcall turns into a value.
-    local f = redis.pcall('HMGET', key, 's', 'n', 'p', 'm', 'to', 'rb', 'fl', 'tp', 'ts')
+    local f = redis.pcall('HMGET', key, 's', 'n', 'p', 'm', 'to', 'rb', 'fl', 'tp', 'ts', 'ck')
+    local ckn = nil
+    if not f.err and f[1] == 'queued' and f[10] then
+      ckn = cknow[f[10]] or tonumber(redis.call('HGET', ckh, 'k:' .. f[10])) or 0
+    end
     if f.err then
       dead_here(e, nil, 'bad-record', 'the job record of ' .. e .. ' is a ' .. key_type(key) .. ', not a hash')
     elseif not f[1] then
@@ -76,6 +88,10 @@ while #out < max do
       -- Stale: cancelled, finished, or queued twice. Never run it.
       redis.call('LREM', KEYS[3], 1, e)
       stale = stale + 1
+    elseif ckn and ckmax and ckn >= ckmax then
+      redis.call('LREM', KEYS[3], 1, e)
+      parked[#parked + 1] = e
+      if #parked >= CKWINDOW then break end
     elseif f[3] and #f[3] > maxp then
       dead_here(e, key, 'too-large', 'the payload is ' .. #f[3] .. ' bytes (limit ' .. maxp .. ')')
     else
@@ -84,6 +100,11 @@ while #out < max do
         dead_here(e, key, 'bad-record', 'the attempt counter a is not a non-negative integer')
       else
         redis.call('HSET', key, 's', 'running', 'w', ARGV[2], 'st', now)
+        if ckn then
+          -- This delivery holds a slot of its key until it ends (prelude: ck_release).
+          cknow[f[10]] = redis.call('HINCRBY', ckh, 'k:' .. f[10], 1)
+          redis.call('HSET', key, 'cs', a)
+        end
         out[#out + 1] = { 'j', e, a, f[2] or '', f[3] or '', f[4] or '', f[5] or '', f[6] or '', f[7] or '', f[8] or '', f[9] or '' }
       end
     end
@@ -92,6 +113,13 @@ while #out < max do
   else
     out[#out + 1] = { 'r', e }
   end
+end
+-- The parked jobs go back to the taking end in their order, so they keep their turn.
+for k = #parked, 1, -1 do redis.call('RPUSH', KEYS[1], parked[k]) end
+if #out == 0 and #parked > 0 and rateWait == '' then
+  -- Every job seen waits for a slot of its key. The end of a delivery that frees one wakes idle workers (wake
+  -- channel); this wait is only the fallback.
+  rateWait = 1000
 end
 if stale > 0 then redis.call('HINCRBY', KEYS[4], 'stale', stale) end
 if rn and rms and #out > 0 then

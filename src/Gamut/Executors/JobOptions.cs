@@ -30,6 +30,13 @@ public sealed record JobOptions
     /// </summary>
     public IProgress<Jobs.JobProgress>? Progress { get; init; }
 
+    /// <summary>
+    /// The job's concurrency key (e.g. a customer id), for executors with per-key limits: on a Redis queue with a
+    /// per-key limit N, at most N jobs with the same key run at once across every worker. None when null.
+    /// 1–200 of <c>A–Z a–z 0–9 . _ - : +</c>.
+    /// </summary>
+    public string? ConcurrencyKey { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     public void Validate()
     {
@@ -46,6 +53,12 @@ public sealed record JobOptions
         if (Id is not null && !Jobs.JobIds.IsValid(Id))
         {
             throw new ArgumentException($"'{Id}' is not a valid job id (1 to {Jobs.JobIds.MaxLength} ASCII letters, digits and . _ -)", nameof(Id));
+        }
+
+        if (ConcurrencyKey is not null && (ConcurrencyKey.Length is 0 or > 200
+            || !ConcurrencyKey.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':' or '+')))
+        {
+            throw new ArgumentException($"The concurrency key '{ConcurrencyKey}' is not 1-200 of A-Z a-z 0-9 . _ - : +", nameof(ConcurrencyKey));
         }
 
         Retry.Validate();
