@@ -18,7 +18,7 @@ public sealed class PackagedConsumerTests
     private static readonly string[] Packages = ["Gamut", "Gamut.Redis", "Gamut.Extensions.Hosting", "Gamut.Cli"];
 
     [Fact]
-    public async Task A_fresh_app_runs_a_command_threads_a_process_pool_and_Redis_from_the_packages_and_the_tool_installs()
+    public async Task A_fresh_app_runs_a_command_threads_a_process_pool_and_Redis_from_the_packages_also_self_contained_and_the_tool_installs()
     {
         var version = $"0.1.0-pkgtest.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         var work = Wait.TempDir("packaging");
@@ -48,6 +48,8 @@ public sealed class PackagedConsumerTests
             using (var core = ZipFile.OpenRead(Path.Combine(feed, $"Gamut.{version}.nupkg")))
             {
                 Assert.Contains(core.Entries, e => e.FullName == "lib/net10.0/Gamut.Worker.dll");
+                // Compiled against: plain IL, not the ready-to-run image of lib/ (CS8012 in a RID-specific build).
+                Assert.Contains(core.Entries, e => e.FullName == "ref/net10.0/Gamut.dll");
             }
 
             // A fresh app: package references only, from this feed only.
@@ -69,6 +71,21 @@ public sealed class PackagedConsumerTests
             Assert.Equal(
                 ["command: from a package", "threads: 338350", "pool: 338350 in another process: True", "redis: 144"],
                 output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+            // The same app published self-contained: no dotnet host, so the pool's workers are the app's own
+            // executable (Gamut.Worker.dll as a startup hook). No DOTNET_ROOT either, so nothing can find a host.
+            var selfContained = Path.Combine(work, "self-contained");
+            await Repo.DotnetAsync(app, null, "publish", "-c", "Release", "-r", "linux-x64", "--self-contained", "-o", selfContained, "-nologo", "-v", "quiet", "-clp:ErrorsOnly");
+            Assert.False(File.Exists(Path.Combine(selfContained, "dotnet")));
+            var published = await Command.Create(Path.Combine(selfContained, "Consumer"), redis.Url)
+                .WithoutEnvironmentVariable("DOTNET_ROOT")
+                .WithThrowOnNonZeroExit(false)
+                .WithTimeout(TimeSpan.FromMinutes(2))
+                .RunAsync();
+            Assert.True(published.ExitCode == 0, $"the self-contained app exited with {published.ExitCode}:\n{published.StandardOutput}\n{published.StandardError}");
+            Assert.Equal(
+                ["command: from a package", "threads: 338350", "pool: 338350 in another process: True", "redis: 144"],
+                published.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
             // The tool, as a user installs it.
             var tools = Path.Combine(work, "tools");

@@ -38,10 +38,39 @@ internal static class WorkerCommand
 
     public static string HostPath => Environment.Host;
 
+    /// <summary>
+    /// True in a self-contained application: workers are the application's own executable, with Gamut.Worker.dll as
+    /// a startup hook that runs the worker before the application's Main (see src/Gamut.Worker/StartupHook.cs).
+    /// </summary>
+    public static bool SelfHosted => Environment.SelfHosted;
+
+    /// <summary>The environment a self-hosted worker needs on top of the pool's (nothing for <c>dotnet exec</c>).</summary>
+    public static void AddEnvironment(string workerAssembly, Dictionary<string, string?> env)
+    {
+        if (!Environment.SelfHosted)
+        {
+            return;
+        }
+
+        var hooks = System.Environment.GetEnvironmentVariable("DOTNET_STARTUP_HOOKS");
+        env["DOTNET_STARTUP_HOOKS"] = string.IsNullOrEmpty(hooks) ? workerAssembly : workerAssembly + Path.PathSeparator + hooks;
+        env["GAMUT_WORKER_SELF_HOSTED"] = "1";
+
+        // What the generated runtimeconfig does for a dotnet exec worker: a small, quiet GC and no PGO.
+        env["DOTNET_gcServer"] = "0";
+        env["DOTNET_gcConcurrent"] = "0";
+        env["DOTNET_TieredPGO"] = "0";
+    }
+
     /// <summary>The command line that starts one worker.</summary>
     public static IReadOnlyList<string> Arguments(string workerAssembly, IReadOnlyList<string> workerArgs)
     {
         var env = Environment;
+        if (env.SelfHosted)
+        {
+            return workerArgs;
+        }
+
         var args = new List<string>(8 + (2 * env.Probing.Length) + workerArgs.Count) { "exec", "--runtimeconfig", env.RuntimeConfig, "--depsfile", env.DepsFile };
         foreach (var p in env.Probing)
         {
@@ -97,6 +126,11 @@ internal static class WorkerCommand
             throw new InvalidOperationException("The application has no deps.json (APP_CONTEXT_DEPS_FILES is empty), so workers cannot load its assemblies; the process pool needs a framework-dependent application");
         }
 
+        if (frameworks.Count == 0 && IsSelfContained())
+        {
+            return SelfHostedEnvironment(appDeps);
+        }
+
         if (frameworks.Count == 0)
         {
             frameworks.Add(new("Microsoft.NETCore.App", System.Environment.Version.ToString(3)));
@@ -104,7 +138,35 @@ internal static class WorkerCommand
 
         var runtimeConfig = WorkerRuntimeConfig(appDeps, frameworks);
         var probing = (AppContext.GetData("PROBING_DIRECTORIES") as string ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries);
-        return new WorkerEnvironment(FindHost(), runtimeConfig, appDeps, probing);
+        return new WorkerEnvironment(FindHost(), runtimeConfig, appDeps, probing, SelfHosted: false);
+    }
+
+    // Self-contained: the runtime (System.Private.CoreLib) sits in the application's own folder, and the process is
+    // the application's executable, not a dotnet host.
+    private static bool IsSelfContained()
+    {
+        var self = System.Environment.ProcessPath;
+        if (self is null || Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            return false;
+        }
+
+        var runtimeDir = Path.TrimEndingDirectorySeparator(RuntimeEnvironment.GetRuntimeDirectory());
+        var appDir = Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory);
+        return string.Equals(Path.GetFullPath(runtimeDir), Path.GetFullPath(appDir), StringComparison.Ordinal);
+    }
+
+    private static WorkerEnvironment SelfHostedEnvironment(string appDeps)
+    {
+        // A trimmed application may have startup hooks compiled out; its own Main would then run as the "worker".
+        if (AppContext.TryGetSwitch("System.StartupHookProvider.IsSupported", out var hooks) && !hooks)
+        {
+            throw new PlatformNotSupportedException(
+                "This self-contained application was published without startup hook support (StartupHookSupport=false, the default when trimming), " +
+                "so it cannot start process-pool workers; publish it with <StartupHookSupport>true</StartupHookSupport>, untrimmed, or framework-dependent");
+        }
+
+        return new WorkerEnvironment(System.Environment.ProcessPath!, "", appDeps, [], SelfHosted: true);
     }
 
     private static bool IsFrameworkDeps(string path) =>
@@ -242,5 +304,8 @@ internal static class WorkerCommand
     }
 }
 
-/// <summary>How workers are started in this process: the host, the generated runtimeconfig, the app's deps.json, probing paths.</summary>
-internal sealed record WorkerEnvironment(string Host, string RuntimeConfig, string DepsFile, string[] Probing);
+/// <summary>
+/// How workers are started in this process: the host, the generated runtimeconfig, the app's deps.json, probing paths;
+/// or, <paramref name="SelfHosted"/>, the self-contained application's own executable (no runtimeconfig, no probing).
+/// </summary>
+internal sealed record WorkerEnvironment(string Host, string RuntimeConfig, string DepsFile, string[] Probing, bool SelfHosted);

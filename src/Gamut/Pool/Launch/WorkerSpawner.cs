@@ -32,6 +32,7 @@ internal sealed class WorkerSpawner
     {
         var args = new WorkerArguments(socketName, w.Id, w.Slot.Path, Environment.ProcessId);
         var env = new Dictionary<string, string?>(StringComparer.Ordinal) { [WorkerArguments.TokenVariable] = w.Token };
+        WorkerCommand.AddEnvironment(_workerAssembly, env);
         foreach (var (k, v) in _environment ?? new Dictionary<string, string?>())
         {
             env[k] = v;
