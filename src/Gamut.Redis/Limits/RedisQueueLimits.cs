@@ -150,6 +150,23 @@ public sealed class RedisQueueLimits : IAsyncDisposable
         return long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
     }
 
+    /// <summary>Every queue of the application that has a per-key limit, with it.</summary>
+    /// <param name="cancellationToken">Stops reading.</param>
+    public async Task<IReadOnlyList<(string Queue, int PerKey)>> ListPerKeyAsync(CancellationToken cancellationToken = default)
+    {
+        var list = new List<(string, int)>();
+        var queues = await _connection.Database.SetMembersAsync(_connection.Global.Queues).WaitAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var queue in queues.Select(v => (string)v!).Where(KeyNames.IsValidQueue).Order(StringComparer.Ordinal))
+        {
+            if (await GetPerKeyAsync(queue, cancellationToken).ConfigureAwait(false) is { } n)
+            {
+                list.Add((queue, n));
+            }
+        }
+
+        return list;
+    }
+
     /// <summary>Every queue of the application that has a rate limit, with it.</summary>
     /// <param name="cancellationToken">Stops reading.</param>
     public async Task<IReadOnlyList<(string Queue, RateLimit Limit)>> ListRatesAsync(CancellationToken cancellationToken = default)
