@@ -176,7 +176,14 @@ public sealed class MeasureTests
         var p99 = f.GetProperty("p99Ns").GetDouble();
         var samples = f.GetProperty("samples").GetInt64();
         var work = f.GetProperty("work").GetInt64();
-        Assert.True(min > 0 && min <= median && median <= p99, $"{name}: min {min}, median {median}, p99 {p99}");
+        Assert.True(min >= 0 && min <= median && median <= p99, $"{name}: min {min}, median {median}, p99 {p99}");
+
+        // Every figure measured something, except a wait's lateness: a timer may fire within its own resolution of
+        // the wait (even a little early by the stopwatch), and the lateness is then 0 — which is what it measured.
+        if (name?.Contains("beyond the wait", StringComparison.Ordinal) != true)
+        {
+            Assert.True(min > 0, $"{name}: min {min}, median {median}, p99 {p99}");
+        }
         Assert.True(samples >= 1, $"{name}: {samples} samples");
         Assert.True(work >= samples, $"{name}: {work} {f.GetProperty("workUnit").GetString()} for {samples} samples");
         Assert.False(string.IsNullOrWhiteSpace(f.GetProperty("method").GetString()), $"{name}: no method");
