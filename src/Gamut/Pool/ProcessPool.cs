@@ -106,7 +106,7 @@ public sealed class ProcessPool : IExecutor, IMapHost, IWorkerEvents
             var payload = SerializeInput(descriptor.Name, input, out var raw);
             var sink = new SubmitSink<TOut>(Serializer, descriptor.Name);
             var id = options.Id ?? NewId();
-            _dispatcher.Accept(new SingleJob(_jobs.IndexOf(descriptor), descriptor.Name, id, 1, options, payload, raw, sink), cancellationToken);
+            _dispatcher.Accept(new SingleJob(_jobs.IndexOf(descriptor), descriptor.Name, id, 1, options, payload, raw, sink) { Trace = PoolTrace.Capture() }, cancellationToken);
             return sink.Task;
         }
         catch (Exception e) when (e is JobException or ExecutorClosedException or ArgumentException)
@@ -130,7 +130,7 @@ public sealed class ProcessPool : IExecutor, IMapHost, IWorkerEvents
             var descriptor = Registry.Get(name);
             var sink = new SerializedSink();
             // The caller keeps the result as bytes in the serializer's format: the worker must not answer raw.
-            _dispatcher.Accept(new SingleJob(_jobs.IndexOf(descriptor), descriptor.Name, id, attempt, options, payload, raw: false, sink) { SerializedResult = true }, cancellationToken);
+            _dispatcher.Accept(new SingleJob(_jobs.IndexOf(descriptor), descriptor.Name, id, attempt, options, payload, raw: false, sink) { SerializedResult = true, Trace = PoolTrace.Capture() }, cancellationToken);
             return sink.Task;
         }
         catch (Exception e) when (e is JobException or ExecutorClosedException or ArgumentException)
@@ -213,12 +213,12 @@ public sealed class ProcessPool : IExecutor, IMapHost, IWorkerEvents
 
     int IMapHost.Prepare<TIn, TOut>(JobRef<TIn, TOut> job) => _jobs.IndexOf(Describe<TIn, TOut>(job.Name));
 
-    void IMapHost.SubmitChunks(List<IMapChunk> chunks, int jobIndex, JobOptions jobOptions, bool quick, CancellationToken token)
+    void IMapHost.SubmitChunks(List<IMapChunk> chunks, int jobIndex, JobOptions jobOptions, bool quick, PoolTrace? trace, CancellationToken token)
     {
         var accepted = 0;
         foreach (var chunk in chunks)
         {
-            accepted += SubmitChunk(chunk, jobIndex, jobOptions, quick, token) ? 1 : 0;
+            accepted += SubmitChunk(chunk, jobIndex, jobOptions, quick, trace, token) ? 1 : 0;
         }
 
         if (accepted > 0)
@@ -243,14 +243,14 @@ public sealed class ProcessPool : IExecutor, IMapHost, IWorkerEvents
     }
 
     /// <summary>Takes one chunk in (not yet sent); false when nothing of it was queued.</summary>
-    private bool SubmitChunk(IMapChunk chunk, int jobIndex, JobOptions jobOptions, bool quick, CancellationToken token)
+    private bool SubmitChunk(IMapChunk chunk, int jobIndex, JobOptions jobOptions, bool quick, PoolTrace? trace, CancellationToken token)
     {
         try
         {
             var payload = chunk.TrySerializeRange(0, chunk.Count, out var raw);
             if (payload is not null && payload.Length <= _options.MaxPayloadBytes)
             {
-                _dispatcher.Accept(new ChunkJob(jobIndex, JobNameOf(jobIndex), 1, jobOptions, payload, raw, chunk, 0, chunk.Count, token) { Quick = quick }, token, dispatch: false);
+                _dispatcher.Accept(new ChunkJob(jobIndex, JobNameOf(jobIndex), 1, jobOptions, payload, raw, chunk, 0, chunk.Count, token) { Quick = quick, Trace = trace }, token, dispatch: false);
                 return true;
             }
 
@@ -270,7 +270,7 @@ public sealed class ProcessPool : IExecutor, IMapHost, IWorkerEvents
                 }
                 else
                 {
-                    _dispatcher.Accept(new SingleJob(jobIndex, JobNameOf(jobIndex), chunk.ItemId(i), 1, jobOptions, one, oneRaw, chunk.ItemSink(i)), token, dispatch: false);
+                    _dispatcher.Accept(new SingleJob(jobIndex, JobNameOf(jobIndex), chunk.ItemId(i), 1, jobOptions, one, oneRaw, chunk.ItemSink(i)) { Trace = trace }, token, dispatch: false);
                     any = true;
                 }
             }

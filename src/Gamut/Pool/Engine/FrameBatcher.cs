@@ -64,7 +64,7 @@ internal static class FrameBatcher
         foreach (var job in jobs)
         {
             var flags = (job.RawPayload ? JobFlags.RawInput : JobFlags.None) | (job.Options.Timeout is null ? JobFlags.None : JobFlags.Timed) |
-                (job.SerializedResult ? JobFlags.SerializedResult : JobFlags.None);
+                (job.SerializedResult ? JobFlags.SerializedResult : JobFlags.None) | (job.Trace is null ? JobFlags.None : JobFlags.Traced);
             writer.I64(job.Seq);
             writer.U32((uint)job.JobIndex);
             writer.U32((uint)job.Attempt);
@@ -78,6 +78,12 @@ internal static class FrameBatcher
             {
                 writer.U8((byte)flags);
                 writer.String(job.Id);
+            }
+
+            if (job.Trace is { } trace)
+            {
+                writer.String(trace.TraceParent);
+                writer.String(trace.TraceState);
             }
 
             writer.Bytes(job.Payload);

@@ -24,7 +24,7 @@ internal interface IMapHost
     /// Takes chunks into the pool (a failure to take one becomes its items' errors) and sends what can be sent;
     /// <paramref name="quick"/> chunks may share a frame.
     /// </summary>
-    void SubmitChunks(List<IMapChunk> chunks, int jobIndex, JobOptions options, bool quick, CancellationToken token);
+    void SubmitChunks(List<IMapChunk> chunks, int jobIndex, JobOptions options, bool quick, PoolTrace? trace, CancellationToken token);
 }
 
 /// <summary>
@@ -37,6 +37,9 @@ internal interface IMapHost
 internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>>, IChunkListener, IValueTaskSource<bool>
 {
     private readonly IMapHost _host;
+
+    // The caller's trace context when the map started: every chunk carries it to its worker.
+    private readonly PoolTrace? _trace;
     private readonly JobRef<TIn, TOut> _job;
     private readonly MapOptions _options;
     private readonly JobOptions _jobOptions;
@@ -76,6 +79,7 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
     public MapRun(IMapHost host, JobRef<TIn, TOut> job, IEnumerable<TIn>? syncInputs, IAsyncEnumerable<TIn>? asyncInputs, MapOptions options, CancellationToken token, CancellationToken enumeratorToken)
     {
         _host = host;
+        _trace = PoolTrace.Capture();
         _job = job;
         _options = options;
         _jobOptions = options.Job with { Id = null };
@@ -308,7 +312,7 @@ internal sealed class MapRun<TIn, TOut> : IAsyncEnumerator<JobOutcome<TIn, TOut>
 
         try
         {
-            _host.SubmitChunks(_cut, _jobIndex, _jobOptions, _sizer.ItemsAreFast, _stop.Token);
+            _host.SubmitChunks(_cut, _jobIndex, _jobOptions, _sizer.ItemsAreFast, _trace, _stop.Token);
         }
         finally
         {

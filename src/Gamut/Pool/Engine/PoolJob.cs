@@ -59,6 +59,9 @@ internal abstract class PoolJob
     /// <summary>The result must come back serialized, never raw (the caller keeps it as bytes).</summary>
     public bool SerializedResult { get; init; }
 
+    /// <summary>The submitter's trace context, sent with the job so the worker's span is its child; null when untraced.</summary>
+    public PoolTrace? Trace { get; init; }
+
     /// <summary>A unit seen to run quickly (a quick map chunk): it may share a frame with others.</summary>
     public bool Quick { get; init; }
 

@@ -148,7 +148,7 @@ internal sealed class ResultIntake(PoolGate gate, WorkLedger ledger, PoolDispatc
             return;
         }
 
-        var single = new SingleJob(chunk.JobIndex, chunk.Name, chunk.Chunk.ItemId(index), attempt, chunk.Options, payload, raw, chunk.Chunk.ItemSink(index));
+        var single = new SingleJob(chunk.JobIndex, chunk.Name, chunk.Chunk.ItemId(index), attempt, chunk.Options, payload, raw, chunk.Chunk.ItemSink(index)) { Trace = chunk.Trace };
         var delay = attempt > chunk.Attempt ? chunk.Options.Retry.DelayBefore(attempt) : TimeSpan.Zero;
         try
         {

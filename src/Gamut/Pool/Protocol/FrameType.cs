@@ -86,4 +86,7 @@ internal enum JobFlags : byte
 
     /// <summary>The result must be serialized, never raw (the caller keeps it as bytes in the serializer's format).</summary>
     SerializedResult = 8,
+
+    /// <summary>A W3C <c>traceparent</c> and <c>tracestate</c> (strings) follow the id (and a chunk's count).</summary>
+    Traced = 16,
 }

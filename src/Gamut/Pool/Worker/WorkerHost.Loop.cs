@@ -8,6 +8,9 @@ namespace Gamut.Pool.Worker;
 /// <summary>The job thread's loop, and the watcher that reads the channel while a long frame runs.</summary>
 internal sealed partial class WorkerHost
 {
+    // messaging.system of the worker's process spans.
+    private const string TraceSystem = "gamut.pool";
+
     // Who reads the channel: the job thread when it is between frames, the watcher while a frame runs long. Whole
     // frames are read under this lock; frames the watcher reads for the job thread wait in the inbox, in order.
     private readonly object _readLock = new();
@@ -138,8 +141,15 @@ internal sealed partial class WorkerHost
             var flags = (JobFlags)r.U8();
             var id = r.String();
             var items = (flags & JobFlags.Chunk) != 0 ? (int)r.U32() : 1;
+            string? traceParent = null, traceState = null;
+            if ((flags & JobFlags.Traced) != 0)
+            {
+                traceParent = r.String();
+                traceState = r.String();
+            }
+
             var (offset, length) = r.BytesRange();
-            _entries[i] = new JobEntry(seq, index, attempt, flags, id, items, offset, length);
+            _entries[i] = new JobEntry(seq, index, attempt, flags, id, items, offset, length, traceParent, traceState);
         }
 
         if (!EnterBusy())
@@ -182,6 +192,9 @@ internal sealed partial class WorkerHost
             return;
         }
 
+        // The submitter's context makes this run a span of its trace, when the worker has a listener (set up, for
+        // instance, by a WorkerInitializer); a chunk is one span.
+        using var activity = e.TraceParent is null ? null : GamutTelemetry.StartProcess(TraceSystem, job.Name, job.Name, e.Id, e.Attempt, e.TraceParent, e.TraceState);
         try
         {
             var work = new JobWork(e.Seq, e.Id, e.Attempt, e.Flags, e.Items, payload, token);
@@ -401,5 +414,5 @@ internal sealed partial class WorkerHost
         public ReadOnlySpan<byte> Body => Buffer.AsSpan(0, Length);
     }
 
-    private readonly record struct JobEntry(long Seq, uint Index, int Attempt, JobFlags Flags, string Id, int Items, int Offset, int Length);
+    private readonly record struct JobEntry(long Seq, uint Index, int Attempt, JobFlags Flags, string Id, int Items, int Offset, int Length, string? TraceParent, string? TraceState);
 }
