@@ -118,6 +118,62 @@ public sealed class PerKeyLimitTests(SharedRedis redis)
     }
 
     [Fact]
+    public async Task A_slot_is_freed_once_per_delivery_whatever_the_fenced_outcomes_say()
+    {
+        // The scripts themselves, step by step: a reaped delivery's late outcome (refused by the fence) and a resent
+        // outcome must not free the slot a second time.
+        await using var mux = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Server.Port}");
+        var db = mux.GetDatabase();
+        var t = "pk" + Guid.NewGuid().ToString("N")[..6] + ":{q}:";
+        var jp = t + "job:";
+        await db.HashSetAsync(t + "ck", "max", 1);
+        foreach (var id in new[] { "j1", "j2" })
+        {
+            await db.HashSetAsync(jp + id, [new("n", "test"), new("p", "1"), new("c", 0), new("s", "queued"), new("ck", "cust")]);
+            await db.ListLeftPushAsync(t + "queue", id);
+        }
+
+        async Task<RedisResult[]> TakeAsync(string w) => (RedisResult[])(await db.ScriptEvaluateAsync(Gamut.Redis.Scripts.LuaScripts.Take,
+            [t + "queue", t + "delayed", t + "active:" + w, t + "stats", t + "dead"], [jp, w, 10, 1_000_000, 100, 60_000, "q"]))!;
+        async Task<string> CompleteAsync(string w, string id, int fence)
+        {
+            var r = (RedisResult[])(await db.ScriptEvaluateAsync(Gamut.Redis.Scripts.LuaScripts.Complete,
+                [t + "active:" + w, t + "queue", t + "delayed", t + "stats", t + "dead", t + "dups"], [jp, w, 1, 60_000, 60_000, 100, "q", t + "wake", id, fence, "ok", "1", ""]))!;
+            return (string)r[0]!;
+        }
+
+        async Task<long> CountAsync() => (long?)await db.HashGetAsync(t + "ck", "k:cust") ?? 0;
+        static string[] Ids(RedisResult[] take) => [.. ((RedisResult[])take[0]!).Select(j => (string)((RedisResult[])j!)[1]!)];
+
+        Assert.Equal(["j1"], Ids(await TakeAsync("w1")));
+        Assert.Equal(1, await CountAsync());
+        // The key is full: j2 stays in the ready list, and the worker is told to wait (not to ask again at once).
+        var refused = await TakeAsync("w2");
+        Assert.Empty(Ids(refused));
+        Assert.Equal("1000", (string?)refused[2]);
+        Assert.Equal(["j2"], (await db.ListRangeAsync(t + "queue")).Select(v => (string)v!));
+        Assert.Equal(0, await db.ListLengthAsync(t + "active:w2"));
+
+        // w1 is presumed dead (no heartbeat key): the reap frees its slot and requeues j1 at the taking end.
+        var reaped = (RedisResult[])(await db.ScriptEvaluateAsync(Gamut.Redis.Scripts.LuaScripts.Reap,
+            [t + "active:w1", t + "queue", t + "hb:w1", t + "stats", t + "dead", t + "workers", t + "cancels:w1", t + "raw"], [jp, "w1", 5, 60_000, 100, "q", t + "wake", 60_000]))!;
+        Assert.Equal(1, (int)reaped[0]);
+        Assert.Equal(0, await CountAsync());
+        Assert.Equal(["j1"], Ids(await TakeAsync("w2")));
+        Assert.Equal(1, await CountAsync());
+
+        // w1's late outcome of delivery 1 is refused and frees nothing; w2's frees the slot once, a resend nothing.
+        Assert.Equal("duplicate", await CompleteAsync("w1", "j1", 1));
+        Assert.Equal(1, await CountAsync());
+        Assert.Equal("ok", await CompleteAsync("w2", "j1", 2));
+        Assert.Equal(0, await CountAsync());
+        Assert.Equal("already", await CompleteAsync("w2", "j1", 2));
+        Assert.False(await db.HashExistsAsync(t + "ck", "k:cust"));
+        Assert.Equal(["j2"], Ids(await TakeAsync("w2")));
+        Assert.Equal(1, await CountAsync());
+    }
+
+    [Fact]
     public async Task A_bad_concurrency_key_or_limit_is_refused()
     {
         Assert.Throws<ArgumentException>(() => new JobOptions { ConcurrencyKey = "a b" }.Validate());
