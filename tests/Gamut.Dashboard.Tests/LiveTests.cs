@@ -61,6 +61,26 @@ public sealed class LiveTests(BrowserFixture fx)
     }
 
     [BrowserFact]
+    public async Task A_search_finds_a_job_by_its_input_beyond_the_page_shown()
+    {
+        var options = TestOptions.For(fx.Redis);
+        await using var site = await DashboardSite.StartAsync(DashboardOptions.For(options));
+        await using var client = await RedisExecutor.ConnectAsync(options, new RedisExecutorOptions { Queue = "find" });
+        var handles = await client.EnqueueManyAsync(Echo, Enumerable.Range(0, 80).Select(i => $"order-{i:000}"));
+        var b = fx.Browser;
+
+        // Job 3 is far past the first page of 25 (newest first): only a search of the whole list finds it.
+        b.Navigate().GoToUrl(site.Url + "#/queue/find/queued/0");
+        await b.WaitForAsync(By.CssSelector($"a[data-job='{handles[79].Id}']"), "the newest job's row");
+        Assert.Empty(b.FindElements(By.CssSelector($"a[data-job='{handles[3].Id}']")));
+        b.FindElement(By.Id("filter")).SendKeys("ORDER-003");
+        await b.WaitForAsync(By.Id("search-summary"), "the search's summary", e => e.Text == "1 match in the newest 80 entries");
+        await b.WaitForAsync(By.CssSelector($"a[data-job='{handles[3].Id}']"), "the job found by its input");
+        Assert.Single(b.FindElements(By.CssSelector("tr[data-row]")));
+        fx.Screenshot("search-beyond-page");
+    }
+
+    [BrowserFact]
     public async Task A_script_input_is_shown_as_text()
     {
         var options = TestOptions.For(fx.Redis);

@@ -160,18 +160,21 @@
   }
 
   // --- a queue's list ------------------------------------------------------------------------------------------
+  let searchTimer = 0;
   async function renderQueue(queue, list, offset) {
     crumbs(el('a', { href: '#/' }, 'Overview'), queue);
     const count = 25;
+    // A search asks the server, which reads the newest entries of the whole list (bounded), not just this page.
+    const filter = (document.getElementById('filter')?.value || '').trim();
     let data;
-    try { data = await getJson('/api/jobs?queue=' + enc(queue) + '&list=' + list + '&offset=' + offset + '&count=' + count); }
+    try { data = await getJson('/api/jobs?queue=' + enc(queue) + '&list=' + list + (filter ? '&search=' + enc(filter) : '&offset=' + offset + '&count=' + count)); }
     catch (e) { put('list', el('div', { class: 'banner' }, e.message), 'err' + e.message); return; }
     if (route.key !== ['queue', queue, list, offset].join('/')) return;
+    if (filter !== (document.getElementById('filter')?.value || '').trim()) return;
     const q = (overview?.queues || []).find(x => x.name === queue);
-    const filter = document.getElementById('filter')?.value || '';
     const tabs = el('div', { class: 'tabs' }, ['queued', 'delayed', 'running', 'dead'].map(l =>
       el('a', { href: '#/queue/' + enc(queue) + '/' + l + '/0', class: l === list ? 'current' : '' }, l + (q ? ' (' + num(l === 'dead' ? q.deadLetters : q[l]) + ')' : ''))));
-    const rows = data.rows.filter(r => !filter || [r.id, r.name, r.detail, r.reason].some(v => v && v.toLowerCase().includes(filter.toLowerCase())));
+    const rows = data.rows;
     const table = el('table', {},
       el('thead', {}, el('tr', {}, ['Job', 'Name', 'State', list === 'dead' ? 'Dead-lettered' : 'Created', list === 'dead' ? 'Reason' : '', ''].map(h => el('th', {}, h)))),
       el('tbody', {}, rows.length ? rows.map(r => el('tr', { 'data-row': r.id || '' },
@@ -182,14 +185,16 @@
           r.id && (list === 'queued' || list === 'delayed' || list === 'running') ? button('Cancel', 'cancel', r.queue, r.id) : null,
           r.id && list !== 'running' ? button('Delete', 'delete', r.queue, r.id, 'danger', 'Delete job ' + r.id + '?') : null)))
         : el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'Nothing here.'))));
-    const pager = el('div', { class: 'toolbar' },
+    const pager = filter ? el('div', { class: 'toolbar' }, el('span', { class: 'muted', id: 'search-summary' },
+        num(rows.length) + (rows.length === 1 ? ' match' : ' matches') + ' in the newest ' + num(data.scanned) + ' entries' +
+        (data.complete ? '' : ' (older entries were not searched)'))) : el('div', { class: 'toolbar' },
       offset > 0 ? el('a', { href: '#/queue/' + enc(queue) + '/' + list + '/' + Math.max(0, offset - count) }, '← newer') : null,
       el('span', { class: 'muted' }, 'rows ' + (offset + 1) + '–' + (offset + data.rows.length)),
       data.rows.length === count ? el('a', { href: '#/queue/' + enc(queue) + '/' + list + '/' + (offset + count) }, 'older →') : null);
     if (!document.getElementById('filter')) {
       put('head', el('section', {}, el('h2', {}, 'Queue ' + queue),
         el('div', { class: 'toolbar' },
-          el('input', { id: 'filter', type: 'search', placeholder: 'Filter this page by id, name or text', oninput: () => refresh(true) }),
+          el('input', { id: 'filter', type: 'search', placeholder: 'Search this list by id, name or input', oninput: () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => refresh(true), 300); } }),
           q?.paused ? button('Resume', 'resume', queue) : button('Pause', 'pause', queue),
           list === 'dead' ? button('Retry all dead', 'retry-dead', queue) : null,
           list === 'dead' ? button('Purge dead', 'purge-dead', queue, 'danger', 'Drop every dead letter of ' + queue + '?') : null)), 'head');
@@ -243,7 +248,10 @@
     busy = true;
     try {
       if (route.kind === 'overview') renderOverview();
-      else if (route.kind === 'queue') await renderQueue(...route.args);
+      else if (route.kind === 'queue') {
+        // A search result stays until the search changes: live updates do not rerun a scan of thousands of jobs.
+        if (force || !(document.getElementById('filter')?.value || '').trim()) await renderQueue(...route.args);
+      }
       else await renderJob(...route.args);
     } finally {
       busy = false;

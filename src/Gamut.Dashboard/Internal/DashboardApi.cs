@@ -97,6 +97,9 @@ internal sealed class DashboardApi(DashboardHub hub, Access access, DashboardOpt
         }
     }
 
+    /// <summary>How many entries of a list a search reads at most (the newest).</summary>
+    public const int SearchScanLimit = 10_000;
+
     public async Task JobsAsync(HttpContext context)
     {
         if (await RefusedAsync(context).ConfigureAwait(false))
@@ -115,6 +118,14 @@ internal sealed class DashboardApi(DashboardHub hub, Access access, DashboardOpt
         var count = int.TryParse(q["count"], out var c) ? c : 25;
         await GuardAsync(context, async admin =>
         {
+            if (q["search"].ToString().Trim() is { Length: > 0 } text)
+            {
+                // Bounded: the newest entries of the list only (JobSearch), whatever the queue's size.
+                var found = await admin.SearchJobsAsync(q["queue"].ToString(), list, text, SearchScanLimit, 100, context.RequestAborted).ConfigureAwait(false);
+                await JsonAsync(context, 200, JobJson.Listing(found.Rows, 0, 100, found.Scanned, found.Complete)).ConfigureAwait(false);
+                return;
+            }
+
             var rows = await admin.ListJobsAsync(q["queue"].ToString(), list, offset, count, context.RequestAborted).ConfigureAwait(false);
             await JsonAsync(context, 200, JobJson.Listing(rows, offset, count)).ConfigureAwait(false);
         }).ConfigureAwait(false);

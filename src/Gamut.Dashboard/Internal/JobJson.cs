@@ -53,11 +53,17 @@ internal static class JobJson
         });
     }
 
-    public static string Listing(IReadOnlyList<JobListing> rows, int offset, int count) => Write(w =>
+    public static string Listing(IReadOnlyList<JobListing> rows, int offset, int count, long? scanned = null, bool complete = true) => Write(w =>
     {
         w.WriteStartObject();
         w.WriteNumber("offset", offset);
         w.WriteNumber("count", count);
+        if (scanned is { } n)
+        {
+            w.WriteNumber("scanned", n);
+            w.WriteBoolean("complete", complete);
+        }
+
         w.WriteStartArray("rows");
         foreach (var r in rows)
         {

@@ -159,6 +159,30 @@ public sealed partial class RedisAdmin
         return rows.Count <= count ? rows : rows[..count];
     }
 
+    /// <summary>
+    /// Searches a queue's list, newest first, for jobs whose id, name or input contains <paramref name="text"/>
+    /// (ignoring case; a dead letter: its whole entry). It reads at most <paramref name="scanLimit"/> entries (per
+    /// instance on a ring) in pages of 500, so its cost does not grow with the queue; the result says how many it read.
+    /// </summary>
+    /// <param name="queue">The queue (checked before any key is built).</param>
+    /// <param name="list">Which list.</param>
+    /// <param name="text">The text to find (not empty).</param>
+    /// <param name="scanLimit">Entries to read at most (1 to 100,000; 5,000 by default).</param>
+    /// <param name="max">Rows to return at most (1 to 500).</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <exception cref="ArgumentException">The queue name is not valid, or the text is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The scan limit or the maximum is out of range.</exception>
+    public Task<JobSearchResult> SearchJobsAsync(string queue, JobList list, string text, int scanLimit = 5000, int max = 25, CancellationToken cancellationToken = default)
+    {
+        KeyNames.ValidateQueue(queue);
+        ArgumentException.ThrowIfNullOrEmpty(text);
+        ArgumentOutOfRangeException.ThrowIfLessThan(scanLimit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(scanLimit, 100_000);
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(max, 500);
+        return JobSearch.RunAsync(_deployment!.Instances.Where(c => c.IsLive), queue, list, text, scanLimit, max, cancellationToken);
+    }
+
     /// <summary>Whether a queue is paused (its workers take nothing from it).</summary>
     /// <param name="queue">The queue.</param>
     /// <param name="cancellationToken">Stops reading.</param>
@@ -190,7 +214,7 @@ public sealed partial class RedisAdmin
         return ids;
     }
 
-    private static JobListing DeadRow(string queue, string entry)
+    internal static JobListing DeadRow(string queue, string entry)
     {
         try
         {
@@ -221,7 +245,7 @@ public sealed partial class RedisAdmin
     private static int ToInt(RedisValue v) =>
         v.IsNullOrEmpty || !long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? 0 : (int)Math.Clamp(n, int.MinValue, int.MaxValue);
 
-    private static DateTimeOffset? ToTime(RedisValue v) =>
+    internal static DateTimeOffset? ToTime(RedisValue v) =>
         v.IsNullOrEmpty || !long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) || ms < 0 || ms > 253402300799999
             ? null
             : DateTimeOffset.FromUnixTimeMilliseconds(ms);
