@@ -87,6 +87,18 @@ public sealed class PackagedConsumerTests
                 ["command: from a package", "threads: 338350", "pool: 338350 in another process: True", "redis: 144"],
                 published.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
+            // Started as a worker whose hook did not run (the marker is set, no hook named), the app's own Main runs:
+            // its pool must refuse to start workers rather than start the app again and again.
+            var hookless = await Command.Create(Path.Combine(selfContained, "Consumer"), redis.Url)
+                .WithoutEnvironmentVariable("DOTNET_ROOT")
+                .WithEnvironment("GAMUT_WORKER_SELF_HOSTED", "1")
+                .WithThrowOnNonZeroExit(false)
+                .WithTimeout(TimeSpan.FromMinutes(2))
+                .RunAsync();
+            Assert.NotEqual(0, hookless.ExitCode);
+            Assert.DoesNotContain("pool:", hookless.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("Gamut.Worker's startup hook did not run", hookless.StandardError, StringComparison.Ordinal);
+
             // The tool, as a user installs it.
             var tools = Path.Combine(work, "tools");
             await Repo.DotnetAsync(app, null, "tool", "install", "Gamut.Cli", "--version", version, "--tool-path", tools, "--configfile", Path.Combine(app, "NuGet.config"));

@@ -166,6 +166,16 @@ internal static class WorkerCommand
                 "so it cannot start process-pool workers; publish it with <StartupHookSupport>true</StartupHookSupport>, untrimmed, or framework-dependent");
         }
 
+        // The worker's hook removes this marker before anything else runs; still set, it means this process was
+        // started as a worker and the hook did not run, so the application's Main runs instead. Starting workers
+        // from here would start the application again and again.
+        if (System.Environment.GetEnvironmentVariable("GAMUT_WORKER_SELF_HOSTED") == "1")
+        {
+            throw new InvalidOperationException(
+                "This process was started as a process-pool worker (GAMUT_WORKER_SELF_HOSTED=1) but Gamut.Worker's startup hook did not run, " +
+                "so it refuses to start workers of its own; check that DOTNET_STARTUP_HOOKS is allowed for this application");
+        }
+
         return new WorkerEnvironment(System.Environment.ProcessPath!, "", appDeps, [], SelfHosted: true);
     }
 
