@@ -241,7 +241,9 @@ public sealed class ExecutorCancellationTests
             return 0;
         }, new JobOptions
         {
-            Timeout = TimeSpan.FromMilliseconds(20),
+            // Long enough that the attempt has started before its time runs out, even on a machine with two CPU hogs
+            // (at 20 ms the timeout once fired before the thread pool ran the job: 0 attempts counted).
+            Timeout = TimeSpan.FromMilliseconds(500),
             Retry = RetryPolicy.Attempts(3) with { InitialDelay = TimeSpan.FromMilliseconds(1), RetryOnTimeout = retryOnTimeout },
         }).WaitAsync(HangGuard));
 
