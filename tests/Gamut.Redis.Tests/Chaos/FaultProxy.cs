@@ -92,10 +92,22 @@ public sealed class FaultProxy : IAsyncDisposable
             }
 
             IsDown = true;
-            _listener?.Stop();
+            StopListening(_listener);
         }
 
         ResetPeers();
+    }
+
+    /// <summary>The listening socket's descriptor while the proxy is up (a test duplicates it, as a forked child does).</summary>
+    internal IntPtr ListeningSocket
+    {
+        get
+        {
+            lock (_connections)
+            {
+                return _listener?.Server.Handle ?? IntPtr.Zero;
+            }
+        }
     }
 
     /// <summary>Listens again on the same port.</summary>
@@ -120,7 +132,7 @@ public sealed class FaultProxy : IAsyncDisposable
         lock (_connections)
         {
             IsDown = true;
-            _listener?.Stop();
+            StopListening(_listener);
         }
 
         foreach (var c in Snapshot())
@@ -150,6 +162,31 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             return [.. _connections];
         }
+    }
+
+    /// <summary>
+    /// Ends listening at once, even while another process holds a copy of the socket: a child between fork and exec
+    /// (this process starts redis-server, redis-cli and workers all the time, on other threads) has every descriptor
+    /// of ours, so close() alone leaves the port listening until that child execs, and the kernel goes on completing
+    /// new connections on it. shutdown() acts on the socket itself, whoever else holds it.
+    /// </summary>
+    private static void StopListening(TcpListener? listener)
+    {
+        if (listener is null)
+        {
+            return;
+        }
+
+        try
+        {
+            listener.Server.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Not listening any more (stopped before): close() below is all there is to do.
+        }
+
+        listener.Stop();
     }
 
     private void Listen()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Gamut.Redis.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -124,6 +125,29 @@ public sealed class FaultProxyTests(SharedRedis redis)
     }
 
     [Fact]
+    public async Task Down_refuses_new_connections_even_while_another_process_holds_a_copy_of_the_listening_socket()
+    {
+        // The suite starts redis-server, redis-cli and workers on other threads all the time; a child between fork
+        // and exec holds a copy of every descriptor of this process, the proxy's listening socket too. The copy is
+        // made here with dup(), so the moment is not left to chance: closing our descriptor alone would leave the
+        // port listening (the kernel completing the probe's connection), as it once did under load.
+        await using var proxy = FaultProxy.Start(redis.Server.Port);
+        var copy = dup(checked((int)proxy.ListeningSocket));
+        Assert.True(copy >= 0, $"dup failed: errno {Marshal.GetLastPInvokeError()}");
+        try
+        {
+            proxy.Down();
+            using var probe = new TcpClient();
+            var refused = await Assert.ThrowsAsync<SocketException>(() => probe.ConnectAsync("127.0.0.1", proxy.Port));
+            Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        }
+        finally
+        {
+            close(copy);
+        }
+    }
+
+    [Fact]
     public async Task Toxics_can_target_only_the_pubsub_connection()
     {
         await using var proxy = FaultProxy.Start(redis.Server.Port);
@@ -142,4 +166,11 @@ public sealed class FaultProxyTests(SharedRedis redis)
         proxy.Clear();
         Assert.Equal("hello", await received.Task.WaitAsync(TestOptions.Guard));
     }
+
+    // DllImport, not LibraryImport: the test project does not allow unsafe code.
+    [DllImport("libc", SetLastError = true)]
+    private static extern int dup(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int close(int fd);
 }
