@@ -18,7 +18,7 @@
       if (v === undefined || v === null || v === false) continue;
       if (k.startsWith('on')) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v === true ? '' : String(v));
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === null || c === undefined || c === false) continue;
       e.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -203,6 +203,28 @@
   }
 
   // --- one job -------------------------------------------------------------------------------------------------
+  // Every attempt the record keeps (the newest 20), newest first: the running one, then those that ended. Each text
+  // (worker, error type, message, stack) is a text node.
+  function attemptsTable(j) {
+    const rows = j.attempts || [];
+    const took = a => !a.started || !a.finished ? '' : a.finished - a.started < 1000 ? (a.finished - a.started) + ' ms' : age(a.finished - a.started);
+    const cls = { ok: 'ok', failed: 'bad', dead: 'bad', retry: 'warn', lost: 'warn', running: 'tag' };
+    return el('div', { id: 'attempts' },
+      el('h2', {}, 'Attempts (newest first)'),
+      rows.length ? el('table', {},
+        el('thead', {}, el('tr', {}, ['#', 'Outcome', 'Worker', 'Host', 'PID', 'Started', 'Ended', 'Took', 'Error'].map(h => el('th', {}, h)))),
+        el('tbody', {}, rows.map(a => el('tr', { 'data-attempt': a.number },
+          el('td', { class: 'n' }, a.number),
+          el('td', { class: cls[a.outcome] || '', 'data-col': 'outcome' }, a.outcome),
+          el('td', { 'data-col': 'worker' }, a.worker || ''), el('td', {}, a.host || ''), el('td', {}, a.pid ?? ''),
+          el('td', {}, when(a.started)), el('td', {}, when(a.finished)), el('td', {}, took(a)),
+          el('td', { 'data-col': 'error' }, a.error ? [
+            el('div', {}, el('strong', {}, a.error.type || ''), a.error.reason ? ' (' + a.error.reason + ')' : ''),
+            el('div', { class: 'attempt-message' }, a.error.message || ''),
+            a.error.stack ? el('details', {}, el('summary', {}, 'stack'), el('pre', { class: 'attempt-stack' }, a.error.stack)) : null] : '')))))
+        : el('p', { class: 'muted' }, j.deliveries ? 'No attempt history: this job\'s attempts ended before Gamut kept one (a record written by an older version).' : 'Not run yet.'));
+  }
+
   async function renderJob(queue, id) {
     crumbs(el('a', { href: '#/' }, 'Overview'), el('a', { href: '#/queue/' + enc(queue) + '/queued/0' }, queue), id);
     let j;
@@ -224,7 +246,8 @@
         field('Worker', j.worker), field('Created', when(j.created)), field('Started', when(j.started)), field('Finished', when(j.finished)),
         field('Running for', running), field('Progress', j.progress), field('Cancel asked', j.cancelRequested ? 'yes' : null), field('Instance', j.instance)),
       block('Input', j.input, 'input'),
-      j.error ? [el('h2', {}, 'Error'), el('dl', {}, field('Type', j.error.type), field('Reason', j.error.reason), field('Message', j.error.message)), block('Stack', j.error.stack, 'stack')] : null,
+      j.error ? [el('h2', {}, j.state === 'succeeded' ? 'Last error (an earlier attempt)' : 'Error'), el('dl', {}, field('Type', j.error.type), field('Reason', j.error.reason), field('Message', j.error.message)), block('Stack', j.error.stack, 'stack')] : null,
+      attemptsTable(j),
       j.command ? [el('h2', {}, 'Command'), el('dl', {}, field('Exit code', j.command.exitCode), field('Signal', j.command.signal), field('Timed out', j.command.timedOut ? 'yes' : null)),
         block('Standard output', j.command.stdout, 'stdout'), block('Standard error', j.command.stderr, 'stderr')] : block('Result', j.result, 'result')),
       JSON.stringify([j, running]));

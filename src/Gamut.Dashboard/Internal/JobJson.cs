@@ -49,8 +49,45 @@ internal static class JobJson
             w.WriteString("progress", job.Progress);
             w.WriteBoolean("cancelRequested", job.CancelRequested);
             w.WriteString("instance", job.Instance);
+            WriteAttempts(w, job.Attempts);
             w.WriteEndObject();
         });
+    }
+
+    // Newest first, as the record reads: the running delivery, then the ended ones. Texts stay text (the page sets
+    // them with textContent).
+    private static void WriteAttempts(Utf8JsonWriter w, IReadOnlyList<JobAttempt> attempts)
+    {
+        w.WriteStartArray("attempts");
+        foreach (var a in attempts)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("number", a.Number);
+            w.WriteString("outcome", a.Outcome);
+            w.WriteString("worker", a.Worker);
+            w.WriteString("host", a.Host);
+            if (a.Pid is { } pid)
+            {
+                w.WriteNumber("pid", pid);
+            }
+
+            Time(w, "started", a.StartedAt);
+            Time(w, "finished", a.FinishedAt);
+            if (a.Error is { } e)
+            {
+                w.WriteStartObject("error");
+                w.WriteString("code", a.ErrorCode);
+                w.WriteString("type", e.Type);
+                w.WriteString("reason", a.DeadReason);
+                w.WriteString("message", e.Message);
+                w.WriteString("stack", e.StackTrace);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     public static string Listing(IReadOnlyList<JobListing> rows, int offset, int count, long? scanned = null, bool complete = true) => Write(w =>

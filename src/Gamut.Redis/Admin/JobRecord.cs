@@ -58,4 +58,11 @@ public sealed record JobRecord
 
     /// <summary>On a ring, the instance holding it.</summary>
     public string? Instance { get; init; }
+
+    /// <summary>
+    /// Its attempts, newest first: the delivery running now (outcome <c>running</c>), then the newest 20 that ended
+    /// (docs/redis-protocol.md section 4.3). Empty for a job that never ran, and for attempts that ended before
+    /// Gamut kept a history (a record written by an older version).
+    /// </summary>
+    public IReadOnlyList<JobAttempt> Attempts { get; init; } = [];
 }

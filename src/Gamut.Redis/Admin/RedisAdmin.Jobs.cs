@@ -14,7 +14,7 @@ public sealed partial class RedisAdmin
     [
         JobFields.State, JobFields.Name, JobFields.Payload, JobFields.Result, JobFields.Error, JobFields.Deliveries, JobFields.Failures,
         JobFields.Lost, JobFields.MaxAttempts, JobFields.Worker, JobFields.Created, JobFields.Started, JobFields.Finished,
-        JobFields.Progress, JobFields.CancelRequested,
+        JobFields.Progress, JobFields.CancelRequested, JobFields.WorkerHost, JobFields.WorkerPid,
     ];
 
     /// <summary>A workflow's state (docs/redis-protocol.md section 11); null when there is none (or it expired).</summary>
@@ -52,10 +52,36 @@ public sealed partial class RedisAdmin
                 reason = why;
             }
 
+            var state = (string)v[0]!;
+            var deliveries = ToLong(v[5]);
+            var attempts = new List<JobAttempt>();
+            if (state == "running" && deliveries > 0)
+            {
+                attempts.Add(new JobAttempt
+                {
+                    Number = deliveries, Outcome = "running", Worker = (string?)v[9], Host = (string?)v[15],
+                    Pid = v[16].IsNullOrEmpty ? null : ToLong(v[16]), StartedAt = ToTime(v[11]),
+                });
+            }
+
+            // The history: field h:N for the newest attempts N (a second read, once the counter is known).
+            var fields = AttemptHistory.Fields(deliveries);
+            if (fields.Length > 0)
+            {
+                var entries = await c.Database.HashGetAsync(c.Queue(job.Queue).Job(job.Id), fields).WaitAsync(cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < entries.Length; i++)
+                {
+                    if (!entries[i].IsNullOrEmpty)
+                    {
+                        attempts.Add(AttemptHistory.Parse(deliveries - i, (string)entries[i]!));
+                    }
+                }
+            }
+
             return new JobRecord
             {
                 Job = job,
-                State = (string)v[0]!,
+                State = state,
                 Name = (string?)v[1],
                 Input = (string?)v[2],
                 Result = (string?)v[3],
@@ -72,6 +98,7 @@ public sealed partial class RedisAdmin
                 Progress = (string?)v[13],
                 CancelRequested = !v[14].IsNullOrEmpty,
                 Instance = c.Member,
+                Attempts = attempts,
             };
         }
 
@@ -244,6 +271,9 @@ public sealed partial class RedisAdmin
 
     private static int ToInt(RedisValue v) =>
         v.IsNullOrEmpty || !long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? 0 : (int)Math.Clamp(n, int.MinValue, int.MaxValue);
+
+    private static long ToLong(RedisValue v) =>
+        v.IsNullOrEmpty || !long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? 0 : n;
 
     internal static DateTimeOffset? ToTime(RedisValue v) =>
         v.IsNullOrEmpty || !long.TryParse((string?)v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) || ms < 0 || ms > 253402300799999

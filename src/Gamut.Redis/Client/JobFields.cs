@@ -26,4 +26,10 @@ internal static class JobFields
     /// <summary>The job's concurrency key (at most the queue's per-key limit of jobs with one key run at once).</summary>
     public const string ConcurrencyKey = "ck";
     public const string TraceState = "ts";
+
+    /// <summary>The host of the worker holding the job, from its heartbeat when it took it (for the attempt history).</summary>
+    public const string WorkerHost = "wh";
+
+    /// <summary>The process id of the worker holding the job, from its heartbeat when it took it.</summary>
+    public const string WorkerPid = "wp";
 }

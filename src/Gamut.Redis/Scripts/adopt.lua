@@ -12,7 +12,10 @@ if redis.call('EXISTS', KEYS[4]) == 1 then
   return 'duplicate-id'
 end
 local now = now_ms()
-redis.call('HSET', KEYS[4], 'n', ARGV[4], 'p', ARGV[5], 'c', ARGV[8], 's', 'running', 'w', ARGV[2], 'st', now, 'a', 1)
+local fields = { 'n', ARGV[4], 'p', ARGV[5], 'c', ARGV[8], 's', 'running', 'w', ARGV[2], 'st', now, 'a', 1 }
+-- The worker's host and pid (wh, wp) from its heartbeat; the job key is P:{Q}:job:ID, so P:{Q}:job: is its start.
+place_fields(worker_place(string.sub(KEYS[4], 1, #KEYS[4] - #ARGV[3]), ARGV[2]), fields, {})
+redis.call('HSET', KEYS[4], unpack(fields))
 if ARGV[6] ~= '1' then redis.call('HSET', KEYS[4], 'm', ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[4], 'to', ARGV[7]) end
 redis.call('LPUSH', KEYS[1], ARGV[3])

@@ -9,6 +9,7 @@
 --   entry), dead (same), cancel, back (hand back to the queue, at shutdown)
 -- Returns, per job: 'ok', 'duplicate', 'already' (this very outcome was recorded before) or 'missing'.
 -- A job of a workflow (field wf) that ends here moves its workflow on in this same call (prelude: wf_member_ended).
+-- Every applied outcome records its attempt (field h:FENCE, prelude: attempt_end) in this same call.
 expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[3], 'zset', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'list', ck_key(ARGV[1]), 'hash')
 do
   local i = 9
@@ -50,6 +51,7 @@ for j = 1, tonumber(ARGV[3]) do
       -- Every kind ends this delivery: its per-key slot (if it holds one) is free.
       if ck_release(ARGV[1], key) then wake = true end
       if kind == 'ok' then
+        attempt_end(key, fence, 'ok', nil, now)
         redis.call('HSET', key, 's', 'succeeded', 'r', body, 'fin', now)
         redis.call('HDEL', key, 'p')
         redis.call('PEXPIRE', key, ARGV[4])
@@ -61,6 +63,7 @@ for j = 1, tonumber(ARGV[3]) do
         end
         wf_member_ended(wfc, key, true, body)
       elseif kind == 'retry' then
+        attempt_end(key, fence, 'retry', attempt_error(body), now)
         redis.call('HINCRBY', key, 'fl', 1)
         local d = tonumber(arg)
         if d > 0 then
@@ -74,6 +77,7 @@ for j = 1, tonumber(ARGV[3]) do
         redis.call('HINCRBY', KEYS[4], 'retried', 1)
       elseif kind == 'fail' or kind == 'dead' then
         local s = kind == 'fail' and 'failed' or 'dead'
+        attempt_end(key, fence, s, attempt_error(body), now)
         if kind == 'fail' then redis.call('HINCRBY', key, 'fl', 1) end
         redis.call('HSET', key, 's', s, 'e', body, 'fin', now)
         redis.call('PEXPIRE', key, ARGV[5])
@@ -82,6 +86,7 @@ for j = 1, tonumber(ARGV[3]) do
         notify(f[4], s .. ' ' .. q .. ' ' .. id .. '\n' .. body)
         wf_member_ended(wfc, key, false, body)
       elseif kind == 'cancel' then
+        attempt_end(key, fence, 'cancelled', nil, now)
         redis.call('HSET', key, 's', 'cancelled', 'fin', now)
         redis.call('PEXPIRE', key, ARGV[4])
         redis.call('HINCRBY', KEYS[4], 'cancelled', 1)
@@ -89,6 +94,7 @@ for j = 1, tonumber(ARGV[3]) do
         wf_member_ended(wfc, key, false, '{"code":"cancelled","type":"cancelled","message":"job ' .. id .. ' was cancelled"}')
       elseif kind == 'back' then
         -- The delivery counter is not rolled back: it is the fencing token, and must only grow.
+        attempt_end(key, fence, 'back', nil, now)
         redis.call('HSET', key, 's', 'queued')
         redis.call('RPUSH', KEYS[2], id)
         redis.call('HINCRBY', KEYS[4], 'handedBack', 1)

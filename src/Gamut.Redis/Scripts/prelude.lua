@@ -58,6 +58,67 @@ local function ck_release(jp, key)
   local max = tonumber(redis.call('HGET', h, 'max'))
   return max ~= nil and n == max - 1
 end
+-- Attempt history (docs/redis-protocol.md section 4.3). The script that ends delivery F of a job (complete, reap,
+-- reclaim) writes field h:F of the record, one small JSON object, and drops h:(F-20): a record keeps its newest 20
+-- attempts, and they expire, persist and are deleted with it. Each text is cut to 4,096 bytes (on a UTF-8 boundary).
+-- Nothing here can raise an error, so an attempt is written in the same call as the outcome, never half of it.
+local ATTEMPTS_KEPT = 20
+local ATTEMPT_TEXT_MAX = 4096
+local function cut_text(s, n)
+  if #s <= n then return s end
+  local k = n
+  -- Back up while the first byte left out continues a UTF-8 sequence, so the kept text stays valid UTF-8.
+  while k > 0 do
+    local b = string.byte(s, k + 1)
+    if b < 128 or b >= 192 then break end
+    k = k - 1
+  end
+  return string.sub(s, 1, k)
+end
+-- An attempt's error from an error JSON text (section 4.2): code, type, reason, message and stack, each cut. A body
+-- that is not a JSON object (a foreign worker's mistake) is kept as the message.
+local function attempt_error(body)
+  if body == nil or body == '' then return nil end
+  local ok, e = pcall(cjson.decode, body)
+  if not ok or type(e) ~= 'table' then return { message = cut_text(body, ATTEMPT_TEXT_MAX) } end
+  local r = {}
+  for _, k in ipairs({ 'code', 'type', 'reason', 'message', 'stack' }) do
+    if type(e[k]) == 'string' then r[k] = cut_text(e[k], ATTEMPT_TEXT_MAX) end
+  end
+  return r
+end
+-- Where worker w runs, from its heartbeat on this queue (section 3.3): { host, pid }, either nil when unknown.
+-- take and adopt copy it into the record (wh, wp), so an attempt names its host even after its worker died.
+local function worker_place(jp, w)
+  local v = redis.pcall('GET', string.sub(jp, 1, #jp - 4) .. 'hb:' .. w)
+  if type(v) ~= 'string' then return {} end
+  local ok, i = pcall(cjson.decode, v)
+  if not ok or type(i) ~= 'table' then return {} end
+  local p = {}
+  if type(i.host) == 'string' and i.host ~= '' then p.host = cut_text(i.host, 200) end
+  if type(i.pid) == 'number' and i.pid >= 0 and i.pid == math.floor(i.pid) and i.pid < 1e12 then p.pid = string.format('%d', i.pid) end
+  return p
+end
+-- Field/value pairs for HSET, and field names for HDEL, that set a record's wh/wp to a worker's place.
+local function place_fields(p, set, del)
+  if p.host then set[#set + 1] = 'wh'; set[#set + 1] = p.host else del[#del + 1] = 'wh' end
+  if p.pid then set[#set + 1] = 'wp'; set[#set + 1] = p.pid else del[#del + 1] = 'wp' end
+end
+-- Records the end of delivery `fence` of the job at key: outcome o (ok retry failed dead cancelled lost back), the
+-- error table (attempt_error) or nil. Reads the holder (w), start (st) and place (wh, wp) from the record.
+local function attempt_end(key, fence, o, err, now)
+  local n = tonumber(fence)
+  if not n then return end
+  local f = redis.call('HMGET', key, 'w', 'st', 'wh', 'wp')
+  local h = { a = n, o = o, fin = now }
+  if f[1] then h.w = f[1] end
+  if tonumber(f[2]) then h.st = tonumber(f[2]) end
+  if f[3] then h.host = f[3] end
+  if tonumber(f[4]) then h.pid = tonumber(f[4]) end
+  if err then h.e = err end
+  redis.call('HSET', key, 'h:' .. string.format('%d', n), cjson.encode(h))
+  if n > ATTEMPTS_KEPT then redis.call('HDEL', key, 'h:' .. string.format('%d', n - ATTEMPTS_KEPT)) end
+end
 local function printable(s, n)
   return (string.gsub(string.sub(s, 1, n), '[^%w%p ]', '?'))
 end

@@ -4,6 +4,7 @@
 -- ARGV: 1 job key prefix, 2 worker id, 3 max lost deliveries, 4 failed ttl ms, 5 dead-letter max, 6 queue,
 --       7 wake channel, 8 result ttl ms
 -- Returns { requeued, dead-lettered, dropped } or { -1 } when the worker is alive.
+-- Each running job of the dead worker records its attempt (lost, dead or cancelled; prelude: attempt_end).
 expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'set', KEYS[8], 'hash', ck_key(ARGV[1]), 'hash')
 if redis.call('EXISTS', KEYS[3]) == 1 then return { -1 } end
 local entries = redis.call('LRANGE', KEYS[1], 0, -1)
@@ -25,11 +26,12 @@ for _, e in ipairs(entries) do
     if key_type(key) ~= 'hash' then
       dropped = dropped + 1
     else
-      local f = redis.call('HMGET', key, 's', 'w', 'cx', 'x', 'n')
+      local f = redis.call('HMGET', key, 's', 'w', 'cx', 'x', 'n', 'a')
       if f[1] == 'running' and f[2] == ARGV[2] then
         -- The dead worker's delivery ends here whatever comes next: its per-key slot is free.
         if ck_release(ARGV[1], key) then ckwake = true end
         if f[3] then
+          attempt_end(key, f[6], 'cancelled', nil, now)
           redis.call('HSET', key, 's', 'cancelled', 'fin', now)
           redis.call('PEXPIRE', key, ARGV[8])
           redis.call('HINCRBY', KEYS[4], 'cancelled', 1)
@@ -40,6 +42,7 @@ for _, e in ipairs(entries) do
           if l > maxl then
             local msg = 'its worker died ' .. l .. ' times while running it (last: ' .. ARGV[2] .. ')'
             local err = cjson.encode({ type = 'Gamut.Redis.DeadLetter', reason = 'worker-died', message = msg })
+            attempt_end(key, f[6], 'dead', attempt_error(err), now)
             redis.call('HSET', key, 's', 'dead', 'e', err, 'fin', now)
             redis.call('PEXPIRE', key, ARGV[4])
             dead_push(KEYS[5], KEYS[4], cjson.encode({ id = e, queue = q, name = f[5], reason = 'worker-died', detail = msg, at = now }), ARGV[5])
@@ -47,6 +50,7 @@ for _, e in ipairs(entries) do
             wf_member_ended(wfc, key, false, err)
             dead = dead + 1
           else
+            attempt_end(key, f[6], 'lost', { type = 'Gamut.Redis.WorkerLost', message = 'its worker ' .. ARGV[2] .. ' stopped beating while running it (reaped); the job went back to the queue' }, now)
             redis.call('HSET', key, 's', 'queued')
             redis.call('RPUSH', KEYS[2], e)
             requeued = requeued + 1

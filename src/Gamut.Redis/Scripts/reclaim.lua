@@ -3,7 +3,8 @@
 -- gone and the job back in its list. Each entry goes back to the ready list if the job still names this worker.
 -- KEYS: 1 active, 2 ready, 3 stats
 -- ARGV: 1 job key prefix, 2 worker id, 3 wake channel, then the entries
--- Returns the number of entries returned to the ready list.
+-- Returns the number of entries returned to the ready list. Each job returned records its attempt as lost (prelude:
+-- attempt_end).
 expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[3], 'hash', ck_key(ARGV[1]), 'hash')
 local n = 0
 for i = 4, #ARGV do
@@ -12,9 +13,10 @@ for i = 4, #ARGV do
     if is_id(e) then
       local key = ARGV[1] .. e
       if key_type(key) == 'hash' then
-        local f = redis.call('HMGET', key, 's', 'w')
+        local f = redis.call('HMGET', key, 's', 'w', 'a')
         if f[1] == 'running' and f[2] == ARGV[2] then
           ck_release(ARGV[1], key)
+          attempt_end(key, f[3], 'lost', { type = 'Gamut.Redis.WorkerLost', message = 'its worker ' .. ARGV[2] .. ' no longer held it (reclaimed); the job went back to the queue' }, now_ms())
           redis.call('HSET', key, 's', 'queued')
           redis.call('HINCRBY', key, 'l', 1)
           redis.call('RPUSH', KEYS[2], e)

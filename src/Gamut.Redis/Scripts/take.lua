@@ -35,6 +35,8 @@ for _, id in ipairs(due) do
 end
 local out = {}
 local stale = 0
+-- The taking worker's host and pid (its heartbeat), stored with each job it takes for its attempt history.
+local place = worker_place(ARGV[1], ARGV[2])
 -- Per-key concurrency: a job whose key already runs 'max' deliveries is set aside (parked) and put back where it
 -- was; at most CKWINDOW are set aside per take, so a long run of full keys costs a bounded take, not a scan.
 local ckmax = tonumber(redis.call('HGET', ckh, 'max'))
@@ -75,7 +77,7 @@ while #out < max do
   if is_id(e) then
     local key = ARGV[1] .. e
     -- One read for everything: a record of the wrong type makes HMGET fail, which pcall turns into a value.
-    local f = redis.pcall('HMGET', key, 's', 'n', 'p', 'm', 'to', 'rb', 'fl', 'tp', 'ts', 'ck')
+    local f = redis.pcall('HMGET', key, 's', 'n', 'p', 'm', 'to', 'rb', 'fl', 'tp', 'ts', 'ck', 'wh', 'wp')
     local ckn = nil
     if not f.err and f[1] == 'queued' and f[10] then
       ckn = cknow[f[10]] or tonumber(redis.call('HGET', ckh, 'k:' .. f[10])) or 0
@@ -99,7 +101,15 @@ while #out < max do
       if type(a) == 'table' or a < 1 then
         dead_here(e, key, 'bad-record', 'the attempt counter a is not a non-negative integer')
       else
-        redis.call('HSET', key, 's', 'running', 'w', ARGV[2], 'st', now)
+        local set, del = { 's', 'running', 'w', ARGV[2], 'st', now }, {}
+        place_fields(place, set, del)
+        redis.call('HSET', key, unpack(set))
+        -- A place left from an earlier delivery by another worker must not be taken for this one's.
+        local gone = {}
+        for _, d in ipairs(del) do
+          if (d == 'wh' and f[11]) or (d == 'wp' and f[12]) then gone[#gone + 1] = d end
+        end
+        if #gone > 0 then redis.call('HDEL', key, unpack(gone)) end
         if ckn then
           -- This delivery holds a slot of its key until it ends (prelude: ck_release).
           cknow[f[10]] = redis.call('HINCRBY', ckh, 'k:' .. f[10], 1)

@@ -16,3 +16,16 @@ public sealed class EchoJob : IJob<string, string>
 {
     public ValueTask<string> RunAsync(string input, JobContext context) => ValueTask.FromResult(input);
 }
+
+/// <summary>
+/// Fails its first two attempts with a message that holds markup (<c>&lt;script&gt;</c>), then returns "ok": a job
+/// whose page shows three attempts, each error as text.
+/// </summary>
+[Job("dash.twice-then-ok")]
+public sealed class TwiceThenOkJob : IJob<string, string>
+{
+    public ValueTask<string> RunAsync(string input, JobContext context) =>
+        context.Attempt < 3
+            ? throw new InvalidOperationException($"attempt {context.Attempt} <script>window.gamutOwned={context.Attempt}</script><b id=\"injected{context.Attempt}\">{input}</b>")
+            : ValueTask.FromResult("ok");
+}
