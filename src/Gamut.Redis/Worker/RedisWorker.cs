@@ -35,6 +35,7 @@ public sealed class RedisWorker : IAsyncDisposable
     private Task _follow = Task.CompletedTask;
     private Task? _stopping;
     private ScheduleKeeper? _keeper;
+    private RedisQueueGauge? _gauge;
 
     private RedisWorker(IRedisDeployment deployment, RedisWorkerOptions options)
     {
@@ -116,6 +117,14 @@ public sealed class RedisWorker : IAsyncDisposable
     }
 
     internal IRedisDeployment Deployment => _deployment;
+
+    private IReadOnlyList<RedisConnection> ServedConnections()
+    {
+        lock (_parts)
+        {
+            return [.. _parts.Keys];
+        }
+    }
 
     /// <summary>
     /// Connects, checks the server, and starts working. Several instances in <paramref name="options"/> are a Redis
@@ -201,6 +210,7 @@ public sealed class RedisWorker : IAsyncDisposable
             throw;
         }
 
+        worker._gauge = RedisQueueGauge.Track(worker.ServedConnections, options.Queues);
         return worker;
     }
 
@@ -363,6 +373,7 @@ public sealed class RedisWorker : IAsyncDisposable
 
     private async Task StopCoreAsync(CancellationToken cancellationToken)
     {
+        _gauge?.Stop();
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_keeper is { } keeper)
         {

@@ -9,7 +9,8 @@ namespace Gamut.Jobs;
 /// <see cref="MeterListener"/>/<see cref="ActivityListener"/>; when nobody listens, recording costs a flag test.
 /// </summary>
 /// <remarks>
-/// <para>Instruments (tags: <c>gamut.executor</c>, and <c>gamut.job</c> where a job is known):</para>
+/// <para>Instruments (tags: <c>gamut.executor</c>, and <c>gamut.job</c> where a job is known; a process pool counts
+/// items, each input of a map one job):</para>
 /// <list type="bullet">
 /// <item><c>gamut.jobs.submitted</c>, <c>gamut.jobs.started</c>, <c>gamut.jobs.completed</c> (counters).</item>
 /// <item><c>gamut.jobs.retried</c> and <c>gamut.jobs.dead_lettered</c> (counters; Redis workers, where a failed attempt
@@ -18,8 +19,12 @@ namespace Gamut.Jobs;
 /// <item><c>gamut.pool.worker.crashes</c> and <c>gamut.pool.worker.restarts</c> (counters): process-pool workers that
 /// ended unexpectedly, and the replacements started.</item>
 /// <item><c>gamut.job.duration</c> (histogram, seconds, from start to end of a run).</item>
-/// <item><c>gamut.executor.queue_depth</c> (observable gauge: jobs accepted and not yet started, per executor).</item>
-/// <item><c>gamut.executor.in_flight</c> (observable gauge: jobs running now, per in-process executor).</item>
+/// <item><c>gamut.executor.queue_depth</c> (observable gauge: jobs accepted and not yet started, per executor; a process
+/// pool's items waiting for a worker).</item>
+/// <item><c>gamut.executor.in_flight</c> (observable gauge: jobs running now, per executor; a process pool's items handed
+/// to workers and not yet answered).</item>
+/// <item><c>gamut.redis.queue.depth</c> (observable gauge: jobs in the Redis queues a worker of this process serves, by
+/// state, read from Redis only when observed).</item>
 /// <item><c>gamut.loop.blocked</c> (counter) and <c>gamut.loop.blocked.duration</c> (histogram, seconds): an event loop
 /// handler that ran longer than the loop's threshold.</item>
 /// </list>
@@ -161,16 +166,31 @@ public static class GamutTelemetry
 
     private static IEnumerable<Measurement<long>> Observe(Func<IQueueDepthSource, long> measure)
     {
-        List<Measurement<long>> measurements = [];
+        // One measurement per executor name: two pools (or two executors named alike) in one process add up, rather
+        // than giving an exporter two values for one set of tags.
+        List<IQueueDepthSource> sources = [];
         lock (DepthSources)
         {
             foreach (var weak in DepthSources)
             {
                 if (weak.TryGetTarget(out var source))
                 {
-                    measurements.Add(new Measurement<long>(measure(source), new KeyValuePair<string, object?>(ExecutorTag, source.Name)));
+                    sources.Add(source);
                 }
             }
+        }
+
+        // Measured outside the list's lock: a source may take its own lock (the pool's) to count.
+        Dictionary<string, long> byName = new(StringComparer.Ordinal);
+        foreach (var source in sources)
+        {
+            byName[source.Name] = byName.GetValueOrDefault(source.Name) + measure(source);
+        }
+
+        List<Measurement<long>> measurements = new(byName.Count);
+        foreach (var (name, value) in byName)
+        {
+            measurements.Add(new Measurement<long>(value, new KeyValuePair<string, object?>(ExecutorTag, name)));
         }
 
         return measurements;

@@ -21,7 +21,7 @@ namespace Gamut.Pool;
 /// boundary. Workers run the application's own assemblies through its deps.json; no worker program is needed.
 /// See docs/pool.md for the guarantees and limits.
 /// </remarks>
-public sealed class ProcessPool : IExecutor, IMapHost, IWorkerEvents
+public sealed class ProcessPool : IExecutor, IMapHost, IWorkerEvents, IQueueDepthSource
 {
     // The pool composes stand-alone parts (docs/pool.md, "Inside the pool"): the dispatcher owns the work, the
     // supervisor owns the workers, the intake and the settler decide outcomes; they share one lock (PoolGate).
@@ -71,6 +71,7 @@ public sealed class ProcessPool : IExecutor, IMapHost, IWorkerEvents
         _intake = new ResultIntake(_gate, _ledger, _dispatcher);
         _settler = new LostWorkSettler(_gate, _ledger, _dispatcher, _intake, options.StopGracePeriod);
         _supervisor.EnsureWorkers();
+        GamutTelemetry.TrackQueueDepth(this);
     }
 
     /// <inheritdoc/>
@@ -90,6 +91,14 @@ public sealed class ProcessPool : IExecutor, IMapHost, IWorkerEvents
 
     /// <summary>The number of workers ready for work now.</summary>
     public int ReadyWorkers => _supervisor.ReadyCount;
+
+    string IQueueDepthSource.Name => PoolMetrics.Executor;
+
+    /// <summary>Items waiting for a worker (a map chunk's inputs each count).</summary>
+    long IQueueDepthSource.QueueDepth => _dispatcher.PendingItems;
+
+    /// <summary>Items handed to workers and not yet answered.</summary>
+    long IQueueDepthSource.InFlight => _dispatcher.InFlightItems;
 
     /// <inheritdoc/>
     public Task<TOut> SubmitAsync<TIn, TOut>(JobRef<TIn, TOut> job, TIn input, JobOptions? options = null, CancellationToken cancellationToken = default)
@@ -198,10 +207,12 @@ public sealed class ProcessPool : IExecutor, IMapHost, IWorkerEvents
             _ledger.Close(immediate: true);
             _dispatcher.CancelAll("The process pool was shut down");
             await _supervisor.StopAllAsync().ConfigureAwait(false);
+            GamutTelemetry.UntrackQueueDepth(this);
             throw;
         }
 
         await _supervisor.StopAllAsync().ConfigureAwait(false);
+        GamutTelemetry.UntrackQueueDepth(this);
     }
 
     /// <inheritdoc/>

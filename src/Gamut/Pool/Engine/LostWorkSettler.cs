@@ -47,7 +47,7 @@ internal sealed class LostWorkSettler(PoolGate gate, WorkLedger ledger, PoolDisp
 
             if (job.Attempt < job.Options.Retry.MaxAttempts && !gate.Immediate && !job.IsFinished && w.StopReason != StopReason.Shutdown)
             {
-                dispatcher.ScheduleRetry(job);
+                dispatcher.ScheduleRetry(job, "failed");
             }
             else
             {
@@ -79,11 +79,14 @@ internal sealed class LostWorkSettler(PoolGate gate, WorkLedger ledger, PoolDisp
             }
             else if (chunk.Attempt < chunk.Options.Retry.MaxAttempts && !gate.Immediate && !chunk.IsFinished)
             {
+                PoolMetrics.Failed(chunk, 1, "failed", PoolMetrics.Share(chunk, 1));
                 intake.RetryItem(chunk, index, chunk.Attempt + 1);
             }
             else
             {
-                chunk.Chunk.SetItemError(index, crashed(chunk.Name, chunk.Chunk.ItemId(index), chunk.Attempt, fate == CrashFate.Running));
+                var error = crashed(chunk.Name, chunk.Chunk.ItemId(index), chunk.Attempt, fate == CrashFate.Running);
+                PoolMetrics.Failed(chunk, 1, error);
+                chunk.Chunk.SetItemError(index, error);
             }
         }
 
@@ -110,6 +113,7 @@ internal sealed class LostWorkSettler(PoolGate gate, WorkLedger ledger, PoolDisp
 
             var index = chunk.Start + slot.Index;
             chunk.TimedOutItem = index;
+            PoolMetrics.Failed(chunk, 1, "timeout", PoolMetrics.Share(chunk, 1));
             if (chunk.Options.Retry.RetryOnTimeout && chunk.Attempt < chunk.Options.Retry.MaxAttempts)
             {
                 intake.RetryItem(chunk, index, chunk.Attempt + 1);
@@ -130,7 +134,7 @@ internal sealed class LostWorkSettler(PoolGate gate, WorkLedger ledger, PoolDisp
 
         if (job.Options.Retry.RetryOnTimeout && job.Attempt < job.Options.Retry.MaxAttempts && !job.IsFinished)
         {
-            dispatcher.ScheduleRetry(job);
+            dispatcher.ScheduleRetry(job, "timeout");
         }
         else
         {

@@ -20,6 +20,7 @@ internal sealed class PoolDispatcher
     private readonly WorkLedger _ledger;
     private readonly LinkedList<PoolJob> _pending = new();
     private long _seq;
+    private long _pendingItems;
 
     /// <param name="gate">The lock and workers it shares with the supervisor.</param>
     /// <param name="ledger">The books: what is outstanding, what waits out a retry delay.</param>
@@ -44,6 +45,30 @@ internal sealed class PoolDispatcher
             {
                 return _pending.Count;
             }
+        }
+    }
+
+    /// <summary>Items in the pending queue, waiting for a worker (the <c>gamut.executor.queue_depth</c> gauge).</summary>
+    public long PendingItems => Volatile.Read(ref _pendingItems);
+
+    /// <summary>Items in units handed to workers and not yet answered in full (the <c>gamut.executor.in_flight</c> gauge; counted when observed).</summary>
+    public long InFlightItems
+    {
+        get
+        {
+            long items = 0;
+            lock (_gate.Lock)
+            {
+                foreach (var w in _gate.Workers)
+                {
+                    foreach (var job in w.InFlight)
+                    {
+                        items += job.ItemCount;
+                    }
+                }
+            }
+
+            return items;
         }
     }
 
@@ -79,7 +104,13 @@ internal sealed class PoolDispatcher
             {
                 job.State = PoolJobState.Queued;
                 job.QueueNode = _pending.AddLast(job);
+                _pendingItems += job.ItemCount;
             }
+        }
+
+        if (!accepted)
+        {
+            PoolMetrics.Submitted(job);
         }
 
         if (cancellationToken.CanBeCanceled)
@@ -154,6 +185,7 @@ internal sealed class PoolDispatcher
         foreach (var job in batch)
         {
             _pending.Remove(job.QueueNode!);
+            _pendingItems -= job.ItemCount;
             job.QueueNode = null;
             job.Seq = ++_seq;
             job.State = PoolJobState.Dispatched;
@@ -162,6 +194,7 @@ internal sealed class PoolDispatcher
             job.LastOfFrame = false;
             w.InFlight.AddLast(job);
             w.ItemsSent += job.ItemCount;
+            PoolMetrics.Started(job);
             if (job is ChunkJob { Chunk: IDispatchClock clock })
             {
                 clock.Dispatched();
@@ -243,6 +276,7 @@ internal sealed class PoolDispatcher
             {
                 case PoolJobState.Queued:
                     _pending.Remove(job.QueueNode!);
+                    _pendingItems -= job.ItemCount;
                     job.QueueNode = null;
                     _ledger.GoneLocked(job);
                     break;
@@ -287,8 +321,8 @@ internal sealed class PoolDispatcher
         }
     }
 
-    /// <summary>Schedules another attempt of an answered unit after the policy's delay.</summary>
-    public void ScheduleRetry(PoolJob job)
+    /// <summary>Schedules another attempt of an answered unit after the policy's delay; the attempt that ended is counted failed with <paramref name="errorType"/>.</summary>
+    public void ScheduleRetry(PoolJob job, string errorType)
     {
         TimeSpan delay;
         lock (_gate.Lock)
@@ -298,6 +332,7 @@ internal sealed class PoolDispatcher
                 return;
             }
 
+            PoolMetrics.Failed(job, job.ItemCount, errorType, PoolMetrics.Share(job, job.ItemCount));
             job.Attempt++;
             _ledger.WaitLocked(job);
             delay = job.Options.Retry.DelayBefore(job.Attempt);
@@ -349,6 +384,7 @@ internal sealed class PoolDispatcher
                 job.State = PoolJobState.Queued;
                 job.Worker = null;
                 job.QueueNode = _pending.AddFirst(job);
+                _pendingItems += job.ItemCount;
             }
         }
 
@@ -372,6 +408,7 @@ internal sealed class PoolDispatcher
 
             var taken = new List<PoolJob>(_pending);
             _pending.Clear();
+            _pendingItems = 0;
             foreach (var job in taken)
             {
                 job.QueueNode = null;

@@ -77,6 +77,12 @@ internal abstract class PoolJob
 
     public LinkedListNode<PoolJob>? QueueNode { get; set; }
 
+    /// <summary>
+    /// When the unit was last handed to a worker or answered (Stopwatch ticks), for <c>gamut.job.duration</c>; 0 when
+    /// durations are not recorded (see <see cref="PoolMetrics"/>).
+    /// </summary>
+    public long MarkedAt { get; set; }
+
     /// <summary>When a cancel of this dispatched job was asked (Stopwatch ticks); 0 when none.</summary>
     public long CancelRequestedAt { get; set; }
 

@@ -30,6 +30,7 @@ internal sealed class ResultIntake(PoolGate gate, WorkLedger ledger, PoolDispatc
                     job = dispatcher.Answered(w, seq, final: true);
                     if (job is SingleJob single && UnitOutcome.Finish(job))
                     {
+                        PoolMetrics.Completed(job, 1, PoolMetrics.Share(job, 1));
                         single.Sink.SetResult(payload, kind == ResultKind.OkRaw);
                     }
 
@@ -65,7 +66,9 @@ internal sealed class ResultIntake(PoolGate gate, WorkLedger ledger, PoolDispatc
         var errorCount = r.U32();
         var job = dispatcher.Answered(w, seq, final);
         var chunk = job as ChunkJob;
+        var seconds = chunk is { IsFinished: false } ? PoolMetrics.Share(chunk, n) : -1;
         bool[]? skip = null;
+        var errors = 0;
         for (var e = 0; e < errorCount; e++)
         {
             var index = (int)r.U32();
@@ -74,12 +77,14 @@ internal sealed class ResultIntake(PoolGate gate, WorkLedger ledger, PoolDispatc
             if (chunk is not null && index >= start && index < start + n)
             {
                 (skip ??= new bool[n])[index - start] = true;
-                OnItemError(chunk, index, code, error);
+                errors++;
+                OnItemError(chunk, index, code, error, seconds);
             }
         }
 
         if (chunk is not null && !chunk.IsFinished && payload.Length > 0)
         {
+            PoolMetrics.Completed(chunk, n - errors, seconds);
             chunk.Chunk.SetRange(chunk.Start + start, n, payload, (flags & ChunkResultFlags.Raw) != 0, skip);
         }
 
@@ -102,9 +107,10 @@ internal sealed class ResultIntake(PoolGate gate, WorkLedger ledger, PoolDispatc
                 return;
             }
 
+            var seconds = chunk.IsFinished ? -1 : PoolMetrics.Share(chunk, chunk.Count);
             for (var i = chunk.Start; i < chunk.Start + chunk.Count; i++)
             {
-                OnItemError(chunk, i, code, error);
+                OnItemError(chunk, i, code, error, seconds);
             }
 
             UnitOutcome.Finish(chunk);
@@ -114,14 +120,14 @@ internal sealed class ResultIntake(PoolGate gate, WorkLedger ledger, PoolDispatc
 
         if (code == ErrorCode.Failed && job.Attempt < job.Options.Retry.MaxAttempts && !job.IsFinished && !gate.Immediate)
         {
-            dispatcher.ScheduleRetry(job);
+            dispatcher.ScheduleRetry(job, UnitOutcome.ErrorType(code));
             return;
         }
 
         ledger.Fail(job, UnitOutcome.ToException(job.Name, job.Id, job.Attempt, code, error));
     }
 
-    private void OnItemError(ChunkJob chunk, int index, ErrorCode code, JobError error)
+    private void OnItemError(ChunkJob chunk, int index, ErrorCode code, JobError error, double seconds)
     {
         // (An item whose timeout was settled already: this is its answer to the SIGTERM that followed.)
         if (chunk.Chunk.IsResolved(index) || index == chunk.TimedOutItem)
@@ -129,6 +135,7 @@ internal sealed class ResultIntake(PoolGate gate, WorkLedger ledger, PoolDispatc
             return;
         }
 
+        PoolMetrics.Failed(chunk, 1, UnitOutcome.ErrorType(code), seconds);
         if (code == ErrorCode.Failed && chunk.Attempt < chunk.Options.Retry.MaxAttempts && !gate.Immediate)
         {
             RetryItem(chunk, index, chunk.Attempt + 1);

@@ -30,20 +30,27 @@ internal static class UnitOutcome
         switch (job)
         {
             case SingleJob single:
+                PoolMetrics.Failed(job, 1, error);
                 single.Sink.SetError(error);
                 break;
             case ChunkJob chunk:
+                var failed = 0;
                 for (var i = chunk.Start; i < chunk.Start + chunk.Count; i++)
                 {
                     if (!chunk.Chunk.IsResolved(i))
                     {
                         chunk.Chunk.SetItemError(i, error);
+                        failed++;
                     }
                 }
 
+                PoolMetrics.Failed(job, failed, error);
                 break;
         }
     }
+
+    /// <summary>The <c>error.type</c> of a worker's error answer.</summary>
+    public static string ErrorType(ErrorCode code) => code == ErrorCode.Cancelled ? "canceled" : "failed";
 
     /// <summary>The exception a worker's error answer becomes for the caller.</summary>
     public static Exception ToException(string name, string id, int attempts, ErrorCode code, JobError error) => code switch
