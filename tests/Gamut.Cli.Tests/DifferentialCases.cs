@@ -37,6 +37,8 @@ public static class DifferentialCases
         new("--colsep on a file", ["-k", "-C", ":", "echo", "{2}", "::::", "cols"]) { Files = Lists },
         new("empty ::: runs nothing", ["echo", ":::"]),
         new("empty stdin runs nothing", ["echo"]) { Stdin = "" },
+        // A program found once per run on PATH still sees its name, not the path, as argv[0] (as the shell passes it).
+        new("argv[0] is the name, direct exec", ["-k", "head", "-c", "5", "/proc/self/cmdline", ":::", "/dev/null"]),
 
         // Replacement strings
         new("path replacement strings", ["-k", "echo", "{}", "{.}", "{/}", "{//}", "{/.}", ":::", "foo/bar.tar.gz", "bar", ".hidden", "a.b/c", "/x.y", "/", "a/b/", "c."]),

@@ -35,6 +35,7 @@ public sealed partial class Command
     private bool _killOnParentExit = true;
     private bool _stopProcessGroupOnExit = true;
     private ImmutableArray<SafeHandle> _inheritedHandles = [];
+    private string? _resolvedPath;
 
     private Command(string executable, ImmutableArray<string> arguments)
     {
@@ -274,6 +275,16 @@ public sealed partial class Command
     /// <summary>The same command, with processes left in its group stopped (true) or left alone (false) when its main process exits.</summary>
     /// <param name="value">Whether to stop the rest of the group on exit.</param>
     public Command WithStopProcessGroupOnExit(bool value) => With(c => c._stopProcessGroupOnExit = value);
+
+    /// <summary>
+    /// Where a caller already found <see cref="Executable"/> (a full path): the spawner hands it to the kernel without
+    /// searching <c>PATH</c> again; argv[0] stays <see cref="Executable"/>. For callers that run one program many
+    /// times (<c>gamut run</c> resolves each program once per run, as a shell's command hash does).
+    /// </summary>
+    internal string? ResolvedPath => _resolvedPath;
+
+    /// <summary>The same command, with its executable already found at <paramref name="path"/> (see <see cref="ResolvedPath"/>).</summary>
+    internal Command WithResolvedPath(string path) => With(c => c._resolvedPath = path);
 
     /// <summary>The same command passing <paramref name="handles"/> to the child as fds 3, 4, … (kept open by the caller until it starts).</summary>
     /// <param name="handles">Open descriptors.</param>

@@ -9,4 +9,5 @@ namespace Gamut.Cli.Run.Execution;
 /// <param name="Slot">The job slot (<c>{%}</c>).</param>
 /// <param name="Routing">Where its output goes while it runs.</param>
 /// <param name="Listener">Receives streamed output when <paramref name="Routing"/> is <see cref="OutputRouting.Stream"/>.</param>
-internal sealed record JobRequest(CommandSpec Spec, string CommandLine, long Seq, int Slot, OutputRouting Routing, IJobOutputListener? Listener);
+/// <param name="Program">Where the spec's program was found on PATH, when it runs without a shell (a local run skips the search).</param>
+internal sealed record JobRequest(CommandSpec Spec, string CommandLine, long Seq, int Slot, OutputRouting Routing, IJobOutputListener? Listener, string? Program = null);

@@ -188,7 +188,7 @@ internal sealed class JobScheduler
             _startedAt[job] = System.Diagnostics.Stopwatch.GetTimestamp();
         }
 
-        var request = new JobRequest(job.Spec, job.CommandLine, job.Seq, job.Slot, _output.Routing, _output);
+        var request = new JobRequest(job.Spec, job.CommandLine, job.Seq, job.Slot, _output.Routing, _output, job.Program);
         // The spawn runs on a pool thread, not here: posix_spawn holds its caller until the child has exec'd
         // (CLONE_VFORK), and with the scheduler doing it every start waited for the one before it.
         ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Scheduler.RunOneAsync(s.Job, s.Request), (Scheduler: this, Job: job, Request: request), preferLocal: false);

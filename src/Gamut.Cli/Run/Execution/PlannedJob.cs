@@ -16,6 +16,9 @@ internal sealed class PlannedJob
 
     public required CommandSpec Spec { get; init; }
 
+    /// <summary>Where the spec's program was found on PATH (run without a shell), so a local run does not search again.</summary>
+    public string? Program { get; init; }
+
     /// <summary>The <c>--tag</c>/<c>--tagstring</c> prefix with its tab; null when not tagging.</summary>
     public byte[]? Tag { get; init; }
 

@@ -103,6 +103,12 @@ internal sealed class ProcessesBackend(TermSeq? termSeq = null) : IJobBackend
     {
         // The same translation the gamut.command job uses, so a job runs alike here and on a remote worker.
         var command = CommandJob.ToCommand(request.Spec);
+        if (request.Program is { } program && request.Spec.Shell is null)
+        {
+            // Found once per run on PATH (DirectExec): not searched again for every job.
+            command = command.WithResolvedPath(program);
+        }
+
         return request.Routing switch
         {
             OutputRouting.Inherit => command.WithStandardOutput(OutputTarget.Inherit).WithStandardError(OutputTarget.Inherit),

@@ -57,6 +57,7 @@ internal sealed class JobFactory
             CommandLine = line,
             Slot = slot,
             Spec = spec,
+            Program = split?.Program,
             Tag = Tag(record, slot),
             Sent = record.Stdin?.Length ?? 0,
         };

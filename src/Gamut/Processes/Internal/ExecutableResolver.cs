@@ -35,6 +35,11 @@ internal static class ExecutableResolver
             return (name, []);
         }
 
+        if (command.ResolvedPath is { } resolved)
+        {
+            return (resolved, []);
+        }
+
         var directories = Directories(pathVariable, command.WorkingDirectory);
         string? notExecutable = null;
         foreach (var directory in directories)
