@@ -123,18 +123,37 @@ public sealed class AttemptHistoryTests(SharedRedis redis)
             .Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(f => f.StartsWith("h:", StringComparison.Ordinal)).ToList();
         Assert.Equal(20, fields.Count);
 
+        // The newest 20: the last (failed) attempt is the record itself, with its whole error; then retries 24 to 6.
         var record = await admin.GetJobAsync(job);
         Assert.Equal(Enumerable.Range(6, 20).Reverse().Select(n => (long)n), record!.Attempts.Select(a => a.Number));
         Assert.Equal("failed", record.Attempts[0].Outcome);
+        Assert.Equal(message, record.Attempts[0].Error?.Message);
         Assert.All(record.Attempts.Skip(1), a => Assert.Equal("retry", a.Outcome));
-        Assert.All(record.Attempts, a => Assert.Equal("x" + new string('é', 2047), a.Error?.Message));
-
-        // The record's own last error is whole: only the history is cut.
-        Assert.Equal(message, record.Error?.Message);
+        Assert.All(record.Attempts.Skip(1), a => Assert.Equal("x" + new string('é', 2047), a.Error?.Message));
     }
 
     [Fact]
-    public async Task A_record_written_without_history_still_reads_with_its_last_error_and_no_attempts()
+    public async Task A_job_retried_by_hand_keeps_its_failed_attempt_in_the_history_beside_the_new_one()
+    {
+        var options = TestOptions.For(redis.Server);
+        await using var worker = await WorkerAsync(options);
+        await using var client = await RedisExecutor.ConnectAsync(options);
+        await using var admin = await RedisAdmin.ConnectAsync(options);
+        var job = await client.EnqueueAsync(Fail, "first run", new JobOptions { Retry = RetryPolicy.None });
+        await Assert.ThrowsAsync<JobFailedException>(() => client.WaitAsync<int>(job).WaitAsync(TestOptions.Guard));
+        var failed = Assert.Single((await admin.GetJobAsync(job))!.Attempts);
+        Assert.Equal(("failed", 1L, "first run"), (failed.Outcome, failed.Number, failed.Error?.Message));
+
+        Assert.Equal(AdminOutcome.Done, await admin.RetryAsync(job));
+        JobRecord? record = null;
+        await Wait.UntilAsync(async () => (record = await admin.GetJobAsync(job)) is { State: "failed", Deliveries: 2 }, "the job failed again", TestOptions.Guard);
+        Assert.Equal([("failed", 2L), ("failed", 1L)], record!.Attempts.Select(a => (a.Outcome, a.Number)));
+        var first = record.Attempts[1];
+        Assert.Equal(("first run", worker.Id, failed.StartedAt, failed.FinishedAt), (first.Error?.Message, first.Worker, first.StartedAt, first.FinishedAt));
+    }
+
+    [Fact]
+    public async Task A_record_written_without_history_still_reads_with_its_last_attempt_from_its_own_fields()
     {
         var options = TestOptions.For(redis.Server);
         await using var admin = await RedisAdmin.ConnectAsync(options);
@@ -146,11 +165,14 @@ public sealed class AttemptHistoryTests(SharedRedis redis)
         var old = await admin.GetJobAsync(new JobHandle("default", "old1"));
         Assert.NotNull(old);
         Assert.Equal(("failed", 2, "w-old", "old failure"), (old.State, old.Deliveries, old.Worker, old.Error?.Message));
-        Assert.Empty(old.Attempts);
+        var last = Assert.Single(old.Attempts);
+        Assert.Equal(("failed", 2L, "w-old", "old failure"), (last.Outcome, last.Number, last.Worker, last.Error?.Message));
+        Assert.Equal((1500L, 2000L), (last.StartedAt?.ToUnixTimeMilliseconds(), last.FinishedAt?.ToUnixTimeMilliseconds()));
+        Assert.Null(last.Host);
 
-        // A job that ran before the upgrade and once after: only the attempt recorded shows; a damaged entry reads as text.
+        // A job that ran before the upgrade and after: attempt 1 has no entry, a damaged entry (2) reads as text.
         await redis.Server.CliAsync("HSET", key + "old2", "n", "test.fail", "c", "1000", "s", "succeeded", "a", "3", "w", "w-new", "st", "2500", "fin", "3000",
-            "h:3", "{\"a\":3,\"o\":\"ok\",\"w\":\"w-new\",\"st\":2500,\"fin\":3000}", "h:2", "not json <b>");
+            "h:2", "not json <b>");
         var mixed = await admin.GetJobAsync(new JobHandle("default", "old2"));
         Assert.Equal([3L, 2L], mixed!.Attempts.Select(a => a.Number));
         Assert.Equal(("ok", "w-new", (long?)2500), (mixed.Attempts[0].Outcome, mixed.Attempts[0].Worker, mixed.Attempts[0].StartedAt?.ToUnixTimeMilliseconds()));

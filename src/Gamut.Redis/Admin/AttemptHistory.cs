@@ -6,8 +6,9 @@ using StackExchange.Redis;
 namespace Gamut.Redis;
 
 /// <summary>
-/// Reads a record's attempt history (docs/redis-protocol.md section 4.3): field <c>h:N</c> holds attempt N as one
-/// JSON object, written by the script that ended it; a record keeps the newest <see cref="Kept"/>.
+/// Reads a record's attempt history (docs/redis-protocol.md section 4.3): field <c>h:N</c> holds attempt N, after
+/// which the job went on, as one JSON object written by the script that ended it; a record keeps at most
+/// <see cref="Kept"/>, and a reader shows the newest <see cref="Kept"/> attempts.
 /// </summary>
 internal static class AttemptHistory
 {

@@ -3,8 +3,9 @@ using Gamut.Jobs;
 namespace Gamut.Redis;
 
 /// <summary>
-/// One attempt (delivery) of a job as its record keeps it (docs/redis-protocol.md section 4.3): the script that ended
-/// it wrote who ran it, when, and how it ended. A record keeps its newest 20.
+/// One attempt (delivery) of a job (docs/redis-protocol.md section 4.3): who ran it, when, and how it ended. An
+/// attempt after which the job went on was written to the record's history by the script that ended it; the one
+/// running now, or the one that ended the job, is read from the record's own fields.
 /// </summary>
 public sealed record JobAttempt
 {
@@ -34,7 +35,7 @@ public sealed record JobAttempt
     /// <summary>When it ended (null while it runs).</summary>
     public DateTimeOffset? FinishedAt { get; init; }
 
-    /// <summary>The error it ended with (type, message and stack, each at most 4,096 bytes), if any.</summary>
+    /// <summary>The error it ended with, if any (in the history, type, message and stack are cut at 4,096 bytes each).</summary>
     public JobError? Error { get; init; }
 
     /// <summary>The error's stable code (protocol.md), when the worker sent one.</summary>

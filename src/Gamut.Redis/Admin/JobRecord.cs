@@ -60,9 +60,9 @@ public sealed record JobRecord
     public string? Instance { get; init; }
 
     /// <summary>
-    /// Its attempts, newest first: the delivery running now (outcome <c>running</c>), then the newest 20 that ended
-    /// (docs/redis-protocol.md section 4.3). Empty for a job that never ran, and for attempts that ended before
-    /// Gamut kept a history (a record written by an older version).
+    /// Its attempts, newest first, at most 20 (docs/redis-protocol.md section 4.3): the delivery running now (outcome
+    /// <c>running</c>) or the one that ended the job, read from the record's own fields, then the history the scripts
+    /// kept. Empty for a job that never ran; a record written by an older version shows only its last attempt.
     /// </summary>
     public IReadOnlyList<JobAttempt> Attempts { get; init; } = [];
 }

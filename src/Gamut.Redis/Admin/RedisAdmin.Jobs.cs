@@ -44,37 +44,55 @@ public sealed partial class RedisAdmin
             }
 
             JobError? error = null;
-            string? reason = null;
+            string? reason = null, code = null;
             if (!v[4].IsNullOrEmpty)
             {
-                var (type, why, message, stack, _) = Reply.ParseError((byte[])v[4]!);
+                var (type, why, message, stack, errorCode) = Reply.ParseError((byte[])v[4]!);
                 error = new JobError(type, message, stack);
                 reason = why;
+                code = errorCode;
             }
 
             var state = (string)v[0]!;
             var deliveries = ToLong(v[5]);
-            var attempts = new List<JobAttempt>();
-            if (state == "running" && deliveries > 0)
-            {
-                attempts.Add(new JobAttempt
-                {
-                    Number = deliveries, Outcome = "running", Worker = (string?)v[9], Host = (string?)v[15],
-                    Pid = v[16].IsNullOrEmpty ? null : ToLong(v[16]), StartedAt = ToTime(v[11]),
-                });
-            }
 
             // The history: field h:N for the newest attempts N (a second read, once the counter is known).
             var fields = AttemptHistory.Fields(deliveries);
-            if (fields.Length > 0)
+            var entries = fields.Length == 0 ? [] : await c.Database.HashGetAsync(c.Queue(job.Queue).Job(job.Id), fields).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+            // The delivery running now, or the one that ended the job, is the record itself (section 4.3) unless h:a
+            // holds it (a job cancelled while it waited for a retry: its last attempt was that retry).
+            var attempts = new List<JobAttempt>();
+            var outcome = state switch
             {
-                var entries = await c.Database.HashGetAsync(c.Queue(job.Queue).Job(job.Id), fields).WaitAsync(cancellationToken).ConfigureAwait(false);
-                for (var i = 0; i < entries.Length; i++)
+                "running" => "running",
+                "succeeded" => "ok",
+                "failed" or "dead" or "cancelled" => state,
+                _ => null,
+            };
+            if (outcome is not null && deliveries > 0 && entries[0].IsNullOrEmpty)
+            {
+                var ended = outcome != "running";
+                attempts.Add(new JobAttempt
                 {
-                    if (!entries[i].IsNullOrEmpty)
-                    {
-                        attempts.Add(AttemptHistory.Parse(deliveries - i, (string)entries[i]!));
-                    }
+                    Number = deliveries,
+                    Outcome = outcome,
+                    Worker = (string?)v[9],
+                    Host = (string?)v[15],
+                    Pid = v[16].IsNullOrEmpty ? null : ToLong(v[16]),
+                    StartedAt = ToTime(v[11]),
+                    FinishedAt = ended ? ToTime(v[12]) : null,
+                    Error = ended && outcome != "ok" ? error : null,
+                    ErrorCode = ended && outcome != "ok" ? code : null,
+                    DeadReason = ended && outcome != "ok" ? reason : null,
+                });
+            }
+
+            for (var i = 0; i < entries.Length; i++)
+            {
+                if (!entries[i].IsNullOrEmpty)
+                {
+                    attempts.Add(AttemptHistory.Parse(deliveries - i, (string)entries[i]!));
                 }
             }
 

@@ -9,7 +9,8 @@
 --   entry), dead (same), cancel, back (hand back to the queue, at shutdown)
 -- Returns, per job: 'ok', 'duplicate', 'already' (this very outcome was recorded before) or 'missing'.
 -- A job of a workflow (field wf) that ends here moves its workflow on in this same call (prelude: wf_member_ended).
--- Every applied outcome records its attempt (field h:FENCE, prelude: attempt_end) in this same call.
+-- An outcome after which the job goes on (retry, back) records its attempt as field h:FENCE in this same call
+-- (prelude: attempt_end); an outcome that ends the job leaves the record itself as its last attempt.
 expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[3], 'zset', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'list', ck_key(ARGV[1]), 'hash')
 do
   local i = 9
@@ -51,7 +52,6 @@ for j = 1, tonumber(ARGV[3]) do
       -- Every kind ends this delivery: its per-key slot (if it holds one) is free.
       if ck_release(ARGV[1], key) then wake = true end
       if kind == 'ok' then
-        attempt_end(key, fence, 'ok', nil, now)
         redis.call('HSET', key, 's', 'succeeded', 'r', body, 'fin', now)
         redis.call('HDEL', key, 'p')
         redis.call('PEXPIRE', key, ARGV[4])
@@ -77,7 +77,6 @@ for j = 1, tonumber(ARGV[3]) do
         redis.call('HINCRBY', KEYS[4], 'retried', 1)
       elseif kind == 'fail' or kind == 'dead' then
         local s = kind == 'fail' and 'failed' or 'dead'
-        attempt_end(key, fence, s, attempt_error(body), now)
         if kind == 'fail' then redis.call('HINCRBY', key, 'fl', 1) end
         redis.call('HSET', key, 's', s, 'e', body, 'fin', now)
         redis.call('PEXPIRE', key, ARGV[5])
@@ -86,7 +85,6 @@ for j = 1, tonumber(ARGV[3]) do
         notify(f[4], s .. ' ' .. q .. ' ' .. id .. '\n' .. body)
         wf_member_ended(wfc, key, false, body)
       elseif kind == 'cancel' then
-        attempt_end(key, fence, 'cancelled', nil, now)
         redis.call('HSET', key, 's', 'cancelled', 'fin', now)
         redis.call('PEXPIRE', key, ARGV[4])
         redis.call('HINCRBY', KEYS[4], 'cancelled', 1)

@@ -58,10 +58,12 @@ local function ck_release(jp, key)
   local max = tonumber(redis.call('HGET', h, 'max'))
   return max ~= nil and n == max - 1
 end
--- Attempt history (docs/redis-protocol.md section 4.3). The script that ends delivery F of a job (complete, reap,
--- reclaim) writes field h:F of the record, one small JSON object, and drops h:(F-20): a record keeps its newest 20
--- attempts, and they expire, persist and are deleted with it. Each text is cut to 4,096 bytes (on a UTF-8 boundary).
--- Nothing here can raise an error, so an attempt is written in the same call as the outcome, never half of it.
+-- Attempt history (docs/redis-protocol.md section 4.3). An attempt after which the job goes on (retry, back, lost)
+-- is kept as field h:F of the record (F = its fence), one small JSON object, written by the script that ended it;
+-- the attempt that ended the job is the record itself (s, w, wh, wp, st, fin, e), so a job that succeeds at once
+-- costs no entry (an entry over 64 bytes would turn a small record's listpack into a hashtable, six times its size).
+-- Writing h:F drops h:(F-20), so a record keeps at most 20; they expire, persist and are deleted with it. Each text
+-- is cut to 4,096 bytes on a UTF-8 boundary. Nothing here raises an error, so an attempt is never half-written.
 local ATTEMPTS_KEPT = 20
 local ATTEMPT_TEXT_MAX = 4096
 local function cut_text(s, n)
@@ -104,8 +106,9 @@ local function place_fields(p, set, del)
   if p.host then set[#set + 1] = 'wh'; set[#set + 1] = p.host else del[#del + 1] = 'wh' end
   if p.pid then set[#set + 1] = 'wp'; set[#set + 1] = p.pid else del[#del + 1] = 'wp' end
 end
--- Records the end of delivery `fence` of the job at key: outcome o (ok retry failed dead cancelled lost back), the
--- error table (attempt_error) or nil. Reads the holder (w), start (st) and place (wh, wp) from the record.
+-- Records the end of delivery `fence` of the job at key: outcome o (retry lost back; failed dead cancelled ok when
+-- admin-retry keeps a job's last attempt before it runs again), the error table (attempt_error) or nil, the end
+-- time. Reads the holder (w), start (st) and place (wh, wp) from the record.
 local function attempt_end(key, fence, o, err, now)
   local n = tonumber(fence)
   if not n then return end

@@ -4,7 +4,7 @@
 -- ARGV: 1 job key prefix, 2 worker id, 3 max lost deliveries, 4 failed ttl ms, 5 dead-letter max, 6 queue,
 --       7 wake channel, 8 result ttl ms
 -- Returns { requeued, dead-lettered, dropped } or { -1 } when the worker is alive.
--- Each running job of the dead worker records its attempt (lost, dead or cancelled; prelude: attempt_end).
+-- Each running job of the dead worker that goes back to the queue records its attempt as lost (prelude: attempt_end).
 expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'set', KEYS[8], 'hash', ck_key(ARGV[1]), 'hash')
 if redis.call('EXISTS', KEYS[3]) == 1 then return { -1 } end
 local entries = redis.call('LRANGE', KEYS[1], 0, -1)
@@ -31,7 +31,6 @@ for _, e in ipairs(entries) do
         -- The dead worker's delivery ends here whatever comes next: its per-key slot is free.
         if ck_release(ARGV[1], key) then ckwake = true end
         if f[3] then
-          attempt_end(key, f[6], 'cancelled', nil, now)
           redis.call('HSET', key, 's', 'cancelled', 'fin', now)
           redis.call('PEXPIRE', key, ARGV[8])
           redis.call('HINCRBY', KEYS[4], 'cancelled', 1)
@@ -42,7 +41,6 @@ for _, e in ipairs(entries) do
           if l > maxl then
             local msg = 'its worker died ' .. l .. ' times while running it (last: ' .. ARGV[2] .. ')'
             local err = cjson.encode({ type = 'Gamut.Redis.DeadLetter', reason = 'worker-died', message = msg })
-            attempt_end(key, f[6], 'dead', attempt_error(err), now)
             redis.call('HSET', key, 's', 'dead', 'e', err, 'fin', now)
             redis.call('PEXPIRE', key, ARGV[4])
             dead_push(KEYS[5], KEYS[4], cjson.encode({ id = e, queue = q, name = f[5], reason = 'worker-died', detail = msg, at = now }), ARGV[5])
