@@ -1,10 +1,9 @@
-using System.Globalization;
-using System.Text;
 using Gamut.Executors;
 using Gamut.Jobs;
+using Gamut.Redis.Client.Engine;
 using Gamut.Redis.Connection;
 using Gamut.Redis.Keys;
-using Gamut.Redis.Scripts;
+using Gamut.Redis.Workflows;
 using StackExchange.Redis;
 using ShutdownMode = Gamut.Executors.ShutdownMode;
 
@@ -26,15 +25,27 @@ namespace Gamut.Redis;
 /// submit's enqueue) that Redis did not confirm ends with <see cref="RedisUnavailableException"/> (indeterminate:
 /// retry with the same id); one refused by a full Redis with <see cref="RedisFullException"/> (nothing written).
 /// </remarks>
-public sealed partial class RedisExecutor : IExecutor
+public sealed class RedisExecutor : IExecutor
 {
+    /// <summary>The longest window of a unique job.</summary>
+    public static readonly TimeSpan MaxUniqueWindow = TimeSpan.FromDays(30);
+
+    // The executor composes stand-alone parts (Client/Engine): the scripts part retries idempotent calls, the router
+    // sends enqueues where jobs go, the enqueuer builds them, the records part finds, reads and cancels jobs, and the
+    // watch follows the jobs awaited here through the waiters.
     private readonly IRedisDeployment _deployment;
     private readonly RedisExecutorOptions _options;
+    private readonly RetryingScripts _scripts = new();
+    private readonly KnownQueues _queues = new();
+    private readonly PayloadCodec _codec;
+    private readonly JobRouter _router;
+    private readonly JobEnqueuer _enqueuer;
+    private readonly JobRecords _records;
     private readonly ResultWaiters _waiters;
-    private readonly HashSet<(RedisConnection, string)> _knownQueues = [];
+    private readonly ResultWatch _watch;
     private readonly ShutdownGate _shutdown = new();
+    private RedisWorkflows? _workflows;
     private int _disposed;
-    private long _retries;
 
     private RedisExecutor(IRedisDeployment deployment, RedisExecutorOptions options)
     {
@@ -42,8 +53,13 @@ public sealed partial class RedisExecutor : IExecutor
         _options = options;
         Registry = options.Registry ?? new JobRegistry();
         ClientId = JobIds.New();
+        _codec = new PayloadCodec(options.Serializer, deployment.Options.MaxPayloadBytes);
+        _router = new JobRouter(deployment, _scripts, _queues);
+        _enqueuer = new JobEnqueuer(deployment.Options.KeyPrefix, _router, _codec, options.EnqueueBatchSize);
+        _records = new JobRecords(deployment, _scripts);
         _waiters = new ResultWaiters(deployment, ClientId, options.WaitCheckInterval);
         _waiters.Progress += (job, json) => ProgressReported?.Invoke(job, json);
+        _watch = new ResultWatch(deployment, _scripts, _waiters, _records, _codec);
     }
 
     /// <summary>
@@ -103,13 +119,19 @@ public sealed partial class RedisExecutor : IExecutor
     /// Calls to Redis this client sent again because no reply came (a timeout or a broken connection). Each such call
     /// was indeterminate, and is safe to repeat: enqueue is idempotent on the job id, cancel and watch by nature.
     /// </summary>
-    public long Retries => Interlocked.Read(ref _retries);
+    public long Retries => _scripts.Retries;
 
-    /// <summary>On a ring, the jobs awaited here that were lost with an instance removed at once (<c>gamut ring remove --now</c>), by instance.</summary>
-    internal IReadOnlyDictionary<string, int> LostWithRemovedInstances => _waiters.LostWithRemovedInstances;
+    /// <summary>
+    /// On a ring, jobs this client placed on another member than the one their id hashes to, because that one did
+    /// not answer (the enqueue never reached it). Zero outside a ring.
+    /// </summary>
+    public long Rerouted => _router.Rerouted;
 
     /// <summary>The queue used when a job's options name none.</summary>
     public string DefaultQueue => _options.Queue;
+
+    /// <summary>Chains, groups and chords of this executor's jobs (<see cref="Workflow"/>).</summary>
+    public RedisWorkflows Workflows => _workflows ??= new RedisWorkflows(this);
 
     /// <summary>Raised with a job and its progress JSON (<c>{"fraction":…,"message":…}</c>) when a job this client waits for reports progress.</summary>
     public event Action<JobHandle, string>? ProgressReported;
@@ -123,17 +145,17 @@ public sealed partial class RedisExecutor : IExecutor
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var payload = Serialize(input);
+            var payload = _codec.Serialize(input);
             var handle = new JobHandle(QueueOf(options), options.Id ?? JobIds.New());
             var waiter = _waiters.Register(handle);
             try
             {
-                var (state, where) = await EnqueueOneAsync(handle, job.Name, payload, options, _waiters.ChannelName, cancellationToken).ConfigureAwait(false);
+                var (state, where) = await _enqueuer.EnqueueOneAsync(handle, job.Name, payload, options, _waiters.ChannelName, cancellationToken).ConfigureAwait(false);
                 waiter.Connection = where;
                 if (state != "created")
                 {
                     // The id existed already (an idempotent re-submit): watch the existing job.
-                    await WatchAsync(waiter, cancellationToken).ConfigureAwait(false);
+                    await _watch.WatchAsync(waiter, cancellationToken).ConfigureAwait(false);
                 }
 
                 waiter.Armed = true;
@@ -144,11 +166,11 @@ public sealed partial class RedisExecutor : IExecutor
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
-                    await CancelQuietlyAsync(handle).ConfigureAwait(false);
+                    await _watch.CancelQuietlyAsync(handle).ConfigureAwait(false);
                     throw;
                 }
 
-                return await DecodeAsync<TOut>(handle, job.Name, reply, options.Timeout, cancellationToken).ConfigureAwait(false);
+                return await _watch.DecodeAsync<TOut>(handle, job.Name, reply, options.Timeout, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -190,16 +212,121 @@ public sealed partial class RedisExecutor : IExecutor
         options.Validate();
         ThrowIfClosed();
         var handle = new JobHandle(QueueOf(options), options.Id ?? JobIds.New());
-        await EnqueueOneAsync(handle, job.Name, Serialize(input), options, null, cancellationToken).ConfigureAwait(false);
+        await _enqueuer.EnqueueOneAsync(handle, job.Name, _codec.Serialize(input), options, null, cancellationToken).ConfigureAwait(false);
         return handle;
     }
+
+    /// <summary>Enqueues a job to run no earlier than <paramref name="runAt"/> (a scheduled job; at once when that time has passed).</summary>
+    /// <typeparam name="TIn">The input type.</typeparam>
+    /// <typeparam name="TOut">The output type.</typeparam>
+    /// <param name="job">Which registered job.</param>
+    /// <param name="input">Its input.</param>
+    /// <param name="runAt">When it becomes ready (Redis' clock decides).</param>
+    /// <param name="options">Id, queue, timeout, retries.</param>
+    /// <param name="cancellationToken">Stops the enqueue.</param>
+    public Task<JobHandle> ScheduleAsync<TIn, TOut>(JobRef<TIn, TOut> job, TIn input, DateTimeOffset runAt, JobOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var delay = runAt - DateTimeOffset.UtcNow;
+        if (delay > TimeSpan.FromDays(3650))
+        {
+            throw new ArgumentOutOfRangeException(nameof(runAt), runAt, "A job can be scheduled at most ten years ahead.");
+        }
+
+        return EnqueueAsync(job, input, (options ?? JobOptions.Default) with { Delay = delay > TimeSpan.Zero ? delay : null }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Enqueues many jobs in few round trips (batches of <see cref="RedisExecutorOptions.EnqueueBatchSize"/> per script
+    /// call, pipelined). Each job gets a new id; the options' id is ignored.
+    /// </summary>
+    /// <typeparam name="TIn">The input type.</typeparam>
+    /// <typeparam name="TOut">The output type.</typeparam>
+    /// <param name="job">Which registered job.</param>
+    /// <param name="inputs">The inputs.</param>
+    /// <param name="options">Queue, delay, timeout, retries for every job.</param>
+    /// <param name="cancellationToken">Stops enqueueing.</param>
+    /// <returns>The handles, in input order.</returns>
+    public async Task<IReadOnlyList<JobHandle>> EnqueueManyAsync<TIn, TOut>(JobRef<TIn, TOut> job, IEnumerable<TIn> inputs, JobOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        options = (options ?? JobOptions.Default) with { Id = null };
+        options.Validate();
+        ThrowIfClosed();
+        return await _enqueuer.EnqueueManyAsync(QueueOf(options), job.Name, inputs, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Enqueues a job unless one with the same <paramref name="uniqueKey"/> was enqueued on the same queue within
+    /// <paramref name="window"/> and still has its record: then nothing is created and that job is returned. The check
+    /// and the creation are one script, so two producers racing on a key create one job.
+    /// <code>
+    /// var sent = await redis.EnqueueUniqueAsync(sendReport, customerId, "report:" + customerId, TimeSpan.FromMinutes(10));
+    /// if (!sent.Created) Console.WriteLine($"already queued as {sent.Job.Id}");
+    /// </code>
+    /// </summary>
+    /// <typeparam name="TIn">The input type.</typeparam>
+    /// <typeparam name="TOut">The output type.</typeparam>
+    /// <param name="job">Which registered job.</param>
+    /// <param name="input">Its input.</param>
+    /// <param name="uniqueKey">The key: 1–200 of <c>A–Z a–z 0–9 . _ - : +</c>, per queue.</param>
+    /// <param name="window">How long the key holds, from the enqueue that created the job (1 ms to 30 days).</param>
+    /// <param name="options">Id, queue, delay, timeout, retries, as for <see cref="EnqueueAsync{TIn, TOut}"/>.</param>
+    /// <param name="cancellationToken">Stops the enqueue (it may or may not have happened: retry with the same id and key).</param>
+    /// <exception cref="ArgumentException">A malformed key, or a window out of range.</exception>
+    /// <exception cref="NotSupportedException">On a ring of instances (a key is not routed to one instance).</exception>
+    /// <exception cref="RedisUnavailableException">Redis did not confirm the enqueue: retry with the same id.</exception>
+    public async Task<UniqueEnqueue> EnqueueUniqueAsync<TIn, TOut>(JobRef<TIn, TOut> job, TIn input, string uniqueKey, TimeSpan window, JobOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        JobEnqueuer.CheckUnique(uniqueKey, window, _deployment);
+        options ??= JobOptions.Default;
+        options.Validate();
+        ThrowIfClosed();
+        var handle = new JobHandle(QueueOf(options), options.Id ?? JobIds.New());
+        return await _enqueuer.EnqueueUniqueAsync(handle, job.Name, _codec.Serialize(input), uniqueKey, window, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for a job's result (one enqueued earlier, by this client or another).</summary>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="job">The job.</param>
+    /// <param name="cancellationToken">Stops waiting (the job is not cancelled).</param>
+    /// <exception cref="JobLostException">The job has no record (Redis lost it, or it expired).</exception>
+    public async Task<TOut> WaitAsync<TOut>(JobHandle job, CancellationToken cancellationToken = default)
+    {
+        ThrowIfClosed();
+        var waiter = _waiters.Register(job);
+        try
+        {
+            await _watch.WatchAsync(waiter, cancellationToken).ConfigureAwait(false);
+            waiter.Armed = true;
+            var reply = await waiter.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var status = reply.Kind is "failed" ? await GetStatusAsync(job, cancellationToken).ConfigureAwait(false) : null;
+            return await _watch.DecodeAsync<TOut>(job, status?.Name ?? "job", reply, null, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _waiters.Remove(waiter);
+        }
+    }
+
+    /// <summary>Reads a job's record.</summary>
+    /// <param name="job">The job.</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    public Task<RedisJobStatus> GetStatusAsync(JobHandle job, CancellationToken cancellationToken = default) =>
+        _records.GetStatusAsync(job, cancellationToken);
+
+    /// <summary>Cancels a job: a queued or delayed one at once, a running one by telling its worker (which cancels the job's token, or stops its process).</summary>
+    /// <param name="job">The job.</param>
+    /// <param name="cancellationToken">Stops the request.</param>
+    /// <exception cref="RedisUnavailableException">On a ring, the job is on no instance that answers (it may be on one that does not).</exception>
+    public Task<CancelOutcome> CancelAsync(JobHandle job, CancellationToken cancellationToken = default) =>
+        _records.CancelAsync(job, _waiters.Find(job)?.Connection, cancellationToken);
 
     /// <inheritdoc/>
     public void CancelAll()
     {
         foreach (var waiter in _waiters.All)
         {
-            _ = CancelQuietlyAsync(waiter.Job);
+            _ = _watch.CancelQuietlyAsync(waiter.Job);
             waiter.Completion.TrySetException(new OperationCanceledException($"Job {waiter.Job.Id} was cancelled by CancelAll"));
         }
     }
@@ -222,110 +349,26 @@ public sealed partial class RedisExecutor : IExecutor
         await _deployment.DisposeAsync().ConfigureAwait(false);
     }
 
+    // What the workflow client (RedisWorkflows), the CLI and tests use of the executor.
     internal IRedisDeployment Deployment => _deployment;
 
-    private async Task<(string State, RedisConnection Where)> EnqueueOneAsync(JobHandle handle, string name, byte[] payload, JobOptions options, string? watcher, CancellationToken cancellationToken)
-    {
-        var keys = new QueueKeys(_deployment.Options.KeyPrefix, handle.Queue);
-        var args = new List<RedisValue>(12);
-        using var send = GamutTelemetry.StartSend("gamut.redis", handle.Queue, name, handle.Id);
-        EnqueueArgs.Add(args, handle.Id, name, payload, options, watcher);
-        var (_, state, where) = (await SendManyAsync(keys, [new JobArgs(handle.Id, [.. args])], cancellationToken).ConfigureAwait(false))[0];
-        if (state == "created")
-        {
-            await IndexPendingAsync(where, handle.Queue, [handle.Id], cancellationToken).ConfigureAwait(false);
-        }
+    /// <summary>On a ring, the jobs awaited here that were lost with an instance removed at once (<c>gamut ring remove --now</c>), by instance.</summary>
+    internal IReadOnlyDictionary<string, int> LostWithRemovedInstances => _waiters.LostWithRemovedInstances;
 
-        return (state, where);
-    }
+    internal IJobSerializer Serializer => _options.Serializer;
 
-    /// <summary>
-    /// Every script here is idempotent (enqueue on the job id, cancel and watch by nature), so a call whose reply was
-    /// lost to a dropped connection is simply sent again, a few times, before the error surfaces.
-    /// </summary>
-    /// <exception cref="RedisUnavailableException">Still no answer after the retries: the call is indeterminate.</exception>
-    /// <exception cref="RedisFullException">Redis is at its memory limit and refused the (first) write: nothing was written.</exception>
-    /// <exception cref="RedisKeyTypeException">A key the script writes has the wrong type: nothing was written.</exception>
-    private async Task<RedisResult> EvaluateWithRetryAsync(RedisConnection connection, string script, RedisKey[] keys, RedisValue[] args, string operation, JobHandle? job, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await connection.WhenWritableAsync(cancellationToken).ConfigureAwait(false);
-                var epoch = connection.PrimaryGate?.Epoch ?? 0;
-                var reply = await connection.Database.ScriptEvaluateAsync(script, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
-                if (connection.PrimaryGate?.Doubtful(epoch) == true)
-                {
-                    // Under Sentinel, an old primary may have come back while this was sent, and the reply be its:
-                    // every script here is idempotent, so it goes again once the primary is confirmed.
-                    if (attempt >= 10)
-                    {
-                        throw new RedisUnavailableException(operation + " (the Sentinel primary kept changing while it was sent)", job, null);
-                    }
+    internal ResultWaiters Waiters => _waiters;
 
-                    Interlocked.Increment(ref _retries);
-                    continue;
-                }
+    internal string QueueFor(string? queue) => QueueOf(JobOptions.Default with { Queue = queue });
 
-                return reply;
-            }
-            catch (Exception e) when (attempt < 4 && (e is RedisConnectionException or RedisTimeoutException || RedisRefusals.IsTransient(e)))
-            {
-                Interlocked.Increment(ref _retries);
-                await Task.Delay(100 * attempt * attempt, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
-            {
-                throw new RedisUnavailableException(operation, job, e);
-            }
-            catch (RedisServerException e) when (e.Message.StartsWith("NOREPLICAS", StringComparison.Ordinal))
-            {
-                // min-replicas-to-write: the primary refuses writes while too few replicas are attached (before any write).
-                throw new RedisUnavailableException(operation + " (the primary has too few replicas attached: min-replicas-to-write)", job, e);
-            }
-            catch (RedisServerException e) when (RedisRefusals.IsTransient(e))
-            {
-                // A fail-over in progress (a read-only replica, no primary yet): nothing was written.
-                throw new RedisUnavailableException(operation + " (Redis could not take writes: a fail-over in progress?)", job, e);
-            }
-            catch (RedisServerException e) when (RedisKeyTypeException.From(e) is { } wrongType)
-            {
-                // The script found a key of the wrong type before its first write: nothing was written.
-                throw wrongType;
-            }
-            catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
-            {
-                // A script's first write that would grow memory is refused before anything is written (Redis never
-                // leaves a script half-done for OOM), so the refusal is clean.
-                throw new RedisFullException(operation, job, e);
-            }
-        }
-    }
+    internal void EnterCall() => Enter();
 
-    private async Task RegisterQueueAsync(RedisConnection where, string queue)
-    {
-        lock (_knownQueues)
-        {
-            if (!_knownQueues.Add((where, queue)))
-            {
-                return;
-            }
-        }
+    internal void ExitCall() => Exit();
 
-        await where.Database.SetAddAsync(where.Global.Queues, queue, CommandFlags.FireAndForget).ConfigureAwait(false);
-    }
+    internal Task<RedisResult> EvaluateAsync(RedisConnection connection, string script, RedisKey[] keys, RedisValue[] args, string operation, CancellationToken cancellationToken) =>
+        _scripts.EvaluateAsync(connection, script, keys, args, operation, null, cancellationToken);
 
-    private byte[] Serialize<T>(T input)
-    {
-        var payload = _options.Serializer.SerializeToArray(input);
-        if (payload.Length > _deployment.Options.MaxPayloadBytes)
-        {
-            throw new JobSerializationException($"The payload is {payload.Length} bytes, over the limit of {_deployment.Options.MaxPayloadBytes} bytes");
-        }
-
-        return payload;
-    }
+    internal Task RegisterQueueOnAsync(RedisConnection where, string queue) => _queues.RegisterAsync(where, queue);
 
     private string QueueOf(JobOptions options)
     {

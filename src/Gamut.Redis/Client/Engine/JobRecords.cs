@@ -1,45 +1,52 @@
 using System.Globalization;
 using Gamut.Jobs;
+using Gamut.Redis.Connection;
 using Gamut.Redis.Scripts;
 using StackExchange.Redis;
 
-namespace Gamut.Redis;
+namespace Gamut.Redis.Client.Engine;
 
-/// <summary>Waiting for, reading and cancelling jobs by their handle.</summary>
-public sealed partial class RedisExecutor
+/// <summary>
+/// Jobs' records, found by their handles: which instance holds one (the first in the deployment's search order that
+/// has it), what it says (the status), and cancelling the job it describes.
+/// </summary>
+internal sealed class JobRecords(IRedisDeployment deployment, RetryingScripts scripts)
 {
-    /// <summary>Waits for a job's result (one enqueued earlier, by this client or another).</summary>
-    /// <typeparam name="TOut">The result type.</typeparam>
-    /// <param name="job">The job.</param>
-    /// <param name="cancellationToken">Stops waiting (the job is not cancelled).</param>
-    /// <exception cref="JobLostException">The job has no record (Redis lost it, or it expired).</exception>
-    public async Task<TOut> WaitAsync<TOut>(JobHandle job, CancellationToken cancellationToken = default)
+    /// <summary>The instance that holds the job's record: the first that has it, in the deployment's search order; null when none that answers does.</summary>
+    public async Task<RedisConnection?> LocateAsync(JobHandle job, CancellationToken cancellationToken)
     {
-        ThrowIfClosed();
-        var waiter = _waiters.Register(job);
-        try
+        var order = deployment.SearchOrder(job.Id);
+        if (order.Count == 1)
         {
-            await WatchAsync(waiter, cancellationToken).ConfigureAwait(false);
-            waiter.Armed = true;
-            var reply = await waiter.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var status = reply.Kind is "failed" ? await GetStatusAsync(job, cancellationToken).ConfigureAwait(false) : null;
-            return await DecodeAsync<TOut>(job, status?.Name ?? "job", reply, null, cancellationToken).ConfigureAwait(false);
+            return order[0];
         }
-        finally
+
+        foreach (var c in order.Where(c => c.IsLive))
         {
-            _waiters.Remove(waiter);
+            try
+            {
+                if (await c.Database.KeyExistsAsync(c.Queue(job.Queue).Job(job.Id)).WaitAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return c;
+                }
+            }
+            catch (Exception e) when (RedisFailures.IsTransient(e))
+            {
+                c.MarkSuspect();
+            }
         }
+
+        // Nowhere that answers: on an instance that does not (pending), or nowhere (missing) when all answered.
+        return order.All(c => c.IsLive) ? order[0] : null;
     }
 
-    /// <summary>Reads a job's record.</summary>
-    /// <param name="job">The job.</param>
-    /// <param name="cancellationToken">Stops reading.</param>
-    public async Task<RedisJobStatus> GetStatusAsync(JobHandle job, CancellationToken cancellationToken = default)
+    /// <summary>Reads a job's record (<see cref="RedisJobState.Unreachable"/> when it is on no instance that answers).</summary>
+    public async Task<RedisJobStatus> GetStatusAsync(JobHandle job, CancellationToken cancellationToken)
     {
         var where = await LocateAsync(job, cancellationToken).ConfigureAwait(false);
         if (where is null)
         {
-            return new RedisJobStatus { Job = job, State = RedisJobState.Unreachable, Instance = _deployment.SearchOrder(job.Id).FirstOrDefault(c => !c.IsLive)?.Member };
+            return new RedisJobStatus { Job = job, State = RedisJobState.Unreachable, Instance = deployment.SearchOrder(job.Id).FirstOrDefault(c => !c.IsLive)?.Member };
         }
 
         var v = await where.Database.HashGetAsync(where.Queue(job.Queue).Job(job.Id),
@@ -73,24 +80,25 @@ public sealed partial class RedisExecutor
         };
     }
 
-    /// <summary>Cancels a job: a queued or delayed one at once, a running one by telling its worker (which cancels the job's token, or stops its process).</summary>
+    /// <summary>Cancels a job: a queued or delayed one at once, a running one by telling its worker.</summary>
     /// <param name="job">The job.</param>
+    /// <param name="known">The instance that holds it, when the caller knows (its waiter does); else it is located.</param>
     /// <param name="cancellationToken">Stops the request.</param>
     /// <exception cref="RedisUnavailableException">On a ring, the job is on no instance that answers (it may be on one that does not).</exception>
-    public async Task<CancelOutcome> CancelAsync(JobHandle job, CancellationToken cancellationToken = default)
+    public async Task<CancelOutcome> CancelAsync(JobHandle job, RedisConnection? known, CancellationToken cancellationToken)
     {
-        var where = _waiters.Find(job)?.Connection ?? await LocateAsync(job, cancellationToken).ConfigureAwait(false)
+        var where = known ?? await LocateAsync(job, cancellationToken).ConfigureAwait(false)
             ?? throw new RedisUnavailableException($"cancel of job {job} (it is on no ring instance that answers; it may be on one that does not)", job, null);
         var keys = where.Queue(job.Queue);
-        var result = (string?)await EvaluateWithRetryAsync(
+        var result = (string?)await scripts.EvaluateAsync(
             where,
             LuaScripts.Cancel,
             [keys.Job(job.Id), keys.Ready, keys.Delayed, keys.Stats],
-            [job.Id, (long)_deployment.Options.ResultTtl.TotalMilliseconds, keys.CancelsPrefix, _deployment.Global.ControlPrefix, job.Queue],
+            [job.Id, (long)deployment.Options.ResultTtl.TotalMilliseconds, keys.CancelsPrefix, deployment.Global.ControlPrefix, job.Queue],
             $"cancel of job {job}",
             job,
             cancellationToken).ConfigureAwait(false);
-        if (result == "cancelled" && _deployment.Ring is { } ring)
+        if (result == "cancelled" && deployment.Ring is { } ring)
         {
             await ring.Pending.RemoveAsync(where.Member!, [Ring.PendingIndex.Entry(job.Queue, job.Id)], cancellationToken).ConfigureAwait(false);
         }

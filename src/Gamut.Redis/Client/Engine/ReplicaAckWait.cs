@@ -2,18 +2,19 @@ using System.Globalization;
 using Gamut.Redis.Connection;
 using StackExchange.Redis;
 
-namespace Gamut.Redis;
+namespace Gamut.Redis.Client.Engine;
 
 /// <summary>WAIT mode (<see cref="RedisOptions.ReplicaAcks"/>): an enqueue returns once replicas have the job.</summary>
-public sealed partial class RedisExecutor
+internal static class ReplicaAckWait
 {
     /// <summary>
     /// Sends WAIT on the connection that ran the enqueue (WAIT counts that connection's writes), to the primary that
     /// owns <paramref name="key"/>. Too few acknowledgements make the enqueue indeterminate: the job is on the primary,
     /// maybe not on a replica that a fail-over would promote, so the caller must retry with the same id.
+    /// Does nothing when the options ask for no acknowledgement.
     /// </summary>
     /// <exception cref="RedisUnavailableException">Fewer replicas than asked acknowledged in time, or no answer.</exception>
-    private static async Task WaitForReplicasAsync(RedisConnection where, RedisKey key, string operation, JobHandle? job, CancellationToken cancellationToken)
+    public static async Task WaitAsync(RedisConnection where, RedisKey key, string operation, JobHandle? job, CancellationToken cancellationToken)
     {
         var options = where.Options;
         if (options.ReplicaAcks == 0)
