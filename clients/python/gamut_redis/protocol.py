@@ -265,6 +265,7 @@ def take(scripts, q, worker, max_jobs, max_payload_bytes=16 * 1024 * 1024, dead_
                 "failures": int(row[8]) if row[8] not in (b"", "", None) else 0,
                 "traceparent": _text(row[9]) if len(row) > 9 and row[9] else None,
                 "tracestate": _text(row[10]) if len(row) > 10 and row[10] else None,
+                "previousSpan": _text(row[11]) if len(row) > 11 and row[11] else None,
                 "text": [_text(x) for x in row[5:9]],  # m, to, rb, fl as stored ('' when absent)
             })
         else:
@@ -277,11 +278,15 @@ def take(scripts, q, worker, max_jobs, max_payload_bytes=16 * 1024 * 1024, dead_
 
 def complete(scripts, q, worker, outcomes, result_ttl_ms=3600000, failed_ttl_ms=604800000, dead_max=10000,
              client=None):
-    """``outcomes``: dicts with id, fence, kind (ok retry fail dead cancel back), body, arg. Returns per outcome
+    """``outcomes``: dicts with id, fence, kind (ok retry fail dead cancel back), body, arg, and optionally span (the
+    delivery's traceparent). Returns per outcome
     'ok', 'duplicate', 'already' or 'missing'."""
     args = [q.job_prefix, worker, len(outcomes), result_ttl_ms, failed_ttl_ms, dead_max, q.queue, q.wake]
     for o in outcomes:
         args += [o["id"], int(o["fence"]), o["kind"], _b(o.get("body")), _b(o.get("arg"))]
+    if any(o.get("span") for o in outcomes):
+        # Optional trailing arguments: each delivery's span (traceparent), stored with a retry for the next one's link.
+        args += [o.get("span") or "" for o in outcomes]
     keys = [q.active(worker), q.ready, q.delayed, q.stats, q.dead, q.dups]
     return [_text(x) for x in scripts.call("complete", keys, args, client)]
 

@@ -52,8 +52,11 @@ def _ops(scripts, prefix):
                 out.append({"raw": _s(j["raw"])})
             else:
                 m, to, rb, fl = j["text"]
-                out.append({"id": j["id"], "fence": j["fence"], "name": j["name"], "payload": _s(j["payload"]),
-                            "maxAttempts": m, "timeoutMs": to, "backoff": rb, "failures": fl})
+                job = {"id": j["id"], "fence": j["fence"], "name": j["name"], "payload": _s(j["payload"]),
+                       "maxAttempts": m, "timeoutMs": to, "backoff": rb, "failures": fl}
+                if j.get("previousSpan"):
+                    job["previousSpan"] = j["previousSpan"]
+                out.append(job)
         return {"jobs": out, "nextDueMs": due}
 
     return {

@@ -11,6 +11,9 @@
 -- A job of a workflow (field wf) that ends here moves its workflow on in this same call (prelude: wf_member_ended).
 -- An outcome after which the job goes on (retry, back) records its attempt as field h:FENCE in this same call
 -- (prelude: attempt_end); an outcome that ends the job leaves the record itself as its last attempt.
+-- Optional trailing arguments, after the outcomes: per outcome, in their order, the W3C traceparent of the worker's
+-- span of that delivery ('' when none). A retry or a hand-back stores it as 'FENCE traceparent' in field ls, so the
+-- next delivery's span links to this one (take returns it).
 expect(KEYS[1], 'list', KEYS[2], 'list', KEYS[3], 'zset', KEYS[4], 'hash', KEYS[5], 'list', KEYS[6], 'list', ck_key(ARGV[1]), 'hash')
 do
   local i = 9
@@ -26,6 +29,7 @@ local i = 9
 local wake = false
 local succeeded = 0
 local q = ARGV[7]
+local spans = 8 + 5 * tonumber(ARGV[3])
 for j = 1, tonumber(ARGV[3]) do
   local id, fence, kind, body, arg = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   i = i + 5
@@ -75,6 +79,8 @@ for j = 1, tonumber(ARGV[3]) do
           wake = true
         end
         redis.call('HINCRBY', KEYS[4], 'retried', 1)
+        local span = ARGV[spans + j]
+        if span and span ~= '' then redis.call('HSET', key, 'ls', fence .. ' ' .. span) end
       elseif kind == 'fail' or kind == 'dead' then
         local s = kind == 'fail' and 'failed' or 'dead'
         if kind == 'fail' then redis.call('HINCRBY', key, 'fl', 1) end
@@ -96,6 +102,8 @@ for j = 1, tonumber(ARGV[3]) do
         redis.call('HSET', key, 's', 'queued')
         redis.call('RPUSH', KEYS[2], id)
         redis.call('HINCRBY', KEYS[4], 'handedBack', 1)
+        local span = ARGV[spans + j]
+        if span and span ~= '' then redis.call('HSET', key, 'ls', fence .. ' ' .. span) end
         wake = true
       end
       out[j] = 'ok'

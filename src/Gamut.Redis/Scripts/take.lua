@@ -6,7 +6,8 @@
 --   queue's rate limit, a hash n = jobs, ms = period), 8 rate log (a zset of the takes within the last period)
 -- ARGV: 1 job key prefix, 2 worker id, 3 max jobs, 4 max payload bytes, 5 dead-letter max, 6 failed ttl ms, 7 queue
 -- Returns { jobs, next delayed due ms or '', ms until the rate limit lets the next job start or '' }; a job is
---   { 'j', id, fence, name, payload, max attempts, timeout ms, backoff, failures } or { 'r', raw entry }.
+--   { 'j', id, fence, name, payload, max attempts, timeout ms, backoff, failures, traceparent, tracestate, the previous
+--   delivery's span (traceparent) } or { 'r', raw entry }.
 -- At maxmemory (noeviction) Redis refuses a script's first write if that write may grow memory, and never a later
 -- one (a script is not left half-done). Taking frees memory or keeps it level, and workers must drain a full Redis,
 -- so the first write is one that cannot grow it (deleting a field that never exists).
@@ -77,7 +78,7 @@ while #out < max do
   if is_id(e) then
     local key = ARGV[1] .. e
     -- One read for everything: a record of the wrong type makes HMGET fail, which pcall turns into a value.
-    local f = redis.pcall('HMGET', key, 's', 'n', 'p', 'm', 'to', 'rb', 'fl', 'tp', 'ts', 'ck', 'wh', 'wp')
+    local f = redis.pcall('HMGET', key, 's', 'n', 'p', 'm', 'to', 'rb', 'fl', 'tp', 'ts', 'ck', 'wh', 'wp', 'ls')
     local ckn = nil
     if not f.err and f[1] == 'queued' and f[10] then
       ckn = cknow[f[10]] or tonumber(redis.call('HGET', ckh, 'k:' .. f[10])) or 0
@@ -115,7 +116,14 @@ while #out < max do
           cknow[f[10]] = redis.call('HINCRBY', ckh, 'k:' .. f[10], 1)
           redis.call('HSET', key, 'cs', a)
         end
-        out[#out + 1] = { 'j', e, a, f[2] or '', f[3] or '', f[4] or '', f[5] or '', f[6] or '', f[7] or '', f[8] or '', f[9] or '' }
+        -- The span of the delivery just before this one (field ls, 'FENCE traceparent'), for a span link; '' when
+        -- that delivery left none (it crashed, or its worker did not trace).
+        local ls = ''
+        if f[13] then
+          local lf, lt = string.match(f[13], '^(%d+) (%S+)$')
+          if lf and tonumber(lf) == a - 1 then ls = lt end
+        end
+        out[#out + 1] = { 'j', e, a, f[2] or '', f[3] or '', f[4] or '', f[5] or '', f[6] or '', f[7] or '', f[8] or '', f[9] or '', ls }
       end
     end
   elseif #e > maxp then

@@ -85,6 +85,16 @@ internal sealed class CompletionSink
             args.Add(c.Arg);
         }
 
+        // The optional trailing spans (one per outcome), only when some delivery was traced: an untraced worker's
+        // call is what it always was.
+        if (items.Any(static c => c.Job.Span is not null))
+        {
+            foreach (var c in items)
+            {
+                args.Add(c.Job.Span ?? "");
+            }
+        }
+
         RedisKey[] keys = [q.Active(_workerId), q.Ready, q.Delayed, q.Stats, q.Dead, q.Duplicates];
         var values = args.ToArray();
         for (var attempt = 1; ; attempt++)

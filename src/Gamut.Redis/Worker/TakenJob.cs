@@ -31,6 +31,12 @@ internal sealed class TakenJob
     /// <inheritdoc cref="TraceParent"/>
     public string? TraceState { get; set; }
 
+    /// <summary>The W3C context of the previous delivery's <c>process</c> span (record field <c>ls</c>), when it left one: this delivery's span links to it.</summary>
+    public string? PreviousSpan { get; set; }
+
+    /// <summary>The W3C context of this delivery's <c>process</c> span, when recorded: stored with a retry or hand-back for the next delivery.</summary>
+    public string? Span { get; set; }
+
     /// <summary>A raw envelope pushed by another client, not yet adopted as a job record.</summary>
     public byte[]? Raw { get; set; }
 
@@ -67,6 +73,7 @@ internal sealed class TakenJob
             Failures = ParseInt((string?)row[8], 0),
             TraceParent = row.Length > 9 && (string?)row[9] is { Length: > 0 } tp ? tp : null,
             TraceState = row.Length > 10 && (string?)row[10] is { Length: > 0 } ts ? ts : null,
+            PreviousSpan = row.Length > 11 && (string?)row[11] is { Length: > 0 } ls ? ls : null,
         };
         job.EntryKey = job.Id;
         var timeout = ParseInt((string?)row[6], 0);

@@ -12,8 +12,17 @@ internal static class WorkerTelemetry
 {
     private static readonly KeyValuePair<string, object?> Executor = new(GamutTelemetry.ExecutorTag, "redis");
 
-    public static Activity? Start(TakenJob job) =>
-        GamutTelemetry.StartProcess("gamut.redis", job.Queue.Queue, job.Name, job.Id, (int)Math.Min(job.Fence, int.MaxValue), job.TraceParent, job.TraceState);
+    /// <summary>Starts the delivery's <c>process</c> span (linked to the previous delivery's, when it left one) and keeps its context in <see cref="TakenJob.Span"/>.</summary>
+    public static Activity? Start(TakenJob job)
+    {
+        var activity = GamutTelemetry.StartProcess("gamut.redis", job.Queue.Queue, job.Name, job.Id, (int)Math.Min(job.Fence, int.MaxValue), job.TraceParent, job.TraceState, job.PreviousSpan);
+        if (activity is { Recorded: true, IdFormat: ActivityIdFormat.W3C })
+        {
+            job.Span = activity.Id;
+        }
+
+        return activity;
+    }
 
     /// <summary>Counts the start; returns the start time when durations are recorded (else 0).</summary>
     public static long Started(TakenJob job)

@@ -117,17 +117,19 @@ public static class GamutTelemetry
     /// <summary>
     /// Starts the consumer span of a job's run (<c>process {destination}</c>) as the child of the producer context it
     /// carried (<paramref name="traceParent"/>, W3C); with none (or an invalid one) it continues the current activity.
+    /// A retry's span links to the span of the attempt before it (<paramref name="previousAttempt"/>, W3C), when known.
     /// </summary>
-    internal static Activity? StartProcess(string system, string destination, string jobName, string jobId, int attempt, string? traceParent, string? traceState)
+    internal static Activity? StartProcess(string system, string destination, string jobName, string jobId, int attempt, string? traceParent, string? traceState, string? previousAttempt = null)
     {
         if (!Source.HasListeners())
         {
             return null;
         }
 
+        ActivityLink[]? links = ActivityContext.TryParse(previousAttempt, null, isRemote: true, out var previous) ? [new ActivityLink(previous)] : null;
         var activity = ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent)
-            ? Source.StartActivity("process " + destination, ActivityKind.Consumer, parent)
-            : Source.StartActivity("process " + destination, ActivityKind.Consumer);
+            ? Source.StartActivity("process " + destination, ActivityKind.Consumer, parent, links: links)
+            : Source.StartActivity("process " + destination, ActivityKind.Consumer, default(ActivityContext), links: links);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(MessagingSystemTag, system);

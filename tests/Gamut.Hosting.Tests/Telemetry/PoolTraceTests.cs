@@ -57,4 +57,43 @@ public sealed class PoolTraceTests
             Assert.All(mapped, r => Assert.Equal($"{request.TraceId} {request.SpanId} Consumer", string.Join(' ', r.Split(' ')[1..4])));
         }
     }
+
+    [Fact]
+    public async Task A_pool_job_whose_run_fails_marks_its_span_Error_with_its_error_type_and_a_chunk_with_a_failed_item_too()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == CallerName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var registry = new JobRegistry().Add<ListenInWorker, int, int>().Add<FailsNegative, int, int>().Add<StoppedSpans, int, string>();
+        var fails = JobRef.To<FailsNegative, int, int>();
+        await using var pool = new ProcessPool(new ProcessPoolOptions
+        {
+            Registry = registry,
+            Workers = 1,
+            Initializer = WorkerInitializer.For(JobRef.To<ListenInWorker, int, int>(), 0),
+        });
+
+        using (Caller.StartActivity("request"))
+        {
+            Assert.Equal(1, await pool.SubmitAsync(fails, 1).WaitAsync(TestOptions.Guard));
+            await Assert.ThrowsAsync<JobFailedException>(() => pool.SubmitAsync(fails, -1).WaitAsync(TestOptions.Guard));
+            var outcomes = new List<bool>();
+            await foreach (var o in pool.MapAsync(fails, [1, -2, 3], new MapOptions { ChunkSize = 3 }).WithCancellation(CancellationToken.None))
+            {
+                outcomes.Add(o.IsSuccess);
+            }
+
+            Assert.Equal([true, false, true], outcomes);
+        }
+
+        // The spans the worker ended, in order: the good job's, the failed job's, the chunk's.
+        var stopped = (await pool.SubmitAsync(JobRef.To<StoppedSpans, int, string>(), 0).WaitAsync(TestOptions.Guard)).Split('\n');
+        Assert.Equal(
+            ["process trace.pool.fails-negative Unset -", "process trace.pool.fails-negative Error failed", "process trace.pool.fails-negative Error failed"],
+            stopped);
+    }
 }

@@ -60,6 +60,34 @@ public sealed class TraceTests
     }
 
     [Fact]
+    public async Task A_Redis_retrys_process_span_links_to_the_span_of_the_attempt_before_it()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var options = RedisOptions.FromUrl(redis.Url).WithKeyPrefix("tl" + Guid.NewGuid().ToString("N")[..8]);
+        var spans = new List<Activity>();
+        using (Sdk.CreateTracerProviderBuilder().AddSource(GamutTelemetry.Name).AddInMemoryExporter(spans).Build())
+        {
+            await using var worker = await RedisWorker.StartAsync(options, new RedisWorkerOptions { Registry = new JobRegistry().Add<FailsOnce, int, int>(), Concurrency = 1 });
+            await using var client = await RedisExecutor.ConnectAsync(options);
+            var retry = new JobOptions { Retry = RetryPolicy.Attempts(3) with { InitialDelay = TimeSpan.Zero } };
+            Assert.Equal(5, await client.SubmitAsync(JobRef.To<FailsOnce, int, int>(), 5, retry).WaitAsync(TestOptions.Guard));
+            await worker.StopAsync();
+        }
+
+        var attempts = spans.Where(s => s.Kind == ActivityKind.Consumer).OrderBy(s => (int)s.GetTagItem("gamut.job.attempt")!).ToList();
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal("retry", attempts[0].GetTagItem("gamut.job.outcome"));
+        Assert.Empty(attempts[0].Links);
+        var link = Assert.Single(attempts[1].Links);
+        Assert.Equal(attempts[0].SpanId, link.Context.SpanId);
+        Assert.Equal(attempts[0].TraceId, link.Context.TraceId);
+
+        // Both attempts are children of the one enqueue's send span.
+        var send = Assert.Single(spans, s => s.DisplayName == "send default");
+        Assert.All(attempts, a => Assert.Equal(send.SpanId, a.ParentSpanId));
+    }
+
+    [Fact]
     public async Task One_trace_goes_from_a_producer_through_Redis_to_a_worker_in_another_process_and_back()
     {
         await using var redis = await RedisServer.StartAsync();

@@ -97,6 +97,12 @@ public sealed class ConformanceOperations(IDatabase db, string prefix)
             args.AddRange([Str(o, "id"), Long(o, "fence", 0), Str(o, "kind"), Str(o, "body") ?? "", Str(o, "arg") ?? ""]);
         }
 
+        // The optional trailing spans, one per outcome, when any outcome gives one.
+        if (outcomes.Any(o => o!["span"] is not null))
+        {
+            args.AddRange(outcomes.Select(o => (RedisValue)(Str(o!.AsObject(), "span") ?? "")));
+        }
+
         return [.. args];
     }
 
@@ -107,13 +113,19 @@ public sealed class ConformanceOperations(IDatabase db, string prefix)
         foreach (var row in (RedisResult[])parts[0]!)
         {
             var f = (RedisResult[])row!;
-            jobs.Add((string?)f[0] == "j"
+            var job = (string?)f[0] == "j"
                 ? new JsonObject
                 {
                     ["id"] = (string?)f[1], ["fence"] = (long)f[2], ["name"] = (string?)f[3], ["payload"] = (string?)f[4],
                     ["maxAttempts"] = (string?)f[5], ["timeoutMs"] = (string?)f[6], ["backoff"] = (string?)f[7], ["failures"] = (string?)f[8],
                 }
-                : new JsonObject { ["raw"] = (string?)f[1] });
+                : new JsonObject { ["raw"] = (string?)f[1] };
+            if ((string?)f[0] == "j" && f.Length > 11 && (string?)f[11] is { Length: > 0 } previousSpan)
+            {
+                job["previousSpan"] = previousSpan;
+            }
+
+            jobs.Add(job);
         }
 
         var due = (string?)parts[1];

@@ -195,6 +195,7 @@ internal sealed partial class WorkerHost
         // The submitter's context makes this run a span of its trace, when the worker has a listener (set up, for
         // instance, by a WorkerInitializer); a chunk is one span.
         using var activity = e.TraceParent is null ? null : GamutTelemetry.StartProcess(TraceSystem, job.Name, job.Name, e.Id, e.Attempt, e.TraceParent, e.TraceState);
+        (_runSpan, _runSpanSeq) = (activity, e.Seq);
         try
         {
             var work = new JobWork(e.Seq, e.Id, e.Attempt, e.Flags, e.Items, payload, token);
@@ -209,6 +210,7 @@ internal sealed partial class WorkerHost
         }
         finally
         {
+            _runSpan = null;
             EndJob();
         }
     }

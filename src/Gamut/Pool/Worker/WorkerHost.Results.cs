@@ -20,6 +20,10 @@ internal sealed partial class WorkerHost
     private ResultJournal? _journal;
     private long _pendingSince;
 
+    // The process span of the unit the job thread runs now (null when untraced), so an error answer marks it failed.
+    private Activity? _runSpan;
+    private long _runSpanSeq;
+
     private bool HasResults
     {
         get
@@ -28,6 +32,16 @@ internal sealed partial class WorkerHost
             {
                 return _journal is { HasEntries: true, IsOpen: false };
             }
+        }
+    }
+
+    /// <summary>Marks the running unit's span (when traced) <see cref="ActivityStatusCode.Error"/> with <c>error.type</c>.</summary>
+    private void MarkSpanFailed(long seq, ErrorCode code, string message)
+    {
+        if (_runSpan is { } span && _runSpanSeq == seq)
+        {
+            span.SetStatus(ActivityStatusCode.Error, message);
+            span.SetTag(GamutTelemetry.ErrorTypeTag, code == ErrorCode.Cancelled ? "canceled" : "failed");
         }
     }
 
@@ -48,6 +62,7 @@ internal sealed partial class WorkerHost
 
     public void AppendError(long seq, ErrorCode code, JobError error)
     {
+        MarkSpanFailed(seq, code, error.Message);
         lock (_resultsLock)
         {
             _entry.Clear();
@@ -62,6 +77,12 @@ internal sealed partial class WorkerHost
     /// <summary>Results of items [start, start + count) of a chunk (a serialized array, or none when every item has an error).</summary>
     public void AppendChunkResult(long seq, int start, int count, bool final, bool raw, ReadOnlySpan<byte> payload, List<ItemError>? errors)
     {
+        if (errors is [var first, ..])
+        {
+            // A chunk is one span: it failed when any of its items did.
+            MarkSpanFailed(seq, first.Code, first.Error.Message);
+        }
+
         lock (_resultsLock)
         {
             _entry.Clear();
