@@ -1,8 +1,7 @@
-using System.Collections.Concurrent;
 using Gamut.Redis.Connection;
 using Gamut.Redis.Keys;
-using Gamut.Redis.Scripts;
 using Gamut.Redis.Worker;
+using Gamut.Redis.Worker.Engine;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -13,35 +12,32 @@ namespace Gamut.Redis;
 /// from its queues (highest priority first) within the worker's shared slots, records their outcomes, proves the
 /// worker is alive there with heartbeats, and returns the jobs of dead workers to their queues.
 /// </summary>
-internal sealed partial class InstanceWorker
+/// <remarks>
+/// It composes stand-alone parts (Worker/Engine): the taker takes jobs, the execution runs them and hands their
+/// outcomes to the sink, the held jobs say what this process holds; the heartbeat, the reaper and the reconciler make
+/// the maintenance loop; the registration joins and leaves the instance.
+/// </remarks>
+internal sealed class InstanceWorker
 {
     private readonly RedisConnection _connection;
     private readonly RedisWorkerOptions _options;
-    private readonly QueueKeys[] _queues;
-    private readonly IJobRunner _runner;
     private readonly WorkerSlots _slots;
-    private readonly CompletionSink _sink;
     private readonly Action<string>? _ended;
-    private readonly ConcurrentDictionary<(string Queue, string Id), TakenJob> _running = new();
-
-    // Every entry of our in-flight lists that this process holds, from take until Redis has its outcome.
-    private readonly ConcurrentDictionary<(string Queue, string Entry), byte> _held = new();
-    private readonly SemaphoreSlim _slotFreed = new(0, 1);
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly ILogger _log;
+    private readonly HeldJobs _held = new();
+    private readonly WorkerTally _tally = new();
+    private readonly CompletionSink _sink;
+    private readonly JobTaker _taker;
+    private readonly JobExecution _execution;
+    private readonly Heartbeat _heartbeat;
+    private readonly MaintenanceLoop _maintenanceLoop;
+    private readonly WorkerRegistration _registration;
     private readonly CancellationTokenSource _stopTaking = new();
     private readonly CancellationTokenSource _stopAll = new();
-    private readonly ILogger _log;
-    private readonly BrokenQueues _brokenQueues;
-    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
-    private int _runningCount;
-    private int _recording;
-    private volatile bool _taking;
-    private long _succeeded, _failed, _retried, _dead, _duplicates, _cancelled, _handedBack, _reaped;
+    private readonly Lock _stopLock = new();
     private Task _pull = Task.CompletedTask;
     private Task _maintenance = Task.CompletedTask;
     private Task? _stopping;
-    private ChannelMessageQueue? _control;
-    private readonly List<ChannelMessageQueue> _wakeSubscriptions = [];
 
     /// <param name="connection">The Redis served.</param>
     /// <param name="options">The worker's options.</param>
@@ -54,53 +50,42 @@ internal sealed partial class InstanceWorker
         _connection = connection;
         _options = options;
         _log = connection.Logger;
-        _brokenQueues = new BrokenQueues(_log, id, connection.Name);
         Id = id;
-        _queues = [.. options.Queues.Select(connection.Queue)];
-        _runner = runner;
         _slots = slots;
         _ended = ended;
-        _slots.Register(_slotFreed);
-        _sink = new CompletionSink(connection, Id);
+        QueueKeys[] queues = [.. options.Queues.Select(connection.Queue)];
+        var broken = new BrokenQueues(_log, id, connection.Name);
+        _sink = new CompletionSink(connection, id);
         _sink.Recorded += OnRecorded;
+        var adopter = new RawEntryAdopter(connection, id, options.Serializer, _tally);
+        _execution = new JobExecution(connection, options, id, runner, slots, _held, _sink, adopter, () => _taker!.IsTaking);
+        _taker = new JobTaker(connection, options, id, queues, slots, _held, broken, _execution.Start);
+        _slots.Register(_taker.SlotFreed);
+        _heartbeat = new Heartbeat(connection, options, id, queues, _held, broken, (queue, job) => _held.Cancel(queue, job));
+        _maintenanceLoop = new MaintenanceLoop(connection, id, _heartbeat, new Reaper(connection, id, queues, broken, _tally), new InFlightReconciler(connection, id, queues, _held));
+        _registration = new WorkerRegistration(connection, id, queues);
     }
 
     public string Id { get; }
 
     public RedisConnection Connection => _connection;
 
-    public int RunningJobs => Volatile.Read(ref _runningCount);
+    public int RunningJobs => _held.Running;
 
-    public WorkerCounters Counters => new(
-        Interlocked.Read(ref _succeeded), Interlocked.Read(ref _failed), Interlocked.Read(ref _retried), Interlocked.Read(ref _dead),
-        Interlocked.Read(ref _duplicates), Interlocked.Read(ref _cancelled), Interlocked.Read(ref _handedBack), Interlocked.Read(ref _reaped));
+    public WorkerCounters Counters => _tally.Snapshot;
+
+    /// <summary>When this worker last proved to this instance that it is alive (its heartbeat key was set).</summary>
+    public DateTimeOffset LastHeartbeat => _heartbeat.Last;
 
     public Task Completion => _stopping ?? Task.WhenAll(_pull, _maintenance);
 
     public async Task BeginAsync(CancellationToken cancellationToken)
     {
-        // The keys every worker writes at once (gamut status lists workers and queues from them): one of the wrong
-        // type is refused here, naming it, before this worker writes anything.
-        var g = _connection.Global;
-        if (await KeyTypes.FindAsync(_connection.Database, [(g.Workers, "zset"), (g.Queues, "set")], null, cancellationToken).ConfigureAwait(false) is { } wrongType)
-        {
-            throw wrongType;
-        }
-
-        var sub = _connection.Subscriber;
-        _control = await sub.SubscribeAsync(_connection.Global.Control(Id)).WaitAsync(cancellationToken).ConfigureAwait(false);
-        _control.OnMessage(m => OnControl((string?)m.Message));
-        foreach (var q in _queues)
-        {
-            var wake = await sub.SubscribeAsync(q.WakeChannel).WaitAsync(cancellationToken).ConfigureAwait(false);
-            wake.OnMessage(_ => Signal(_wake));
-            _wakeSubscriptions.Add(wake);
-        }
-
+        await _registration.JoinAsync(OnControl, _taker.Wake, cancellationToken).ConfigureAwait(false);
         _connection.Multiplexer.ConnectionRestored += OnRestored;
-        await BeatAsync(cancellationToken).ConfigureAwait(false);
-        _pull = Task.Run(PullLoopAsync, CancellationToken.None);
-        _maintenance = Task.Run(MaintenanceLoopAsync, CancellationToken.None);
+        await _heartbeat.BeatAsync(cancellationToken).ConfigureAwait(false);
+        _pull = Task.Run(() => _taker.RunAsync(_stopTaking.Token), CancellationToken.None);
+        _maintenance = Task.Run(() => _maintenanceLoop.RunAsync(_stopTaking.Token, _stopAll.Token), CancellationToken.None);
         _log.LogInformation("Worker {Worker} serves {Queues} on {Instance} with {Concurrency} slots", Id, string.Join(",", _options.Queues), _connection.Name, _options.Concurrency);
     }
 
@@ -110,171 +95,45 @@ internal sealed partial class InstanceWorker
     /// </summary>
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        lock (_running)
+        lock (_stopLock)
         {
             _stopping ??= StopCoreAsync(cancellationToken);
             return _stopping;
         }
     }
 
-    private async Task PullLoopAsync()
+    internal static string Sanitize(string s)
     {
-        var stop = _stopTaking.Token;
-        var failures = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            // Outcomes waiting to be recorded are bounded too, so a slow Redis slows taking instead of piling up memory.
-            var free = _slots.Free;
-            if (free <= 0 || CrashPoints.Pending)
-            {
-                await WaitAsync(_slotFreed, CrashPoints.Pending ? TimeSpan.FromMilliseconds(50) : Timeout.InfiniteTimeSpan, stop).ConfigureAwait(false);
-                continue;
-            }
-
-            var took = 0;
-            long? nextDue = null;
-            QueueKeys? current = null;
-            _taking = true;
-            try
-            {
-                foreach (var q in _queues)
-                {
-                    if (took >= free || stop.IsCancellationRequested)
-                    {
-                        break;
-                    }
-
-                    current = q;
-                    List<TakenJob> jobs;
-                    long? due;
-                    try
-                    {
-                        (jobs, due) = await TakeAsync(q, Math.Min(free - took, _options.MaxBatch)).ConfigureAwait(false);
-                        _brokenQueues.Healed(q.Queue);
-                    }
-                    catch (RedisServerException e) when (RedisKeyTypeException.From(e) is { } wrongType)
-                    {
-                        // One queue's key of the wrong type (another client wrote it): nothing was taken from it
-                        // (the script checks before its first write); skip it and serve the others.
-                        _brokenQueues.Broken(q.Queue, wrongType);
-                        continue;
-                    }
-
-                    took += jobs.Count;
-                    if (due is { } d && (nextDue is null || d < nextDue))
-                    {
-                        nextDue = d;
-                    }
-
-                    foreach (var job in jobs)
-                    {
-                        _held[(q.Queue, job.EntryKey)] = 0;
-                        Start(job);
-                    }
-                }
-
-                failures = 0;
-                _taking = false;
-            }
-            catch (Exception e) when (e is RedisException or TimeoutException)
-            {
-                // Redis is away (or a key has the wrong type): keep the worker alive and try again with backoff.
-                _taking = false;
-                failures++;
-                if (failures is 1 or 10 or 100)
-                {
-                    _log.LogWarning(e, "Worker {Worker}: taking jobs from queue {Queue} on {Instance} failed ({Failures} times in a row): {Reason}; retrying", Id, current?.Queue, _connection.Name, failures, e.Message);
-                }
-
-                await WaitAsync(_wake, TimeSpan.FromMilliseconds(Math.Min(2000, 50 * failures * failures)), stop).ConfigureAwait(false);
-                continue;
-            }
-
-            if (took == 0)
-            {
-                var wait = _options.PollInterval;
-                if (nextDue is { } due)
-                {
-                    var untilDue = TimeSpan.FromMilliseconds(Math.Max(1, due - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
-                    wait = untilDue < wait ? untilDue : wait;
-                }
-
-                await WaitAsync(_wake, wait, stop).ConfigureAwait(false);
-            }
-        }
+        var chars = s.Where(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-').Take(40).ToArray();
+        return chars.Length == 0 ? "host" : new string(chars);
     }
 
-    private async Task<(List<TakenJob> Jobs, long? NextDue)> TakeAsync(QueueKeys q, int count)
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
     {
-        var o = _connection.Options;
-        await _connection.WhenWritableAsync(CancellationToken.None).ConfigureAwait(false);
-        var result = (RedisResult[])(await _connection.Database.ScriptEvaluateAsync(
-            LuaScripts.Take,
-            [q.Ready, q.Delayed, q.Active(Id), q.Stats, q.Dead, q.Paused, q.RateLimit, q.RateLog],
-            [q.JobPrefix, Id, count, o.MaxPayloadBytes, o.DeadLetterMax, (long)o.FailedTtl.TotalMilliseconds, q.Queue]).ConfigureAwait(false))!;
-        var rows = (RedisResult[])result[0]!;
-        var jobs = new List<TakenJob>(rows.Length);
-        foreach (var row in rows)
-        {
-            jobs.Add(TakenJob.From(q, (RedisResult[])row!));
-        }
+        await _stopTaking.CancelAsync().ConfigureAwait(false);
+        _taker.Wake();
+        Signals.Set(_taker.SlotFreed);
+        await _pull.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _execution.FinishOrHandBackAsync(_options.ShutdownTimeout, cancellationToken).ConfigureAwait(false);
 
-        var dueText = (string?)result[1];
-        long? nextDue = long.TryParse(dueText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms : null;
-        // The queue's rate limit refused more: the script says in how many ms the next start is allowed (relative, so
-        // clock skew between this machine and Redis cannot turn the wait into a busy loop).
-        if (result.Length > 2 && long.TryParse((string?)result[2], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var rateWait))
-        {
-            var allowed = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + rateWait;
-            nextDue = nextDue is { } d && d < allowed ? d : allowed;
-        }
-
-        return (jobs, nextDue);
+        using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _sink.DrainAsync(drain.Token).ConfigureAwait(false);
+        await _stopAll.CancelAsync().ConfigureAwait(false);
+        await _maintenance.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _registration.LeaveAsync().ConfigureAwait(false);
+        _connection.Multiplexer.ConnectionRestored -= OnRestored;
+        _slots.Unregister(_taker.SlotFreed);
+        _log.LogInformation("Worker {Worker} stopped on {Instance}", Id, _connection.Name);
     }
 
-    private static async Task WaitAsync(SemaphoreSlim signal, TimeSpan timeout, CancellationToken stop)
-    {
-        try
-        {
-            await signal.WaitAsync(timeout, stop).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-    }
-
-    private static void Signal(SemaphoreSlim signal)
-    {
-        try
-        {
-            if (signal.CurrentCount == 0)
-            {
-                signal.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-    }
-
-    private void OnRestored(object? sender, ConnectionFailedEventArgs e) => Signal(_wake);
+    private void OnRestored(object? sender, ConnectionFailedEventArgs e) => _taker.Wake();
 
     private void OnControl(string? message)
     {
         // "cancel <queue> <id>"
-        var parts = message?.Split(' ');
-        if (parts is ["cancel", var queue, var id])
+        if (message?.Split(' ') is ["cancel", var queue, var id])
         {
-            CancelRunning(queue, id);
-        }
-    }
-
-    private void CancelRunning(string queue, string id)
-    {
-        if (_running.TryGetValue((queue, id), out var job))
-        {
-            job.CancelRequested = true;
-            job.Cancel.Cancel();
+            _held.Cancel(queue, id);
         }
     }
 
@@ -282,7 +141,7 @@ internal sealed partial class InstanceWorker
     {
         if (verdict == "duplicate")
         {
-            Interlocked.Increment(ref _duplicates);
+            _tally.Duplicate();
             _log.LogWarning("Worker {Worker}: the outcome of job {Job} was rejected: the job had passed to another worker or ended (a duplicate run)", Id, completion.Job.Id);
             return;
         }
@@ -297,28 +156,12 @@ internal sealed partial class InstanceWorker
             return;
         }
 
-        _ = completion.Kind switch
+        if (completion.Kind == "retry")
         {
-            "ok" => Interlocked.Increment(ref _succeeded),
-            "retry" => RetryScheduled(),
-            "fail" => Interlocked.Increment(ref _failed),
-            "dead" => Interlocked.Increment(ref _dead),
-            "cancel" => Interlocked.Increment(ref _cancelled),
-            "back" => Interlocked.Increment(ref _handedBack),
-            _ => 0,
-        };
-    }
+            // The retry sits in the schedule now: look again, to learn when it is due.
+            _taker.Wake();
+        }
 
-    private long RetryScheduled()
-    {
-        // The retry sits in the schedule now: look again, to learn when it is due.
-        Signal(_wake);
-        return Interlocked.Increment(ref _retried);
-    }
-
-    internal static string Sanitize(string s)
-    {
-        var chars = s.Where(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-').Take(40).ToArray();
-        return chars.Length == 0 ? "host" : new string(chars);
+        _tally.Recorded(completion.Kind);
     }
 }
