@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Gamut.Executors;
 using Gamut.Jobs;
 using Gamut.Pool;
@@ -72,17 +73,32 @@ public sealed class GamutBuilder
     /// <summary>
     /// Adds a process pool named <paramref name="name"/> (settings from <c>Gamut:Executors:{name}</c>), resolvable as a
     /// keyed <see cref="IExecutor"/> and <see cref="ProcessPool"/>, stopped with the host. Its workers build jobs with
-    /// their parameterless constructors (a worker process has no container of the host's).
+    /// their parameterless constructors (a worker process has no container of the host's); to build them through a
+    /// container of the worker's own, use <see cref="AddProcesses{TWorkerServices}(string)"/>.
     /// </summary>
     /// <param name="name">Its name.</param>
     /// <returns>This builder.</returns>
-    public GamutBuilder AddProcesses(string name = "processes")
+    public GamutBuilder AddProcesses(string name = "processes") => AddPool(name, null);
+
+    /// <summary>
+    /// Adds a process pool as <see cref="AddProcesses(string)"/> does, whose workers each build a container of their
+    /// own with <typeparamref name="TWorkerServices"/> and build every job run in a scope of it (constructor
+    /// injection, one scope per run).
+    /// </summary>
+    /// <typeparam name="TWorkerServices">The worker's services (see <see cref="PoolWorkerServices"/>).</typeparam>
+    /// <param name="name">Its name.</param>
+    /// <returns>This builder.</returns>
+    public GamutBuilder AddProcesses<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TWorkerServices>(string name = "processes")
+        where TWorkerServices : PoolWorkerServices, new() => AddPool(name, typeof(TWorkerServices));
+
+    private GamutBuilder AddPool(string name, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type? workerSetup)
     {
         AddExecutor(name, (sp, settings, registry, logger) => new ProcessPool(new ProcessPoolOptions
         {
             Workers = settings.Workers,
             Registry = registry,
             Logger = logger,
+            WorkerSetup = workerSetup,
         }), inProcess: false);
         Services.AddKeyedSingleton(name, (sp, key) => (ProcessPool)sp.GetRequiredKeyedService<IExecutor>(key));
         Registrations.Pools.Add(name);
@@ -117,8 +133,21 @@ public sealed class GamutBuilder
     /// own), and stops gracefully with it.
     /// </summary>
     /// <returns>This builder.</returns>
-    public GamutBuilder AddRedisWorker()
+    public GamutBuilder AddRedisWorker() => AddHostedRedisWorker(null);
+
+    /// <summary>
+    /// Runs a Redis worker as <see cref="AddRedisWorker()"/> does; with <c>Gamut:Worker:Isolation</c> =
+    /// <c>Processes</c>, each of its pool's worker processes builds a container of its own with
+    /// <typeparamref name="TWorkerServices"/> and builds every job run in a scope of it.
+    /// </summary>
+    /// <typeparam name="TWorkerServices">The pool workers' services (see <see cref="PoolWorkerServices"/>).</typeparam>
+    /// <returns>This builder.</returns>
+    public GamutBuilder AddRedisWorker<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TWorkerServices>()
+        where TWorkerServices : PoolWorkerServices, new() => AddHostedRedisWorker(typeof(TWorkerServices));
+
+    private GamutBuilder AddHostedRedisWorker([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type? workerSetup)
     {
+        Registrations.RedisWorkerSetup = workerSetup ?? Registrations.RedisWorkerSetup;
         AddRedisSettings();
         Bind(Services.AddOptions<GamutWorkerSettings>(), GamutWorkerSettings.Section).ValidateOnStart();
         Services.TryAddSingleton<Redis.GamutRedisWorkerService>();
@@ -170,6 +199,10 @@ internal sealed class GamutRegistrations
     public List<string> Pools { get; } = [];
 
     public List<string> RedisClients { get; } = [];
+
+    /// <summary>The hosted Redis worker's pool worker setup (with Processes isolation); none when null.</summary>
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
+    public Type? RedisWorkerSetup { get; set; }
 
     public JobRegistry BuildRegistry(IJobActivator activator)
     {

@@ -16,6 +16,7 @@ internal sealed class GamutRedisWorkerService(
     IOptions<GamutRedisSettings> redis,
     IOptions<GamutWorkerSettings> settings,
     JobRegistry registry,
+    GamutRegistrations registrations,
     ILoggerFactory? loggerFactory = null) : IHostedService, IAsyncDisposable
 {
     private RedisWorker? _worker;
@@ -38,6 +39,7 @@ internal sealed class GamutRedisWorkerService(
         {
             Registry = registry,
             Isolation = s.Isolation,
+            WorkerSetup = registrations.RedisWorkerSetup,
         };
         if (s.Queues.Count > 0)
         {

@@ -47,7 +47,7 @@ public sealed class RedisWorker : IAsyncDisposable
         _runner = options.Isolation switch
         {
             WorkerIsolation.Threads => new ThreadsJobRunner(options.Concurrency, options.Registry, options.Serializer),
-            _ => new ProcessesJobRunner(options.Concurrency, options.Registry, options.Serializer, deployment.Logger),
+            _ => new ProcessesJobRunner(options.Concurrency, options.Registry, options.Serializer, deployment.Logger, options.WorkerSetup),
         };
     }
 

@@ -31,6 +31,14 @@ public sealed record RedisWorkerOptions
     /// <summary>Where jobs run.</summary>
     public WorkerIsolation Isolation { get; init; } = WorkerIsolation.Threads;
 
+    /// <summary>
+    /// With <see cref="WorkerIsolation.Processes"/>: the pool's <see cref="Gamut.Pool.ProcessPoolOptions.WorkerSetup"/>,
+    /// a class implementing <see cref="Gamut.Pool.IPoolWorkerSetup"/> that builds the jobs in each pool worker process
+    /// (through a DI container, say); none when null (each job's parameterless constructor).
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
+    public Type? WorkerSetup { get; init; }
+
     /// <summary>At shutdown, how long running jobs may take to finish before they are cancelled and handed back to their queue.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

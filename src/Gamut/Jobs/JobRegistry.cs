@@ -89,7 +89,10 @@ public sealed class JobRegistry
     /// <param name="name">The name; by default the <see cref="JobAttribute"/> name, else the full type name.</param>
     /// <returns>This registry.</returns>
     /// <exception cref="JobRegistrationException">The name is taken or invalid.</exception>
-    /// <remarks>A process pool's workers build the job themselves, with its parameterless constructor: they have no activator.</remarks>
+    /// <remarks>
+    /// This activator does not cross to a process pool's workers: they build the job themselves, with its parameterless
+    /// constructor, or with the activator their <see cref="Pool.ProcessPoolOptions.WorkerSetup"/> gives them.
+    /// </remarks>
     public JobRegistry Add<TJob, TIn, TOut>(IJobActivator activator, string? name = null)
         where TJob : IJob<TIn, TOut>
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Gamut.Jobs;
 using Microsoft.Extensions.Logging;
 
@@ -46,6 +47,15 @@ public sealed record ProcessPoolOptions
 
     /// <summary>A job each worker runs once at start; none when null.</summary>
     public WorkerInitializer? Initializer { get; init; }
+
+    /// <summary>
+    /// A class implementing <see cref="IPoolWorkerSetup"/>, with a public parameterless constructor, that each worker
+    /// creates at start to get the <see cref="IJobActivator"/> building its jobs (through a DI container, say: one
+    /// scope per run); with it, jobs need no parameterless constructor. None when null: a worker builds each job with
+    /// the job's parameterless constructor.
+    /// </summary>
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
+    public Type? WorkerSetup { get; init; }
 
     /// <summary>
     /// How long a worker that is being stopped (a timeout, a cancelled job that does not stop, a recycle) gets
@@ -110,6 +120,13 @@ public sealed record ProcessPoolOptions
         if (StderrTailLines is < 0 or > 10_000)
         {
             throw new ArgumentOutOfRangeException(nameof(StderrTailLines), StderrTailLines, "Keep 0 to 10,000 stderr lines.");
+        }
+
+        if (WorkerSetup is { } setup && (!typeof(IPoolWorkerSetup).IsAssignableFrom(setup) || !setup.IsClass || setup.IsAbstract || setup.ContainsGenericParameters || setup.GetConstructor(Type.EmptyTypes) is null))
+        {
+            throw new ArgumentException(
+                $"ProcessPoolOptions.WorkerSetup must be a concrete class implementing IPoolWorkerSetup with a public parameterless constructor; {setup.FullName} is not",
+                nameof(WorkerSetup));
         }
 
         if (!HasDefaultSerializer &&

@@ -69,7 +69,7 @@ public sealed class PackagedConsumerTests
             await using var redis = await RedisServer.StartAsync();
             var output = await Repo.DotnetAsync(app, null, Path.Combine(app, "bin", "Release", "net10.0", "Consumer.dll"), redis.Url);
             Assert.Equal(
-                ["command: from a package", "threads: 338350", "pool: 338350 in another process: True", "redis: 144"],
+                ["command: from a package", "threads: 338350", "pool: 338350 in another process: True", "pool di: injected in another process: True", "redis: 144"],
                 output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
             // The same app published self-contained: no dotnet host, so the pool's workers are the app's own
@@ -84,7 +84,7 @@ public sealed class PackagedConsumerTests
                 .RunAsync();
             Assert.True(published.ExitCode == 0, $"the self-contained app exited with {published.ExitCode}:\n{published.StandardOutput}\n{published.StandardError}");
             Assert.Equal(
-                ["command: from a package", "threads: 338350", "pool: 338350 in another process: True", "redis: 144"],
+                ["command: from a package", "threads: 338350", "pool: 338350 in another process: True", "pool di: injected in another process: True", "redis: 144"],
                 published.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
             // Started as a worker whose hook did not run (the marker is set, no hook named), the app's own Main runs:

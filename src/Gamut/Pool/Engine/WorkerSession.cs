@@ -7,7 +7,7 @@ namespace Gamut.Pool.Engine;
 
 /// <summary>
 /// The pool's side of the conversation with one connected worker, on that worker's reader thread: the Init frame
-/// (limits, serializer, initializer), then every frame the worker sends until its channel ends — Ready, InitFailed,
+/// (limits, serializer, worker setup, initializer), then every frame the worker sends until its channel ends — Ready, InitFailed,
 /// Results (after a memory check: a worker over its limit takes no more work), Log.
 /// </summary>
 internal sealed class WorkerSession
@@ -33,6 +33,7 @@ internal sealed class WorkerSession
         writer.BeginFrame(FrameType.Init);
         writer.I64(options.MaxPayloadBytes);
         writer.String(serializerType);
+        writer.String(options.WorkerSetup?.AssemblyQualifiedName ?? "");
         if (initializer is not { } init)
         {
             writer.U8(0);

@@ -28,6 +28,7 @@ internal sealed partial class WorkerHost
     private FrameSocket _channel = null!;
     private IJobSerializer? _serializer;
     private long _maxPayload = 64L * 1024 * 1024;
+    private string _setupType = "";
 
     public WorkerHost(WorkerArguments args)
     {
@@ -88,16 +89,14 @@ internal sealed partial class WorkerHost
 
         var initializer = ReadInit(body.Span, out var initPayload);
         new Thread(Watch) { IsBackground = true, Name = "gamut-worker-watch" }.Start();
+        if ((_setupType.Length > 0 ? RunSetup(_setupType) : null) is { } setupError)
+        {
+            return InitFailed(setupError, interrupt, terminate);
+        }
+
         if (initializer is not null && RunInitializer(initializer, initPayload) is { } error)
         {
-            var w = new FrameWriter();
-            w.BeginFrame(FrameType.InitFailed);
-            JobErrorCodec.Write(w, error);
-            w.EndFrame();
-            _channel.Send(w.Written);
-            GC.KeepAlive(interrupt);
-            GC.KeepAlive(terminate);
-            return ExitInitFailed;
+            return InitFailed(error, interrupt, terminate);
         }
 
         var ready = new FrameWriter(16);
@@ -108,6 +107,18 @@ internal sealed partial class WorkerHost
         GC.KeepAlive(interrupt);
         GC.KeepAlive(terminate);
         return 0;
+    }
+
+    private int InitFailed(JobError error, PosixSignalRegistration interrupt, PosixSignalRegistration terminate)
+    {
+        var w = new FrameWriter();
+        w.BeginFrame(FrameType.InitFailed);
+        JobErrorCodec.Write(w, error);
+        w.EndFrame();
+        _channel.Send(w.Written);
+        GC.KeepAlive(interrupt);
+        GC.KeepAlive(terminate);
+        return ExitInitFailed;
     }
 
     private void SendHello(string token)
@@ -131,6 +142,8 @@ internal sealed partial class WorkerHost
             _serializer = CreateSerializer(serializerType);
         }
 
+        _setupType = r.String();
+
         initPayload = [];
         if (r.U8() == 0)
         {
@@ -148,6 +161,26 @@ internal sealed partial class WorkerHost
         // Trusted configuration from the pool (the type of the serializer it was given), never payload data.
         var type = Type.GetType(typeName, throwOnError: true)!;
         return (IJobSerializer)Activator.CreateInstance(type)!;
+    }
+
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2057", Justification = "The setup type is the pool's own configuration.")]
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "The pool checked the type's public parameterless constructor.")]
+    private JobError? RunSetup(string typeName)
+    {
+        // Trusted configuration from the pool (ProcessPoolOptions.WorkerSetup, a type given in code), never payload data.
+        try
+        {
+            var type = Type.GetType(typeName, throwOnError: true)!;
+            var setup = (IPoolWorkerSetup)Activator.CreateInstance(type)!;
+            _jobs.Activator = setup.CreateActivator(Logger)
+                ?? throw new InvalidOperationException($"{type.FullName}.CreateActivator returned null");
+            return null;
+        }
+        catch (Exception e)
+        {
+            var inner = e is System.Reflection.TargetInvocationException { InnerException: { } cause } ? cause : e;
+            return new JobError(inner.GetType().FullName!, $"The worker setup {typeName.Split(',')[0]} failed: {inner.Message}", inner.StackTrace);
+        }
     }
 
     private JobError? RunInitializer(JobDefinition definition, byte[] payload)

@@ -17,10 +17,16 @@ internal sealed class WorkerJobTable
     private static readonly MethodInfo CreateRunnerMethod =
         typeof(WorkerJobTable).GetMethod(nameof(CreateRunner), BindingFlags.NonPublic | BindingFlags.Static)!;
 
+    private static readonly MethodInfo CreateActivatedRunnerMethod =
+        typeof(WorkerJobTable).GetMethod(nameof(CreateActivatedRunner), BindingFlags.NonPublic | BindingFlags.Static)!;
+
     private readonly Dictionary<uint, WorkerJob> _jobs = [];
     private readonly Dictionary<string, IJobRunner> _runners = new(StringComparer.Ordinal);
 
     public WorkerJob? Get(uint index) => _jobs.GetValueOrDefault(index);
+
+    /// <summary>What builds every job in this worker (from the pool's <see cref="ProcessPoolOptions.WorkerSetup"/>); null: each job's parameterless constructor.</summary>
+    public IJobActivator? Activator { get; set; }
 
     public WorkerJob Define(uint index, JobDefinition definition)
     {
@@ -68,16 +74,18 @@ internal sealed class WorkerJobTable
                 throw new JobRegistrationException($"{type.FullName} is not a concrete class implementing IJob<TIn, TOut>, so it cannot be a job");
             }
 
-            if (type.GetConstructor(Type.EmptyTypes) is null)
+            if (Activator is null && type.GetConstructor(Type.EmptyTypes) is null)
             {
-                throw new JobRegistrationException($"{type.FullName} has no public parameterless constructor, which a job needs to run in a worker process");
+                throw new JobRegistrationException($"{type.FullName} has no public parameterless constructor, which a job needs to run in a worker process (or give the pool a ProcessPoolOptions.WorkerSetup that builds it)");
             }
 
             var args = contract.GetGenericArguments();
             IJobRunner runner;
             try
             {
-                runner = (IJobRunner)CreateRunnerMethod.MakeGenericMethod(type, args[0], args[1]).Invoke(null, [definition.Name])!;
+                runner = Activator is { } activator
+                    ? (IJobRunner)CreateActivatedRunnerMethod.MakeGenericMethod(type, args[0], args[1]).Invoke(null, [definition.Name, activator])!
+                    : (IJobRunner)CreateRunnerMethod.MakeGenericMethod(type, args[0], args[1]).Invoke(null, [definition.Name])!;
             }
             catch (TargetInvocationException e) when (e.InnerException is not null)
             {
@@ -99,6 +107,15 @@ internal sealed class WorkerJobTable
     private static IJobRunner CreateRunner<TJob, TIn, TOut>(string name)
         where TJob : IJob<TIn, TOut>, new() =>
         new JobRunner<TIn, TOut>(new JobDescriptor<TJob, TIn, TOut>(name, static () => new TJob()), ConstructorOf<TJob, TIn, TOut>);
+
+    /// <summary>A runner whose every run (every map item) is built by <paramref name="activator"/> and released after it.</summary>
+    private static IJobRunner CreateActivatedRunner<TJob, TIn, TOut>(string name, IJobActivator activator)
+        where TJob : IJob<TIn, TOut>
+    {
+        // One wrapper serves every run: each RunAsync activates its own instance and releases it (a DI scope) after.
+        var activated = new ActivatedJob<TJob, TIn, TOut>(activator, name);
+        return new JobRunner<TIn, TOut>(new JobDescriptor<TJob, TIn, TOut>(name, () => activated));
+    }
 
     /// <summary>
     /// A delegate that runs the job type's parameterless constructor directly: a job instance per run (per map item

@@ -1,10 +1,13 @@
 // A fresh application that uses Gamut only through its packages (the packaging test builds and runs it).
 // Argument: a Redis URL. Each line it prints is checked by the test.
 using Gamut.Executors;
+using Gamut.Extensions.Hosting;
 using Gamut.Jobs;
 using Gamut.Pool;
 using Gamut.Processes;
 using Gamut.Redis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 var redisUrl = args[0];
 
@@ -40,6 +43,15 @@ await using (var pool = Executors.Processes(registry, workers: 2))
     Console.WriteLine($"pool: {sum} in another process: {pid != Environment.ProcessId}");
 }
 
+// A pool whose workers build jobs through a container of their own (PoolWorkerServices): constructor injection in
+// the worker process, also when the worker is this app's own executable started through the startup hook.
+await using (var services = new ServiceCollection().AddGamut(gamut => gamut.AddJob<Injected, int, string>().AddProcesses<ConsumerWorkerServices>("pool")).BuildServiceProvider())
+{
+    var pool = services.GetRequiredKeyedService<ProcessPool>("pool");
+    var text = await pool.SubmitAsync(JobRef.To<Injected, int, string>(), Environment.ProcessId);
+    Console.WriteLine($"pool di: {text}");
+}
+
 // A Redis submit, served by a worker in this process.
 var options = RedisOptions.FromUrl(redisUrl).WithKeyPrefix("pkg" + Guid.NewGuid().ToString("N")[..8]);
 await using (var worker = await RedisWorker.StartAsync(options, new RedisWorkerOptions { Registry = registry, Concurrency = 2 }))
@@ -60,4 +72,24 @@ public sealed class Square : IJob<int, int>
 public sealed class WhichProcess : IJob<int, int>
 {
     public ValueTask<int> RunAsync(int input, JobContext context) => ValueTask.FromResult(Environment.ProcessId);
+}
+
+public sealed class ConsumerWorkerServices : PoolWorkerServices
+{
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<Greeting>();
+}
+
+public sealed class Greeting
+{
+    public string Text => "injected";
+}
+
+[Job("pkg.injected")]
+public sealed class Injected(Greeting greeting, ILogger<Injected> log) : IJob<int, string>
+{
+    public ValueTask<string> RunAsync(int parentPid, JobContext context)
+    {
+        log.LogDebug("running in {Pid}", Environment.ProcessId);
+        return ValueTask.FromResult($"{greeting.Text} in another process: {Environment.ProcessId != parentPid}");
+    }
 }
