@@ -14,7 +14,7 @@ namespace Gamut.Jobs;
 /// <list type="bullet">
 /// <item><c>gamut.jobs.submitted</c>, <c>gamut.jobs.started</c>, <c>gamut.jobs.completed</c> (counters).</item>
 /// <item><c>gamut.jobs.retried</c> and <c>gamut.jobs.dead_lettered</c> (counters; Redis workers, where a failed attempt
-/// goes back to the queue or to the dead-letter list).</item>
+/// goes back to the queue or to the dead-letter list; process pools count their retries too).</item>
 /// <item><c>gamut.jobs.failed</c> (counter; tag <c>error.type</c>: <c>failed</c>, <c>canceled</c> or <c>timeout</c>).</item>
 /// <item><c>gamut.pool.worker.crashes</c> and <c>gamut.pool.worker.restarts</c> (counters): process-pool workers that
 /// ended unexpectedly, and the replacements started.</item>

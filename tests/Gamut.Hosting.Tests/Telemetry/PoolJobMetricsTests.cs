@@ -67,6 +67,7 @@ public sealed class PoolJobMetricsTests
         Assert.Equal(14, log.Sum("gamut.jobs.started", Processes, job));
         Assert.Equal(1, log.Sum("gamut.jobs.completed", Processes, job));
         Assert.Equal(13, log.Sum("gamut.jobs.failed", Processes, job, ("error.type", "failed")));
+        Assert.Equal(2, log.Sum("gamut.jobs.retried", Processes, job));
         Assert.Equal(13, log.Of("gamut.job.duration", Processes, job, ("error.type", "failed")).Count);
         Assert.Single(log.Of("gamut.job.duration", Processes, job, ("error.type", null)));
     }

@@ -333,6 +333,7 @@ internal sealed class PoolDispatcher
             }
 
             PoolMetrics.Failed(job, job.ItemCount, errorType, PoolMetrics.Share(job, job.ItemCount));
+            PoolMetrics.Retried(job, job.ItemCount);
             job.Attempt++;
             _ledger.WaitLocked(job);
             delay = job.Options.Retry.DelayBefore(job.Attempt);

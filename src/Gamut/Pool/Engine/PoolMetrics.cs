@@ -9,7 +9,8 @@ namespace Gamut.Pool.Engine;
 /// items, not the units that carry them: a map chunk of 1,000 inputs is 1,000 submitted, started and completed jobs.
 /// Submitted: once per item accepted. Started: each time an item is handed to a worker (a retry, or an item requeued
 /// because its worker died before reaching it, counts again). Completed: items a worker answered with a result.
-/// Failed: item attempts that ended in error (a retried attempt too), tagged <c>error.type</c>. Duration: from an
+/// Failed: item attempts that ended in error (a retried attempt too), tagged <c>error.type</c>. Retried: failed
+/// attempts after which the item runs again. Duration: from an
 /// item's hand-off to its answer (for a map chunk, the answer's share: the time since the unit's previous answer or
 /// hand-off, divided by the items it answered). Every call tests its instrument first, so a pool nobody listens to
 /// pays a flag test per unit, never per item.
@@ -38,6 +39,15 @@ internal static class PoolMetrics
         }
 
         job.MarkedAt = GamutTelemetry.JobDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+    }
+
+    /// <summary><paramref name="items"/> items of the unit failed an attempt and will run again.</summary>
+    public static void Retried(PoolJob job, int items)
+    {
+        if (GamutTelemetry.JobsRetried.Enabled)
+        {
+            GamutTelemetry.JobsRetried.Add(items, ExecutorTag, new(GamutTelemetry.JobTag, job.Name));
+        }
     }
 
     /// <summary>

@@ -157,6 +157,11 @@ internal sealed class ResultIntake(PoolGate gate, WorkLedger ledger, PoolDispatc
 
         var single = new SingleJob(chunk.JobIndex, chunk.Name, chunk.Chunk.ItemId(index), attempt, chunk.Options, payload, raw, chunk.Chunk.ItemSink(index)) { Trace = chunk.Trace };
         var delay = attempt > chunk.Attempt ? chunk.Options.Retry.DelayBefore(attempt) : TimeSpan.Zero;
+        if (attempt > chunk.Attempt)
+        {
+            PoolMetrics.Retried(chunk, 1);
+        }
+
         try
         {
             dispatcher.Accept(single, chunk.MapToken, delay, accepted: true);
