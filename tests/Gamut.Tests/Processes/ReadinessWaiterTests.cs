@@ -13,7 +13,10 @@ public sealed class ReadinessWaiterTests
     [Fact]
     public async Task A_signal_racing_a_new_wait_is_never_lost()
     {
-        const int rounds = 600_000;
+        // Enough rounds to sweep the race window many times over; each round is a hand-off between two threads, so
+        // on a machine whose cores are taken by others a round can cost a scheduler time slice — the waits below
+        // yield rather than spin, or the suite would spend minutes here (seen at load 23 on 2 cores).
+        const int rounds = 500_000;
         var waiter = new ReadinessWaiter();
         var turn = -1;
 
@@ -23,9 +26,10 @@ public sealed class ReadinessWaiterTests
         {
             for (var i = 0; i < rounds; i++)
             {
+                var spin = default(SpinWait);
                 while (Volatile.Read(ref turn) != i)
                 {
-                    Thread.SpinWait(1);
+                    spin.SpinOnce();
                 }
 
                 Thread.SpinWait(i % 64);
