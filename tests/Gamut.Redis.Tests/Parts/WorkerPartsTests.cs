@@ -149,6 +149,29 @@ public sealed class WorkerPartsTests(SharedRedis redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_adopter_turns_a_raw_envelope_into_a_job_in_place_of_its_entry_and_dead_letters_one_that_is_not_json()
+    {
+        var adopter = new RawEntryAdopter(_connection, _me, WorkerOptions.Serializer, _tally);
+        var id = "raw-" + Guid.NewGuid().ToString("N")[..8];
+        await Db.ListLeftPushAsync(Keys.Ready, $"{{\"v\":1,\"id\":\"{id}\",\"name\":\"test.square\",\"payload\":6}}");
+        await Db.ListLeftPushAsync(Keys.Ready, "not json at all");
+        var (jobs, _) = await Taker(_me).TakeAsync(Keys, 2);
+        Assert.Equal(2, jobs.Count);
+        Assert.All(jobs, j => Assert.NotNull(j.Raw));
+
+        Assert.True(await adopter.AdoptAsync(jobs[0]));
+        Assert.Equal((id, "test.square", 1L), (jobs[0].Id, jobs[0].Name, jobs[0].Fence));
+        Assert.Null(jobs[0].Raw);
+        Assert.Equal("running", await StateAsync(id));
+
+        Assert.False(await adopter.AdoptAsync(jobs[1]));
+        Assert.Equal([(RedisValue)id], await Db.ListRangeAsync(Keys.Active(_me)));
+        Assert.Equal(1, await Db.ListLengthAsync(Keys.Dead));
+        Assert.Contains("not-json", (string?)(await Db.ListRangeAsync(Keys.Dead))[0], StringComparison.Ordinal);
+        Assert.Equal(1, _tally.Snapshot.DeadLettered);
+    }
+
+    [Fact]
     public async Task The_execution_runs_a_job_in_a_slot_records_its_outcome_releases_it_and_dead_letters_an_unknown_name()
     {
         var slots = new WorkerSlots(4);

@@ -16,6 +16,8 @@ public sealed class RingIndeterminateTests
 {
     private static readonly JobRef<int, int> Square = JobRef.To<SquareJob, int, int>();
 
+    private static Toxics CutAfter(string jobId) => new() { LimitReplyBytes = 0, LimitAfterRequest = jobId, Role = ConnectionRole.Interactive };
+
     [Fact]
     public async Task An_unconfirmed_enqueue_is_retried_on_its_instance_until_it_answers_or_leaves_the_ring()
     {
@@ -33,9 +35,12 @@ public sealed class RingIndeterminateTests
 
         await client.EnqueueAsync(Square, 1, new JobOptions { Id = OwnedByProxy() });    // its script is loaded there
 
-        // Every reply from a is cut: the enqueue runs there, and the client never hears of it.
-        proxy.Set(new Toxics { LimitReplyBytes = 0 });
+        // Every reply from a is cut on the connection that sent the job (from the request that carries its id on):
+        // the enqueue runs there, and the client never hears of it. Only there: a reply cut on another call first (a
+        // health ping's, on a loaded machine) would close the connection before the enqueue was written, and the job,
+        // certainly not sent, would rightly go to b.
         var id = OwnedByProxy();
+        proxy.Set(CutAfter(id));
         var enqueue = client.EnqueueAsync(Square, 7, new JobOptions { Id = id });
         await Wait.UntilAsync(() => Task.FromResult(proxy.Cuts >= 3), "the enqueue was sent three times");
         Assert.False(enqueue.IsCompleted, "the unconfirmed enqueue ended while its instance was in the ring");
@@ -48,9 +53,12 @@ public sealed class RingIndeterminateTests
         Assert.Equal(0, await RingExecutorTests.EnqueuedAsync(b, "endless"));
 
         // Cut again, and the instance is removed for good while the enqueue is unconfirmed: it ends, saying so.
-        proxy.Set(new Toxics { LimitReplyBytes = 0 });
-        var second = client.EnqueueAsync(Square, 8, new JobOptions { Id = OwnedByProxy() });
+        // The lost replies above marked a suspect: until the client sees it answer again, a new job rightly goes to b.
+        await Wait.UntilAsync(() => Task.FromResult(client.Deployment.Instances.Single(i => i.Member == member).IsLive), "the client saw a answer again", TestOptions.Guard);
         var cuts = proxy.Cuts;
+        var secondId = OwnedByProxy();
+        proxy.Set(CutAfter(secondId));
+        var second = client.EnqueueAsync(Square, 8, new JobOptions { Id = secondId });
         await Wait.UntilAsync(() => Task.FromResult(proxy.Cuts >= cuts + 2), "the second enqueue was sent again");
         await admin.RemoveInstanceAsync(member, drain: false);
         var error = await Assert.ThrowsAsync<RedisUnavailableException>(() => second).WaitAsync(TestOptions.Guard);
