@@ -1,8 +1,13 @@
 using System.Diagnostics;
+using Gamut.Executors;
 using Gamut.Jobs;
 using Gamut.Redis.Connection;
 using Gamut.Redis.Tests.Infrastructure;
+using Gamut.Redis.Tests.Jobs;
 using Gamut.Redis.Tests.Ledger;
+using Gamut.Redis.Worker;
+using Gamut.Redis.Worker.Engine;
+using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace Gamut.Redis.Tests.Chaos;
@@ -78,6 +83,101 @@ public sealed class SentinelRestartTests(ITestOutputHelper output)
         TallyReport.AssertClean(run.Seed, tally, lossReported: true);
         Assert.DoesNotContain("wrong-result", told.Keys);
         Assert.DoesNotContain("unconfirmed", told.Keys);
+    }
+
+    /// <summary>
+    /// The race behind a same-token duplicate the run above found once under load (<c>winner_mismatch=4</c>): the gate
+    /// is open (the old primary down), a take passes it, and before the client picks a server the old primary is back,
+    /// empty, holding a copy of a job — a producer's enqueue that landed there in the same race, sent again to the
+    /// primary. The take lands on it and gets that copy with fence 1, which the primary will deliver with fence 1 too:
+    /// two executions with one token. The worker must run none of the jobs of such a take that the confirmed primary
+    /// does not show as its delivery. Sentinel cannot demote the old primary here (its default user may not run
+    /// REPLICAOF), so the test demotes it once the take has landed.
+    /// </summary>
+    [Fact]
+    public async Task RG3_a_take_answered_by_the_restarted_primary_runs_none_of_its_jobs()
+    {
+        await using var first = await RedisServer.StartAsync(
+            "--user", "admin", "on", ">admin", "~*", "&*", "+@all",
+            "--user", "default", "on", "nopass", "~*", "&*", "+@all", "-replicaof", "-slaveof");
+        await using var sentinels = await SentinelGroup.StartAsync(first);
+        const string prefix = "rg3take";
+        var options = TestOptions.For(first, prefix) with { Configuration = RedisOptions.FromUrl(sentinels.Url).Configuration };
+        await using var connection = await RedisConnection.ConnectAsync(options, CancellationToken.None);
+        var gate = connection.PrimaryGate!;
+        first.Kill();
+        await Wait.UntilAsync(async () => await sentinels.PrimaryPortAsync() is var p && p > 0 && p != first.Port, "Sentinel promoted a replica", TestOptions.Guard);
+        var promoted = sentinels.ServerOn(await sentinels.PrimaryPortAsync());
+        await Wait.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    await connection.WhenWritableAsync(CancellationToken.None);
+                }
+                catch (RedisConnectionException)
+                {
+                    return false;
+                }
+
+                return gate.Primary is System.Net.IPEndPoint { Port: var port } && port == promoted.Port;
+            },
+            "the worker's gate confirmed the promoted replica",
+            TestOptions.Guard);
+
+        // The producer's enqueue, sent again to the primary after its first send landed on the old one.
+        var id = JobIds.New();
+        await using (var onPrimary = await RedisExecutor.ConnectAsync(TestOptions.For(promoted, prefix)))
+        {
+            await onPrimary.EnqueueAsync(JobRef.To<SquareJob, int, int>(), 3, new JobOptions { Id = id });
+        }
+
+        // Several takes (each a worker of its own) pass the open gate; then the old primary is back, empty, holding a
+        // copy of the job, and the client, which sends writes to every instance it sees as a primary, spreads them
+        // over both.
+        var q = connection.Queue("default");
+        Task? back = null;
+        Task BackAsync() => back ??= Task.Run(async () =>
+        {
+            await first.LaunchAsync();
+            await using (var onOld = await RedisExecutor.ConnectAsync(TestOptions.For(first, prefix)))
+            {
+                await onOld.EnqueueAsync(JobRef.To<SquareJob, int, int>(), 3, new JobOptions { Id = id });
+            }
+
+            var old = connection.Multiplexer.GetServer("127.0.0.1", first.Port);
+            await Wait.UntilAsync(() => Task.FromResult(old.IsConnected), "the worker's client reconnected to the old primary", TestOptions.Guard);
+        });
+        var takers = Enumerable.Range(1, 8).Select(i =>
+        {
+            var worker = $"w{i}";
+            return new JobTaker(connection, new RedisWorkerOptions { Registry = TestOptions.Registry(), Concurrency = 1 }, worker, [q], new WorkerSlots(1), new HeldJobs(), new BrokenQueues(connection.Logger, worker, connection.Name), _ => { })
+            {
+                AfterGateForTests = BackAsync,
+            };
+        }).ToList();
+        var takes = takers.Select(t => t.TakeAsync(q, 1)).ToList();
+
+        // The copy was taken on the old primary (fence 1 there); every take is sent (one that got a job may wait for
+        // the gate). Then the old primary is demoted (what Sentinel does about 10 s after its return), erasing it.
+        async Task<string?> StateOn(RedisServer server) => await server.CliAsync("HGET", q.Job(id).ToString(), "s");
+        await Wait.UntilAsync(
+            async () => await StateOn(first) == "running" && takes.Count(t => t.IsCompleted) + (await StateOn(promoted) == "running" ? 1 : 0) >= takes.Count - 1,
+            "a take landed on the old primary",
+            TestOptions.Guard);
+        Assert.Equal("OK", await first.CliAsync("--user", "admin", "--pass", "admin", "--no-auth-warning", "REPLICAOF", "127.0.0.1", promoted.Port.ToString()));
+        var taken = (await Task.WhenAll(takes).WaitAsync(TestOptions.Guard)).Select((t, i) => t.Jobs.Select(j => (j.Id, j.Fence, Worker: $"w{i + 1}"))).SelectMany(j => j).ToList();
+        if (taken.Count == 0)
+        {
+            // No take reached the primary: its delivery comes now.
+            taken = [.. (await takers[0].TakeAsync(q, 1).WaitAsync(TestOptions.Guard)).Jobs.Select(j => (j.Id, j.Fence, Worker: "w1"))];
+        }
+
+        // The job runs once: the primary's delivery, with the fence the primary gave it, to the worker it names.
+        var record = (await promoted.CliAsync("HMGET", q.Job(id).ToString(), "s", "a", "w")).Split('\n');
+        var (_, fence, worker) = Assert.Single(taken);
+        Assert.Equal(["running", "1", worker], record);
+        Assert.Equal(1L, fence);
     }
 
     /// <summary>Waits until every job so far has ended and both replicas have everything the primary wrote until then.</summary>

@@ -40,6 +40,12 @@ internal sealed class JobTaker
     /// <summary>Set by the worker's slots whenever a slot frees (on any instance the worker serves).</summary>
     public SemaphoreSlim SlotFreed { get; } = new(0, 1);
 
+    /// <summary>
+    /// Tests only: runs after the primary gate let a take through and before it is sent (where a reconnection can
+    /// land in a real run), so a test can bring an old primary back there.
+    /// </summary>
+    internal Func<Task>? AfterGateForTests { get; set; }
+
     /// <summary>Whether a take is in flight (a crash point waits until none is).</summary>
     public bool IsTaking => _taking;
 
@@ -141,6 +147,12 @@ internal sealed class JobTaker
     {
         var o = _connection.Options;
         await _connection.WhenWritableAsync(CancellationToken.None).ConfigureAwait(false);
+        var epoch = _connection.PrimaryGate?.Epoch ?? 0;
+        if (AfterGateForTests is { } hook)
+        {
+            await hook().ConfigureAwait(false);
+        }
+
         var result = (RedisResult[])(await _connection.Database.ScriptEvaluateAsync(
             LuaScripts.Take,
             [q.Ready, q.Delayed, q.Active(_workerId), q.Stats, q.Dead, q.Paused, q.RateLimit, q.RateLog],
@@ -150,6 +162,13 @@ internal sealed class JobTaker
         foreach (var row in rows)
         {
             jobs.Add(TakenJob.From(q, (RedisResult[])row!));
+        }
+
+        if (_connection.PrimaryGate?.Doubtful(epoch) == true)
+        {
+            // The check before the take and the client's choice of server are two steps: an old primary that came
+            // back meanwhile may have answered. Only what the confirmed primary shows as ours is run.
+            jobs = await DoubtfulTake.KeepConfirmedAsync(_connection, _workerId, q, jobs, _held).ConfigureAwait(false);
         }
 
         var dueText = (string?)result[1];
