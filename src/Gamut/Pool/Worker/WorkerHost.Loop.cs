@@ -27,10 +27,6 @@ internal sealed partial class WorkerHost
     /// <summary>Whether the worker is being stopped (SIGTERM): its job token is cancelled, but not by its caller.</summary>
     public bool Terminating => _terminating;
 
-    private readonly object _cancelLock = new();
-    private readonly HashSet<long> _cancelled = [];
-    private long _runningSeq;
-    private CancellationTokenSource _jobCancel = new();
     private JobEntry[] _entries = new JobEntry[64];
 
     private void JobLoop()
@@ -111,7 +107,7 @@ internal sealed partial class WorkerHost
                 LinuxNative.ExitNow(0);
                 return null;
             case FrameType.Cancel:
-                OnCancel(new FrameReader(body.Span).I64());
+                _cancels.Cancel(new FrameReader(body.Span).I64());
                 return null;
             case FrameType.Jobs or FrameType.DefineJob or FrameType.Stop:
                 // The frame's bytes are the channel's buffer until the next read: keep a copy.
@@ -159,7 +155,7 @@ internal sealed partial class WorkerHost
         }
 
         // Results made early in the frame go back when it ends, or within about a millisecond if it runs long (the
-        // watcher sends them: see FlushIfStale).
+        // watcher sends them: see ResultOutbox.FlushIfStale).
         for (var i = 0; i < count && !_terminating; i++)
         {
             var e = _entries[i];
@@ -186,7 +182,7 @@ internal sealed partial class WorkerHost
             return;
         }
 
-        if (BeginJob(e.Seq) is not { } token)
+        if (_cancels.Begin(e.Seq) is not { } token)
         {
             AppendError(e.Seq, ErrorCode.Cancelled, new JobError(typeof(OperationCanceledException).FullName!, "Cancelled before it started"));
             return;
@@ -211,7 +207,7 @@ internal sealed partial class WorkerHost
         finally
         {
             _runSpan = null;
-            EndJob();
+            _cancels.End();
         }
     }
 
@@ -278,7 +274,7 @@ internal sealed partial class WorkerHost
                 var frame = Interlocked.Read(ref _frames);
                 var busy = _busy;
                 Thread.Sleep(1);
-                FlushIfStale();
+                _outbox.FlushIfStale();
                 if (Environment.TickCount64 - parentChecked > 200)
                 {
                     CheckParent();
@@ -305,8 +301,8 @@ internal sealed partial class WorkerHost
     {
         while (_busy && Interlocked.Read(ref _frames) == frame)
         {
-            var readable = _channel.WaitReadable(HasResults ? FlushDelay : TimeSpan.FromMilliseconds(100));
-            FlushIfStale();
+            var readable = _channel.WaitReadable(_outbox.HasResults ? ResultOutbox.FlushDelay : TimeSpan.FromMilliseconds(100));
+            _outbox.FlushIfStale();
             if (!readable)
             {
                 CheckParent();
@@ -328,69 +324,12 @@ internal sealed partial class WorkerHost
         }
     }
 
-    private CancellationToken? BeginJob(long seq)
-    {
-        lock (_cancelLock)
-        {
-            if (_cancelled.Count > 0)
-            {
-                // Jobs run in the order sent: a cancel for an earlier one came too late to matter.
-                var cancelled = _cancelled.Remove(seq);
-                _cancelled.RemoveWhere(s => s < seq);
-                if (cancelled)
-                {
-                    return null;
-                }
-            }
-
-            if (_terminating)
-            {
-                return null;
-            }
-
-            if (_jobCancel.IsCancellationRequested)
-            {
-                _jobCancel.Dispose();
-                _jobCancel = new CancellationTokenSource();
-            }
-
-            _runningSeq = seq;
-            return _jobCancel.Token;
-        }
-    }
-
-    private void EndJob()
-    {
-        lock (_cancelLock)
-        {
-            _runningSeq = 0;
-        }
-    }
-
-    private void OnCancel(long seq)
-    {
-        lock (_cancelLock)
-        {
-            if (_runningSeq == seq)
-            {
-                _jobCancel.Cancel();
-            }
-            else
-            {
-                _cancelled.Add(seq);
-            }
-        }
-    }
-
     private void OnTerminate()
     {
         lock (_stateLock)
         {
             _terminating = true;
-            lock (_cancelLock)
-            {
-                _jobCancel.Cancel();
-            }
+            _cancels.Terminate();
 
             if (_busy)
             {

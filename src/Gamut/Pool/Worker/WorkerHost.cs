@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Gamut.Ipc.Native;
 using Gamut.Jobs;
@@ -16,6 +17,8 @@ namespace Gamut.Pool.Worker;
 /// thread here, not two. While it runs a frame for longer than about a millisecond, a watcher thread takes over the
 /// channel: a cancel reaches the running job at once, later frames wait in order, and the pool's death (end of
 /// stream) ends the worker whatever the job is doing. The watcher also checks the parent pid, in case.</para>
+/// <para>Two parts keep state of their own: <see cref="ResultOutbox"/> (results committed to the slot's journal, sent
+/// in one frame) and <see cref="JobCancels"/> (which job may run, with which token).</para>
 /// </remarks>
 internal sealed partial class WorkerHost
 {
@@ -30,10 +33,19 @@ internal sealed partial class WorkerHost
     private long _maxPayload = 64L * 1024 * 1024;
     private string _setupType = "";
 
+    // The parts with state of their own: what goes back to the pool, and which job may run with which token.
+    private readonly ResultOutbox _outbox;
+    private readonly JobCancels _cancels = new();
+
+    // The process span of the unit the job thread runs now (null when untraced), so an error answer marks it failed.
+    private Activity? _runSpan;
+    private long _runSpanSeq;
+
     public WorkerHost(WorkerArguments args)
     {
         _args = args;
         Logger = new ForwardingLogger(SendLog);
+        _outbox = new ResultOutbox(Send);
     }
 
     /// <summary>Whether this process is a Gamut pool worker (set as soon as the host starts).</summary>
@@ -54,6 +66,42 @@ internal sealed partial class WorkerHost
 
     /// <summary>Where the job thread serializes one result (it is the only user).</summary>
     public ArrayBufferWriter<byte> Scratch { get; } = new(4096);
+
+    /// <summary>The largest result the pool takes, in bytes.</summary>
+    public long MaxPayload => _maxPayload;
+
+    // The job runners' side of the outbox (JobRunner): results in, committed to the slot's journal.
+    public void AppendOk(long seq, ReadOnlySpan<byte> payload, bool raw) => _outbox.AppendOk(seq, payload, raw);
+
+    public void AppendError(long seq, ErrorCode code, JobError error)
+    {
+        MarkSpanFailed(seq, code, error.Message);
+        _outbox.AppendError(seq, code, error);
+    }
+
+    /// <inheritdoc cref="ResultOutbox.AppendChunkResult"/>
+    public void AppendChunkResult(long seq, int start, int count, bool final, bool raw, ReadOnlySpan<byte> payload, List<ItemError>? errors)
+    {
+        if (errors is [var first, ..])
+        {
+            // A chunk is one span: it failed when any of its items did.
+            MarkSpanFailed(seq, first.Code, first.Error.Message);
+        }
+
+        _outbox.AppendChunkResult(seq, start, count, final, raw, payload, errors);
+    }
+
+    /// <inheritdoc cref="ResultOutbox.OpenRaw"/>
+    public void OpenRaw(long seq, int start, int itemSize) => _outbox.OpenRaw(seq, start, itemSize);
+
+    /// <inheritdoc cref="ResultOutbox.AddRaw"/>
+    public void AddRaw<T>(T value, int itemSize) => _outbox.AddRaw(value, itemSize);
+
+    /// <inheritdoc cref="ResultOutbox.CloseRaw"/>
+    public void CloseRaw(bool final) => _outbox.CloseRaw(final);
+
+    /// <inheritdoc cref="ResultOutbox.Flush"/>
+    public void Flush() => _outbox.Flush();
 
     /// <summary>Runs the worker on the calling thread, which becomes its job thread; returns only when it cannot start.</summary>
     public int Run()
@@ -78,10 +126,7 @@ internal sealed partial class WorkerHost
         });
 
         Slot = WorkerSlot.Open(_args.SlotPath);
-        lock (_resultsLock)
-        {
-            _journal = Slot.Journal();
-        }
+        _outbox.Attach(Slot.Journal());
         if (!_channel.TryRead(out var type, out var body) || type != FrameType.Init)
         {
             return ExitProtocol;
@@ -193,7 +238,7 @@ internal sealed partial class WorkerHost
 
         try
         {
-            var context = new WorkerJobContext($"init-w{_args.WorkerId}", definition.Name, 1, _jobCancel.Token, Logger);
+            var context = new WorkerJobContext($"init-w{_args.WorkerId}", definition.Name, 1, _cancels.Current, Logger);
             job.Runner!.Descriptor.InvokeAsync(payload, Serializer, context, new ArrayBufferWriter<byte>()).AsTask().GetAwaiter().GetResult();
             return null;
         }
@@ -213,6 +258,28 @@ internal sealed partial class WorkerHost
         }
         catch (IOException)
         {
+        }
+    }
+
+    /// <summary>Marks the running unit's span (when traced) <see cref="ActivityStatusCode.Error"/> with <c>error.type</c>.</summary>
+    private void MarkSpanFailed(long seq, ErrorCode code, string message)
+    {
+        if (_runSpan is { } span && _runSpanSeq == seq)
+        {
+            span.SetStatus(ActivityStatusCode.Error, message);
+            span.SetTag(GamutTelemetry.ErrorTypeTag, code == ErrorCode.Cancelled ? "canceled" : "failed");
+        }
+    }
+
+    private void Send(ReadOnlySpan<byte> frame)
+    {
+        try
+        {
+            _channel.Send(frame);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            LinuxNative.ExitNow(0);
         }
     }
 

@@ -1,56 +1,52 @@
 using System.Diagnostics;
-using Gamut.Ipc.Native;
 using Gamut.Jobs;
 using Gamut.Pool.Protocol;
 
 namespace Gamut.Pool.Worker;
 
+/// <summary>Sends one frame to the pool.</summary>
+internal delegate void FrameSender(ReadOnlySpan<byte> frame);
+
 /// <summary>
 /// How results go back to the pool: each is committed to the slot's <see cref="ResultJournal"/> (shared memory) before
-/// the next job starts, and the journal is sent as one Results frame when a frame of jobs ends (or within about a
-/// millisecond when results wait behind a long job). A crash takes no finished result with it: the pool reads what
-/// was committed and not sent.
+/// the next job starts, and the journal is sent as one Results frame when a frame of jobs ends (<see cref="Flush"/>),
+/// or within about a millisecond when results wait behind a long job (<see cref="FlushIfStale"/>, the watcher's
+/// part). A crash takes no finished result with it: the pool reads what was committed and not sent.
 /// </summary>
-internal sealed partial class WorkerHost
+internal sealed class ResultOutbox(FrameSender send)
 {
-    private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(1);
+    /// <summary>How long committed results may wait behind a job still running.</summary>
+    public static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(1);
 
-    private readonly object _resultsLock = new();
+    private readonly object _lock = new();
     private readonly FrameWriter _entry = new(4096);
     private ResultJournal? _journal;
     private long _pendingSince;
 
-    // The process span of the unit the job thread runs now (null when untraced), so an error answer marks it failed.
-    private Activity? _runSpan;
-    private long _runSpanSeq;
-
-    private bool HasResults
+    /// <summary>Whether committed results wait to be sent (none while a chunk's entry is open).</summary>
+    public bool HasResults
     {
         get
         {
-            lock (_resultsLock)
+            lock (_lock)
             {
                 return _journal is { HasEntries: true, IsOpen: false };
             }
         }
     }
 
-    /// <summary>Marks the running unit's span (when traced) <see cref="ActivityStatusCode.Error"/> with <c>error.type</c>.</summary>
-    private void MarkSpanFailed(long seq, ErrorCode code, string message)
+    /// <summary>Commits to <paramref name="journal"/> from now on (the slot's, once it is mapped).</summary>
+    public void Attach(ResultJournal journal)
     {
-        if (_runSpan is { } span && _runSpanSeq == seq)
+        lock (_lock)
         {
-            span.SetStatus(ActivityStatusCode.Error, message);
-            span.SetTag(GamutTelemetry.ErrorTypeTag, code == ErrorCode.Cancelled ? "canceled" : "failed");
+            _journal = journal;
         }
     }
 
-    /// <summary>The largest result the pool takes, in bytes.</summary>
-    public long MaxPayload => _maxPayload;
-
     public void AppendOk(long seq, ReadOnlySpan<byte> payload, bool raw)
     {
-        lock (_resultsLock)
+        lock (_lock)
         {
             _entry.Clear();
             _entry.I64(seq);
@@ -62,8 +58,7 @@ internal sealed partial class WorkerHost
 
     public void AppendError(long seq, ErrorCode code, JobError error)
     {
-        MarkSpanFailed(seq, code, error.Message);
-        lock (_resultsLock)
+        lock (_lock)
         {
             _entry.Clear();
             _entry.I64(seq);
@@ -77,13 +72,7 @@ internal sealed partial class WorkerHost
     /// <summary>Results of items [start, start + count) of a chunk (a serialized array, or none when every item has an error).</summary>
     public void AppendChunkResult(long seq, int start, int count, bool final, bool raw, ReadOnlySpan<byte> payload, List<ItemError>? errors)
     {
-        if (errors is [var first, ..])
-        {
-            // A chunk is one span: it failed when any of its items did.
-            MarkSpanFailed(seq, first.Code, first.Error.Message);
-        }
-
-        lock (_resultsLock)
+        lock (_lock)
         {
             _entry.Clear();
             _entry.I64(seq);
@@ -107,7 +96,7 @@ internal sealed partial class WorkerHost
     /// <summary>Opens an entry for the primitive results of chunk <paramref name="seq"/> from item <paramref name="start"/> on.</summary>
     public void OpenRaw(long seq, int start, int itemSize)
     {
-        lock (_resultsLock)
+        lock (_lock)
         {
             OpenRawLocked(seq, start, itemSize);
         }
@@ -121,7 +110,7 @@ internal sealed partial class WorkerHost
             return;
         }
 
-        lock (_resultsLock)
+        lock (_lock)
         {
             var (seq, next) = _journal!.OpenPosition;
             _journal!.Close(final: false);
@@ -138,10 +127,31 @@ internal sealed partial class WorkerHost
     /// <summary>Closes the open entry (final: the chunk is done).</summary>
     public void CloseRaw(bool final)
     {
-        lock (_resultsLock)
+        lock (_lock)
         {
             _journal!.Close(final);
             MarkPendingLocked();
+        }
+    }
+
+    /// <summary>Sends the committed results that have waited <see cref="FlushDelay"/> behind a job still running.</summary>
+    public void FlushIfStale()
+    {
+        lock (_lock)
+        {
+            if (_journal is not null && _journal.HasEntries && !_journal.IsOpen && Stopwatch.GetElapsedTime(_pendingSince) >= FlushDelay)
+            {
+                FlushLocked();
+            }
+        }
+    }
+
+    /// <summary>Sends the committed results (the job thread, between jobs or at a partial point of a chunk).</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            FlushLocked();
         }
     }
 
@@ -187,32 +197,8 @@ internal sealed partial class WorkerHost
         _entry.Written.CopyTo(frame.GetSpan(_entry.Length));
         frame.Advance(_entry.Length);
         frame.EndFrame();
-        Send(frame.Written);
+        send(frame.Written);
         _journal!.CountSentFrame();
-    }
-
-    /// <summary>
-    /// The watcher's part: results that have waited about a millisecond behind a job still running go back now, so a
-    /// long job never holds finished results (short frames send theirs when they end).
-    /// </summary>
-    private void FlushIfStale()
-    {
-        lock (_resultsLock)
-        {
-            if (_journal is not null && _journal.HasEntries && !_journal.IsOpen && Stopwatch.GetElapsedTime(_pendingSince) >= FlushDelay)
-            {
-                FlushLocked();
-            }
-        }
-    }
-
-    /// <summary>Sends the committed results (the job thread, between jobs or at a partial point of a chunk).</summary>
-    public void Flush()
-    {
-        lock (_resultsLock)
-        {
-            FlushLocked();
-        }
     }
 
     private void FlushLocked()
@@ -223,20 +209,8 @@ internal sealed partial class WorkerHost
             return;
         }
 
-        Send(_journal!.Frame());
+        send(_journal!.Frame());
         _journal!.Sent();
         _pendingSince = 0;
-    }
-
-    private void Send(ReadOnlySpan<byte> frame)
-    {
-        try
-        {
-            _channel.Send(frame);
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
-        {
-            LinuxNative.ExitNow(0);
-        }
     }
 }
