@@ -29,6 +29,12 @@ internal sealed class CompletionSink
 
     public event Action<Completion, string>? Recorded;
 
+    /// <summary>
+    /// Tests only: runs after the primary gate let an outcome through and before it is sent (where a reconnection can
+    /// land in a real run), so a test can bring an old primary back there.
+    /// </summary>
+    internal Func<Task>? AfterGateForTests { get; set; }
+
     public Task<string> Add(Completion completion)
     {
         if (!_channel.Writer.TryWrite(completion))
@@ -102,7 +108,32 @@ internal sealed class CompletionSink
             try
             {
                 await _connection.WhenWritableAsync(CancellationToken.None).ConfigureAwait(false);
+                var epoch = _connection.PrimaryGate?.Epoch ?? 0;
+                if (AfterGateForTests is { } hook)
+                {
+                    await hook().ConfigureAwait(false);
+                }
+
                 var result = (RedisResult[])(await _connection.Database.ScriptEvaluateAsync(LuaScripts.Complete, keys, values).ConfigureAwait(false))!;
+                if (_connection.PrimaryGate?.Doubtful(epoch) == true)
+                {
+                    // Under Sentinel an old primary that came back meanwhile may have answered (its verdict is about
+                    // its own copy, erased by its demotion): the outcomes the confirmed primary has not recorded (it
+                    // still shows our running delivery) go again; the others keep their verdict.
+                    var again = await Engine.DoubtfulTake.OnPrimaryAsync(_connection, _workerId, q, [.. items.Select(c => c.Job)]).ConfigureAwait(false);
+                    if (again.All(a => a))
+                    {
+                        continue;
+                    }
+
+                    if (again.Any(a => a))
+                    {
+                        await RecordAsync([.. items.Where((_, i) => again[i])]).ConfigureAwait(false);
+                        items = [.. items.Where((_, i) => !again[i])];
+                        result = [.. result.Where((_, i) => !again[i])];
+                    }
+                }
+
                 for (var i = 0; i < items.Length; i++)
                 {
                     var verdict = (string)result[i]!;

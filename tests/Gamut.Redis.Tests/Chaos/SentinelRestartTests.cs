@@ -91,39 +91,16 @@ public sealed class SentinelRestartTests(ITestOutputHelper output)
     /// empty, holding a copy of a job — a producer's enqueue that landed there in the same race, sent again to the
     /// primary. The take lands on it and gets that copy with fence 1, which the primary will deliver with fence 1 too:
     /// two executions with one token. The worker must run none of the jobs of such a take that the confirmed primary
-    /// does not show as its delivery. Sentinel cannot demote the old primary here (its default user may not run
-    /// REPLICAOF), so the test demotes it once the take has landed.
+    /// does not show as its delivery. The test demotes the old primary once the take has landed.
     /// </summary>
     [Fact]
     public async Task RG3_a_take_answered_by_the_restarted_primary_runs_none_of_its_jobs()
     {
-        await using var first = await RedisServer.StartAsync(
-            "--user", "admin", "on", ">admin", "~*", "&*", "+@all",
-            "--user", "default", "on", "nopass", "~*", "&*", "+@all", "-replicaof", "-slaveof");
-        await using var sentinels = await SentinelGroup.StartAsync(first);
         const string prefix = "rg3take";
-        var options = TestOptions.For(first, prefix) with { Configuration = RedisOptions.FromUrl(sentinels.Url).Configuration };
-        await using var connection = await RedisConnection.ConnectAsync(options, CancellationToken.None);
-        var gate = connection.PrimaryGate!;
-        first.Kill();
-        await Wait.UntilAsync(async () => await sentinels.PrimaryPortAsync() is var p && p > 0 && p != first.Port, "Sentinel promoted a replica", TestOptions.Guard);
-        var promoted = sentinels.ServerOn(await sentinels.PrimaryPortAsync());
-        await Wait.UntilAsync(
-            async () =>
-            {
-                try
-                {
-                    await connection.WhenWritableAsync(CancellationToken.None);
-                }
-                catch (RedisConnectionException)
-                {
-                    return false;
-                }
-
-                return gate.Primary is System.Net.IPEndPoint { Port: var port } && port == promoted.Port;
-            },
-            "the worker's gate confirmed the promoted replica",
-            TestOptions.Guard);
+        var (first, sentinels, promoted, connection) = await FailedOverAsync(prefix);
+        await using var oldPrimary = first;
+        await using var group = sentinels;
+        await using var workerConnection = connection;
 
         // The producer's enqueue, sent again to the primary after its first send landed on the old one.
         var id = JobIds.New();
@@ -178,6 +155,81 @@ public sealed class SentinelRestartTests(ITestOutputHelper output)
         var (_, fence, worker) = Assert.Single(taken);
         Assert.Equal(["running", "1", worker], record);
         Assert.Equal(1L, fence);
+    }
+
+    /// <summary>
+    /// The same race for an outcome: sent after the gate let it through, it lands on the old primary, back meanwhile,
+    /// which has no such job ("missing"). The primary still shows the delivery running: unless the outcome is sent
+    /// again there, the job goes back to the queue and runs a second time, a duplicate nobody counted.
+    /// </summary>
+    [Fact]
+    public async Task RG3_an_outcome_answered_by_the_restarted_primary_is_sent_again_to_the_primary()
+    {
+        const string prefix = "rg3done";
+        var (first, sentinels, promoted, connection) = await FailedOverAsync(prefix);
+        await using var oldPrimary = first;
+        await using var group = sentinels;
+        await using var workerConnection = connection;
+        var id = JobIds.New();
+        await using (var onPrimary = await RedisExecutor.ConnectAsync(TestOptions.For(promoted, prefix)))
+        {
+            await onPrimary.EnqueueAsync(JobRef.To<SquareJob, int, int>(), 3, new JobOptions { Id = id });
+        }
+
+        var q = connection.Queue("default");
+        var taker = new JobTaker(connection, new RedisWorkerOptions { Registry = TestOptions.Registry(), Concurrency = 1 }, "w1", [q], new WorkerSlots(1), new HeldJobs(), new BrokenQueues(connection.Logger, "w1", connection.Name), _ => { });
+        var job = Assert.Single((await taker.TakeAsync(q, 1).WaitAsync(TestOptions.Guard)).Jobs);
+        var sink = new CompletionSink(connection, "w1");
+        sink.AfterGateForTests = async () =>
+        {
+            sink.AfterGateForTests = null;
+            await first.LaunchAsync();
+            var old = connection.Multiplexer.GetServer("127.0.0.1", first.Port);
+            await Wait.UntilAsync(() => Task.FromResult(old.IsConnected), "the worker's client reconnected to the old primary", TestOptions.Guard);
+        };
+        var verdict = sink.Add(Completion.Create(job, "ok", "9"u8.ToArray()));
+
+        await Wait.UntilAsync(async () => (await first.CliAsync("INFO", "commandstats")).Contains("cmdstat_eval", StringComparison.Ordinal), "the outcome landed on the old primary", TestOptions.Guard);
+        Assert.Equal("OK", await first.CliAsync("--user", "admin", "--pass", "admin", "--no-auth-warning", "REPLICAOF", "127.0.0.1", promoted.Port.ToString()));
+        Assert.Equal("ok", await verdict.WaitAsync(TestOptions.Guard));
+        Assert.Equal("succeeded", await promoted.CliAsync("HGET", q.Job(id).ToString(), "s"));
+        await sink.DrainAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// A Sentinel group whose first primary Sentinel cannot demote (its default user may not run REPLICAOF: the test
+    /// decides when), that primary killed and a replica promoted, and a worker's connection whose gate has confirmed
+    /// the promoted replica with the old primary down.
+    /// </summary>
+    private static async Task<(RedisServer First, SentinelGroup Sentinels, RedisServer Promoted, RedisConnection Connection)> FailedOverAsync(string prefix)
+    {
+        var first = await RedisServer.StartAsync(
+            "--user", "admin", "on", ">admin", "~*", "&*", "+@all",
+            "--user", "default", "on", "nopass", "~*", "&*", "+@all", "-replicaof", "-slaveof");
+        var sentinels = await SentinelGroup.StartAsync(first);
+        var options = TestOptions.For(first, prefix) with { Configuration = RedisOptions.FromUrl(sentinels.Url).Configuration };
+        var connection = await RedisConnection.ConnectAsync(options, CancellationToken.None);
+        var gate = connection.PrimaryGate!;
+        first.Kill();
+        await Wait.UntilAsync(async () => await sentinels.PrimaryPortAsync() is var p && p > 0 && p != first.Port, "Sentinel promoted a replica", TestOptions.Guard);
+        var promoted = sentinels.ServerOn(await sentinels.PrimaryPortAsync());
+        await Wait.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    await connection.WhenWritableAsync(CancellationToken.None);
+                }
+                catch (RedisConnectionException)
+                {
+                    return false;
+                }
+
+                return gate.Primary is System.Net.IPEndPoint { Port: var port } && port == promoted.Port;
+            },
+            "the worker's gate confirmed the promoted replica",
+            TestOptions.Guard);
+        return (first, sentinels, promoted, connection);
     }
 
     /// <summary>Waits until every job so far has ended and both replicas have everything the primary wrote until then.</summary>

@@ -27,11 +27,34 @@ internal static class DoubtfulTake
     /// and what the primary holds in our in-flight list goes back to the queue by the reconciliation pass.</exception>
     public static async Task<List<TakenJob>> KeepConfirmedAsync(RedisConnection connection, string workerId, QueueKeys q, List<TakenJob> jobs, HeldJobs held)
     {
-        if (jobs.Count == 0 || connection.PrimaryGate is not { } gate)
+        if (jobs.Count == 0 || connection.PrimaryGate is null)
         {
             return jobs;
         }
 
+        var ours = await OnPrimaryAsync(connection, workerId, q, jobs).ConfigureAwait(false);
+        // A job held already is a copy of a delivery this worker runs (taken from the primary earlier).
+        var kept = jobs.Where((job, i) => ours[i] && !held.IsHeld(q.Queue, job.EntryKey)).ToList();
+        if (kept.Count < jobs.Count)
+        {
+            connection.Logger.LogWarning(
+                "Worker {Worker}: {Count} of {Taken} jobs taken from queue {Queue} while the Sentinel primary changed are not this worker's deliveries on the confirmed primary (an old primary answered, not yet demoted?); they are not run",
+                workerId, jobs.Count - kept.Count, jobs.Count, q.Queue);
+        }
+
+        return kept;
+    }
+
+    /// <summary>
+    /// For each of <paramref name="jobs"/>, whether the confirmed primary shows it as this worker's running delivery
+    /// with the same fence (a job record), or holds it in our in-flight list (a raw entry not yet adopted). Asked once
+    /// the gate is open, again if the gate changed during the read. Also how a worker tells, after an outcome sent in
+    /// doubt, that the primary has not recorded it yet.
+    /// </summary>
+    /// <exception cref="RedisConnectionException">No primary confirmed after many waits.</exception>
+    public static async Task<bool[]> OnPrimaryAsync(RedisConnection connection, string workerId, QueueKeys q, IReadOnlyList<TakenJob> jobs)
+    {
+        var gate = connection.PrimaryGate!;
         for (var wait = 1; ; wait++)
         {
             try
@@ -45,8 +68,8 @@ internal static class DoubtfulTake
 
             var epoch = gate.Epoch;
             var db = connection.Database;
-            var records = jobs.Select(j => j.Raw is null ? db.HashGetAsync(q.Job(j.Id), ["s", "a", "w"], CommandFlags.DemandMaster) : null).ToArray();
-            var positions = jobs.Select(j => j.Raw is { } raw ? db.ListPositionAsync(q.Active(workerId), raw, flags: CommandFlags.DemandMaster) : null).ToArray();
+            var records = jobs.Select(j => j.Id.Length > 0 ? db.HashGetAsync(q.Job(j.Id), ["s", "a", "w"], CommandFlags.DemandMaster) : null).ToArray();
+            var positions = jobs.Select(j => j.Id.Length == 0 && j.Raw is { } raw ? db.ListPositionAsync(q.Active(workerId), raw, flags: CommandFlags.DemandMaster) : null).ToArray();
             await Task.WhenAll(records.OfType<Task>().Concat(positions.OfType<Task>())).ConfigureAwait(false);
             if (gate.Doubtful(epoch))
             {
@@ -54,33 +77,9 @@ internal static class DoubtfulTake
                 continue;
             }
 
-            var kept = new List<TakenJob>(jobs.Count);
-            for (var i = 0; i < jobs.Count; i++)
-            {
-                var job = jobs[i];
-                if (held.IsHeld(q.Queue, job.EntryKey))
-                {
-                    // A copy of a delivery this worker runs already (taken from the primary earlier).
-                    continue;
-                }
-
-                var ours = records[i] is { } record
-                    ? record.Result is [var s, var a, var w] && (string?)s == "running" && (long?)a == job.Fence && (string?)w == workerId
-                    : positions[i]!.Result >= 0;
-                if (ours)
-                {
-                    kept.Add(job);
-                }
-            }
-
-            if (kept.Count < jobs.Count)
-            {
-                connection.Logger.LogWarning(
-                    "Worker {Worker}: {Count} of {Taken} jobs taken from queue {Queue} while the Sentinel primary changed are not this worker's deliveries on the confirmed primary (an old primary answered, not yet demoted?); they are not run",
-                    workerId, jobs.Count - kept.Count, jobs.Count, q.Queue);
-            }
-
-            return kept;
+            return [.. jobs.Select((job, i) => records[i] is { } record
+                ? record.Result is [var s, var a, var w] && (string?)s == "running" && (long?)a == job.Fence && (string?)w == workerId
+                : positions[i] is { } position && position.Result >= 0)];
         }
     }
 }
