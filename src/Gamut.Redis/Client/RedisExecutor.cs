@@ -345,6 +345,7 @@ public sealed class RedisExecutor : IExecutor
         }
 
         await ShutdownAsync(ShutdownMode.Immediate).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _queues.FlushAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         await _waiters.DisposeAsync().ConfigureAwait(false);
         await _deployment.DisposeAsync().ConfigureAwait(false);
     }
