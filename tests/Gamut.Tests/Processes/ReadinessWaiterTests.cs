@@ -13,12 +13,18 @@ public sealed class ReadinessWaiterTests
     [Fact]
     public async Task A_signal_racing_a_new_wait_is_never_lost()
     {
-        // Enough rounds to sweep the race window many times over; each round is a hand-off between two threads, so
-        // on a machine whose cores are taken by others a round can cost a scheduler time slice — the waits below
-        // yield rather than spin, or the suite would spend minutes here (seen at load 23 on 2 cores).
-        const int rounds = 500_000;
+        // Up to 500,000 rounds sweep the race window many times over (a quiet machine does them in seconds; with the
+        // original bug one run in two failed within 200,000). Each round is a hand-off between two threads, and with
+        // every core taken by others (two CPU hogs beside the suite) a hand-off can cost scheduler time slices: there
+        // 500,000 rounds took more than five minutes. So the sweep is a budget of work, not of time only: at least
+        // 2,000 rounds (under two hogs, 20,000 took 77 s), and after those it stops at 500,000 or at 20 s, whichever
+        // comes first. Nothing here asserts a duration.
+        const int rounds = 500_000, minimumRounds = 2_000;
+        var budget = TimeSpan.FromSeconds(20);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var waiter = new ReadinessWaiter();
         var turn = -1;
+        const int done = -2;
 
         // The signaller raises round i's event a varying few nanoseconds after the waiter starts waiting for it,
         // sweeping the window between the waiter publishing its state and re-reading the event count.
@@ -27,8 +33,14 @@ public sealed class ReadinessWaiterTests
             for (var i = 0; i < rounds; i++)
             {
                 var spin = default(SpinWait);
-                while (Volatile.Read(ref turn) != i)
+                int t;
+                while ((t = Volatile.Read(ref turn)) != i)
                 {
+                    if (t == done)
+                    {
+                        return;
+                    }
+
                     spin.SpinOnce();
                 }
 
@@ -38,7 +50,8 @@ public sealed class ReadinessWaiterTests
         }) { IsBackground = true };
         signaller.Start();
 
-        for (var i = 0; i < rounds; i++)
+        var completed = 0;
+        for (var i = 0; i < rounds && (i < minimumRounds || clock.Elapsed < budget); i++)
         {
             var observed = waiter.Sequence;
             Volatile.Write(ref turn, i);
@@ -58,9 +71,12 @@ public sealed class ReadinessWaiterTests
 
             // The next round starts after this round's event.
             SpinWait.SpinUntil(() => waiter.Sequence == observed + 1);
+            completed++;
         }
 
+        Volatile.Write(ref turn, done);
         Assert.True(signaller.Join(TimeSpan.FromSeconds(60)));
-        Assert.Equal(rounds, waiter.Sequence);
+        Assert.True(completed >= minimumRounds);
+        Assert.Equal(completed, waiter.Sequence);
     }
 }
