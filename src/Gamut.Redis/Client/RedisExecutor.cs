@@ -369,7 +369,7 @@ public sealed class RedisExecutor : IExecutor
     internal Task<RedisResult> EvaluateAsync(RedisConnection connection, string script, RedisKey[] keys, RedisValue[] args, string operation, CancellationToken cancellationToken) =>
         _scripts.EvaluateAsync(connection, script, keys, args, operation, null, cancellationToken);
 
-    internal Task RegisterQueueOnAsync(RedisConnection where, string queue) => _queues.RegisterAsync(where, queue);
+    internal void RegisterQueueOn(RedisConnection where, string queue) => _queues.Register(where, queue);
 
     private string QueueOf(JobOptions options)
     {

@@ -149,7 +149,7 @@ public sealed class RedisWorkflows
             var state = (string)(await _executor.EvaluateAsync(connection, LuaScripts.WorkflowStart,
                 [keys.Workflow(handle.Id), keys.Ready, keys.Delayed, keys.Stats, keys.Workflows], [.. args],
                 $"start of workflow {handle.Id} on queue '{queue}'", cancellationToken).ConfigureAwait(false))!;
-            await _executor.RegisterQueueOnAsync(connection, queue).ConfigureAwait(false);
+            _executor.RegisterQueueOn(connection, queue);
             if (waiter is not null)
             {
                 if (state != "created")

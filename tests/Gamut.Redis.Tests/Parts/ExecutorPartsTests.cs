@@ -74,12 +74,12 @@ public sealed class ExecutorPartsTests(SharedRedis redis) : IAsyncLifetime
     public async Task The_queue_list_writes_a_queue_once_per_instance()
     {
         var queue = "once-" + Guid.NewGuid().ToString("N")[..8];
-        await _queues.RegisterAsync(Only, queue);
+        _queues.Register(Only, queue);
         await Wait.UntilAsync(async () => await Only.Database.SetContainsAsync(Only.Global.Queues, queue), "the queue was listed");
         await Only.Database.SetRemoveAsync(Only.Global.Queues, queue);
 
         // Known already: not written again (workers list their queues at every beat; the client does it once).
-        await _queues.RegisterAsync(Only, queue);
+        _queues.Register(Only, queue);
         await Only.Database.PingAsync();
         Assert.False(await Only.Database.SetContainsAsync(Only.Global.Queues, queue));
         Assert.True(_queues.Contains(Only, queue));

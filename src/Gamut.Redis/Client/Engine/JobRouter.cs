@@ -50,7 +50,7 @@ internal sealed class JobRouter(IRedisDeployment deployment, RetryingScripts scr
         JobHandle? job = jobs.Count == 1 ? new JobHandle(keys.Queue, jobs[0].Id) : null;
         var reply = (RedisResult[])(await scripts.EvaluateAsync(only, LuaScripts.Enqueue, EnqueueArgs.Keys(keys), Arguments(keys, jobs), operation, job, cancellationToken).ConfigureAwait(false))!;
         await ReplicaAckWait.WaitAsync(only, keys.Ready, operation, job, cancellationToken).ConfigureAwait(false);
-        await queues.RegisterAsync(only, keys.Queue).ConfigureAwait(false);
+        queues.Register(only, keys.Queue);
         var results = new List<Routed>(jobs.Count);
         for (var i = 0; i < jobs.Count; i++)
         {
@@ -118,7 +118,7 @@ internal sealed class JobRouter(IRedisDeployment deployment, RetryingScripts scr
                     await ring.ReconcileWithAsync(where, cancellationToken).ConfigureAwait(false);
                 }
 
-                await queues.RegisterAsync(where, keys.Queue).ConfigureAwait(false);
+                queues.Register(where, keys.Queue);
             }
 
             if (pending.Count > 0)

@@ -24,21 +24,19 @@ internal sealed class KnownQueues
         }
     }
 
-    /// <summary>Adds the queue to the instance's queue set, unless this client did so before.</summary>
-    public Task RegisterAsync(RedisConnection where, string queue)
+    /// <summary>Starts adding the queue to the instance's queue set, unless this client did so before (see <see cref="FlushAsync"/>).</summary>
+    public void Register(RedisConnection where, string queue)
     {
         lock (_known)
         {
             if (!_known.Add((where, queue)))
             {
-                return Task.CompletedTask;
+                return;
             }
 
             _pending.RemoveAll(static t => t.IsCompleted);
             _pending.Add(ListAsync(where, queue));
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>Waits (at most <paramref name="limit"/>) for the listings sent so far; a failed one is left to the workers' heartbeats.</summary>
