@@ -6,8 +6,9 @@ namespace Gamut.Tests.Pool;
 
 /// <summary>
 /// The worker process's stand-alone parts on their own, without a pool: the result outbox over a real slot's journal
-/// (what is committed, what is sent, what a crash would leave to the pool) and the cancels (which job may run, with
-/// which token).
+/// (what is committed, what is sent, what a crash would leave to the pool), the cancels (which job may run, with
+/// which token), the job thread's state as the watcher and SIGTERM see it, and the inbox over a real socket pair
+/// (cancels applied at once, frames kept in order, the end of the stream ends the worker).
 /// </summary>
 public sealed class WorkerHostPartsTests : IDisposable
 {
@@ -120,6 +121,142 @@ public sealed class WorkerHostPartsTests : IDisposable
         Assert.True(running.IsCancellationRequested);
         cancels.End();
         Assert.Null(cancels.Begin(2));
+    }
+
+    [Fact]
+    public void The_job_threads_state_counts_frames_and_a_terminate_while_busy_is_left_to_the_job_thread()
+    {
+        var state = new JobThreadState();
+        Assert.True(state.TryEnter());
+        Assert.Equal((true, 1L), (state.Busy, state.Frames));
+        Assert.False(state.Leave());
+        Assert.True(state.TryEnter());
+        Assert.Equal(2L, state.Frames);
+
+        // SIGTERM while a frame runs: the job thread, not the signal, ends the process when the frame ends.
+        Assert.True(state.Terminate());
+        Assert.True(state.Terminating);
+        Assert.True(state.Leave());
+
+        // Idle and terminating: no frame begins, and the terminate says the caller must end the process itself.
+        Assert.False(state.TryEnter());
+        Assert.False(state.Terminate());
+        Assert.Equal(2L, state.Frames);
+    }
+
+    [Fact]
+    public async Task The_watcher_parked_while_idle_wakes_when_the_job_thread_begins_a_frame()
+    {
+        var state = new JobThreadState();
+        Assert.False(state.WaitBusy(TimeSpan.Zero));
+        var woke = Task.Factory.StartNew(() => state.WaitBusy(TimeSpan.FromMinutes(5)), TaskCreationOptions.LongRunning);
+        Assert.True(state.TryEnter());
+        Assert.True(await woke.WaitAsync(TimeSpan.FromMinutes(5)));
+
+        // Already busy: no wait at all.
+        Assert.True(state.WaitBusy(TimeSpan.FromMinutes(5)));
+    }
+
+    [Fact]
+    public void The_inbox_applies_a_cancel_as_soon_as_it_is_read_and_keeps_read_ahead_frames_in_order()
+    {
+        using var pair = new ChannelPair();
+        var cancels = new JobCancels();
+        var inbox = new FrameInbox(pair.Worker, cancels, code => throw new WorkerExited(code));
+        var running = cancels.Begin(5)!.Value;
+
+        // While job 5 runs, the watcher reads ahead: a Jobs frame, the cancel for job 5, another Jobs frame.
+        pair.Pool.Send(Frame(FrameType.Jobs, 1));
+        pair.Pool.Send(Frame(FrameType.Cancel, 5));
+        pair.Pool.Send(Frame(FrameType.Jobs, 2));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(pair.Worker.WaitReadable(TimeSpan.FromMinutes(5)));
+            inbox.ReadAhead(() => true);
+        }
+
+        Assert.True(running.IsCancellationRequested);
+        Assert.Equal(2, inbox.Waiting);
+
+        // A read-ahead the job thread no longer needs (its frame ended) reads nothing.
+        pair.Pool.Send(Frame(FrameType.Stop, 3));
+        Assert.True(pair.Worker.WaitReadable(TimeSpan.FromMinutes(5)));
+        inbox.ReadAhead(() => false);
+        Assert.Equal(2, inbox.Waiting);
+
+        // The job thread takes them in the order sent, then the rest from the channel.
+        Assert.Equal([(FrameType.Jobs, 1L), (FrameType.Jobs, 2L), (FrameType.Stop, 3L)], [Take(inbox), Take(inbox), Take(inbox)]);
+        cancels.End();
+    }
+
+    [Fact]
+    public void The_end_of_the_stream_or_a_frame_a_worker_never_gets_ends_the_worker()
+    {
+        using (var pair = new ChannelPair())
+        {
+            var inbox = new FrameInbox(pair.Worker, new JobCancels(), code => throw new WorkerExited(code));
+            pair.Pool.Socket.Shutdown();
+            Assert.Equal(0, Assert.Throws<WorkerExited>(() => inbox.Next()).Code);
+        }
+
+        using (var pair = new ChannelPair())
+        {
+            var inbox = new FrameInbox(pair.Worker, new JobCancels(), code => throw new WorkerExited(code));
+            pair.Pool.Send(Frame(FrameType.Results, 1));
+            Assert.Equal(WorkerHost.ExitProtocol, Assert.Throws<WorkerExited>(() => inbox.Next()).Code);
+        }
+    }
+
+    private static (FrameType, long) Take(FrameInbox inbox)
+    {
+        var frame = inbox.Next();
+        try
+        {
+            return (frame.Type, new FrameReader(frame.Body).I64());
+        }
+        finally
+        {
+            frame.Release();
+        }
+    }
+
+    private static byte[] Frame(FrameType type, long value)
+    {
+        var w = new FrameWriter(32);
+        w.BeginFrame(type);
+        w.I64(value);
+        w.EndFrame();
+        return w.Written.ToArray();
+    }
+
+    private sealed class WorkerExited(int code) : Exception($"exit {code}")
+    {
+        public int Code { get; } = code;
+    }
+
+    /// <summary>A connected pair of framed sockets on a fresh abstract name: the pool's end and the worker's.</summary>
+    private sealed class ChannelPair : IDisposable
+    {
+        private readonly UnixStream _listener;
+
+        public ChannelPair()
+        {
+            var name = $"gamut-test-inbox-{Environment.ProcessId}-{Guid.NewGuid():N}";
+            _listener = UnixStream.Listen(name, 1);
+            Worker = new FrameSocket(UnixStream.Connect(name), maxFrame: 1 << 20);
+            Pool = new FrameSocket(_listener.Accept(), maxFrame: 1 << 20);
+        }
+
+        public FrameSocket Pool { get; }
+
+        public FrameSocket Worker { get; }
+
+        public void Dispose()
+        {
+            Pool.Dispose();
+            Worker.Dispose();
+            _listener.Dispose();
+        }
     }
 
     /// <summary>The body of a Results frame, checked to be one.</summary>

@@ -17,25 +17,34 @@ namespace Gamut.Pool.Worker;
 /// thread here, not two. While it runs a frame for longer than about a millisecond, a watcher thread takes over the
 /// channel: a cancel reaches the running job at once, later frames wait in order, and the pool's death (end of
 /// stream) ends the worker whatever the job is doing. The watcher also checks the parent pid, in case.</para>
-/// <para>Two parts keep state of their own: <see cref="ResultOutbox"/> (results committed to the slot's journal, sent
-/// in one frame) and <see cref="JobCancels"/> (which job may run, with which token).</para>
+/// <para>The parts with state of their own: <see cref="ResultOutbox"/> (results committed to the slot's journal, sent
+/// in one frame), <see cref="JobCancels"/> (which job may run, with which token), <see cref="FrameInbox"/> (the
+/// channel's two readers), <see cref="JobThreadState"/> (idle, busy or terminating) and <see cref="ChannelWatcher"/>
+/// (the second thread); <see cref="WorkerInit"/> is what the pool says at start. This class runs the job thread.</para>
 /// </remarks>
-internal sealed partial class WorkerHost
+internal sealed class WorkerHost
 {
+    /// <summary>The exit code of a worker that read a frame it never gets (a pool of another version).</summary>
+    public const int ExitProtocol = 70;
     private const int ExitInitFailed = 78;
-    private const int ExitProtocol = 70;
     private const int ExitTerminated = 143;
+
+    // messaging.system of the worker's process spans.
+    private const string TraceSystem = "gamut.pool";
 
     private readonly WorkerArguments _args;
     private readonly WorkerJobTable _jobs = new();
     private FrameSocket _channel = null!;
+    private FrameInbox _inbox = null!;
     private IJobSerializer? _serializer;
     private long _maxPayload = 64L * 1024 * 1024;
-    private string _setupType = "";
 
-    // The parts with state of their own: what goes back to the pool, and which job may run with which token.
+    // The parts with state of their own: what goes back to the pool, which job may run with which token, and what
+    // the job thread is doing.
     private readonly ResultOutbox _outbox;
     private readonly JobCancels _cancels = new();
+    private readonly JobThreadState _state = new();
+    private JobEntry[] _entries = new JobEntry[64];
 
     // The process span of the unit the job thread runs now (null when untraced), so an error answer marks it failed.
     private Activity? _runSpan;
@@ -63,6 +72,9 @@ internal sealed partial class WorkerHost
     public bool DefaultJson => _serializer is null || ReferenceEquals(_serializer, JsonJobSerializer.Default);
 
     public ILogger Logger { get; }
+
+    /// <summary>Whether the worker is being stopped (SIGTERM): its job token is cancelled, but not by its caller.</summary>
+    public bool Terminating => _state.Terminating;
 
     /// <summary>Where the job thread serializes one result (it is the only user).</summary>
     public ArrayBufferWriter<byte> Scratch { get; } = new(4096);
@@ -132,14 +144,17 @@ internal sealed partial class WorkerHost
             return ExitProtocol;
         }
 
-        var initializer = ReadInit(body.Span, out var initPayload);
-        new Thread(Watch) { IsBackground = true, Name = "gamut-worker-watch" }.Start();
-        if ((_setupType.Length > 0 ? RunSetup(_setupType) : null) is { } setupError)
+        var init = WorkerInit.Read(body.Span);
+        (_maxPayload, _serializer) = (init.MaxPayload, init.Serializer);
+        _inbox = new FrameInbox(_channel, _cancels, LinuxNative.ExitNow);
+        new ChannelWatcher(_state, _inbox, _channel, _outbox, CheckParent).Start();
+        if (init.RunSetup(_jobs, Logger) is { } setupError)
         {
             return InitFailed(setupError, interrupt, terminate);
         }
 
-        if (initializer is not null && RunInitializer(initializer, initPayload) is { } error)
+        var initContext = new WorkerJobContext($"init-w{_args.WorkerId}", init.Initializer?.Name ?? "", 1, _cancels.Current, Logger);
+        if (init.RunInitializer(_jobs, Serializer, initContext) is { } error)
         {
             return InitFailed(error, interrupt, terminate);
         }
@@ -177,77 +192,6 @@ internal sealed partial class WorkerHost
         _channel.Send(w.Written);
     }
 
-    private JobDefinition? ReadInit(ReadOnlySpan<byte> body, out byte[] initPayload)
-    {
-        var r = new FrameReader(body);
-        _maxPayload = r.I64();
-        var serializerType = r.String();
-        if (serializerType.Length > 0)
-        {
-            _serializer = CreateSerializer(serializerType);
-        }
-
-        _setupType = r.String();
-
-        initPayload = [];
-        if (r.U8() == 0)
-        {
-            return null;
-        }
-
-        var definition = JobDefinition.Read(ref r);
-        initPayload = r.Bytes().ToArray();
-        return definition;
-    }
-
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2057", Justification = "The serializer type is the pool's own configuration.")]
-    private static IJobSerializer CreateSerializer(string typeName)
-    {
-        // Trusted configuration from the pool (the type of the serializer it was given), never payload data.
-        var type = Type.GetType(typeName, throwOnError: true)!;
-        return (IJobSerializer)Activator.CreateInstance(type)!;
-    }
-
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2057", Justification = "The setup type is the pool's own configuration.")]
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "The pool checked the type's public parameterless constructor.")]
-    private JobError? RunSetup(string typeName)
-    {
-        // Trusted configuration from the pool (ProcessPoolOptions.WorkerSetup, a type given in code), never payload data.
-        try
-        {
-            var type = Type.GetType(typeName, throwOnError: true)!;
-            var setup = (IPoolWorkerSetup)Activator.CreateInstance(type)!;
-            _jobs.Activator = setup.CreateActivator(Logger)
-                ?? throw new InvalidOperationException($"{type.FullName}.CreateActivator returned null");
-            return null;
-        }
-        catch (Exception e)
-        {
-            var inner = e is System.Reflection.TargetInvocationException { InnerException: { } cause } ? cause : e;
-            return new JobError(inner.GetType().FullName!, $"The worker setup {typeName.Split(',')[0]} failed: {inner.Message}", inner.StackTrace);
-        }
-    }
-
-    private JobError? RunInitializer(JobDefinition definition, byte[] payload)
-    {
-        var job = _jobs.Load(definition);
-        if (job.LoadError is not null)
-        {
-            return job.LoadError;
-        }
-
-        try
-        {
-            var context = new WorkerJobContext($"init-w{_args.WorkerId}", definition.Name, 1, _cancels.Current, Logger);
-            job.Runner!.Descriptor.InvokeAsync(payload, Serializer, context, new ArrayBufferWriter<byte>()).AsTask().GetAwaiter().GetResult();
-            return null;
-        }
-        catch (Exception e)
-        {
-            return JobError.From(e);
-        }
-    }
-
     private void SendLog(LogLevel level, string message)
     {
         var w = new FrameWriter(256 + (message.Length * 3));
@@ -282,6 +226,159 @@ internal sealed partial class WorkerHost
             LinuxNative.ExitNow(0);
         }
     }
+
+    private void JobLoop()
+    {
+        while (true)
+        {
+            var frame = _inbox.Next();
+            try
+            {
+                switch (frame.Type)
+                {
+                    case FrameType.DefineJob:
+                        var r = new FrameReader(frame.Body);
+                        var index = r.U32();
+                        _jobs.Define(index, JobDefinition.Read(ref r));
+                        break;
+                    case FrameType.Jobs:
+                        RunFrame(frame.Memory);
+                        break;
+                    case FrameType.Stop:
+                        Flush();
+                        Environment.Exit(_state.Terminating ? ExitTerminated : 0);
+                        break;
+                    default:
+                        LinuxNative.ExitNow(ExitProtocol);
+                        break;
+                }
+            }
+            finally
+            {
+                frame.Release();
+            }
+        }
+    }
+
+    private void RunFrame(ReadOnlyMemory<byte> body)
+    {
+        var r = new FrameReader(body.Span);
+        var count = (int)r.U32();
+        if (_entries.Length < count)
+        {
+            _entries = new JobEntry[Math.Max(count, _entries.Length * 2)];
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var seq = r.I64();
+            var index = r.U32();
+            var attempt = (int)r.U32();
+            var flags = (JobFlags)r.U8();
+            var id = r.String();
+            var items = (flags & JobFlags.Chunk) != 0 ? (int)r.U32() : 1;
+            string? traceParent = null, traceState = null;
+            if ((flags & JobFlags.Traced) != 0)
+            {
+                traceParent = r.String();
+                traceState = r.String();
+            }
+
+            var (offset, length) = r.BytesRange();
+            _entries[i] = new JobEntry(seq, index, attempt, flags, id, items, offset, length, traceParent, traceState);
+        }
+
+        if (!_state.TryEnter())
+        {
+            Flush();
+            Environment.Exit(ExitTerminated);
+        }
+
+        // Results made early in the frame go back when it ends, or within about a millisecond if it runs long (the
+        // watcher sends them: see ResultOutbox.FlushIfStale).
+        for (var i = 0; i < count && !_state.Terminating; i++)
+        {
+            var e = _entries[i];
+            RunOne(e, body.Slice(e.Offset, e.Length));
+            _entries[i] = default;
+        }
+
+        Flush();
+        if (_state.Leave())
+        {
+            Environment.Exit(ExitTerminated);
+        }
+    }
+
+    private void RunOne(in JobEntry e, ReadOnlyMemory<byte> payload)
+    {
+        var job = _jobs.Get(e.Index);
+        if (job is null)
+        {
+            AppendError(e.Seq, ErrorCode.UnknownJob, new JobError(typeof(UnknownJobException).FullName!, $"The worker was never told about job #{e.Index}"));
+            return;
+        }
+
+        if (job.LoadError is not null)
+        {
+            AppendError(e.Seq, ErrorCode.Registration, job.LoadError);
+            return;
+        }
+
+        if (_cancels.Begin(e.Seq) is not { } token)
+        {
+            AppendError(e.Seq, ErrorCode.Cancelled, new JobError(typeof(OperationCanceledException).FullName!, "Cancelled before it started"));
+            return;
+        }
+
+        // The submitter's context makes this run a span of its trace, when the worker has a listener (set up, for
+        // instance, by a WorkerInitializer); a chunk is one span.
+        using var activity = e.TraceParent is null ? null : GamutTelemetry.StartProcess(TraceSystem, job.Name, job.Name, e.Id, e.Attempt, e.TraceParent, e.TraceState);
+        (_runSpan, _runSpanSeq) = (activity, e.Seq);
+        try
+        {
+            var work = new JobWork(e.Seq, e.Id, e.Attempt, e.Flags, e.Items, payload, token);
+            if ((e.Flags & JobFlags.Chunk) != 0)
+            {
+                job.Runner!.RunChunk(this, work);
+            }
+            else
+            {
+                job.Runner!.RunSingle(this, work);
+            }
+        }
+        finally
+        {
+            _runSpan = null;
+            _cancels.End();
+        }
+    }
+
+    private void OnTerminate()
+    {
+        // Terminating first, then the token: a job thread between items sees the flag and stops before it would
+        // begin the next one with a cancelled token (that one is not started, so the pool runs it elsewhere).
+        var busy = _state.Terminate();
+        _cancels.Terminate();
+        if (busy)
+        {
+            // The job thread exits when the running job returns.
+            return;
+        }
+
+        // Between frames (the job thread waits on the channel): leave now, from a thread of our own rather than the
+        // signal handler's.
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static host =>
+            {
+                host.Flush();
+                Environment.Exit(ExitTerminated);
+            },
+            this,
+            preferLocal: false);
+    }
+
+    private readonly record struct JobEntry(long Seq, uint Index, int Attempt, JobFlags Flags, string Id, int Items, int Offset, int Length, string? TraceParent, string? TraceState);
 
     private void CheckParent()
     {
