@@ -35,6 +35,12 @@ public static class Program
                 FailedTtl = TimeSpan.FromMilliseconds(Env("GAMUT_TEST_FAILED_TTL_MS", 3_600_000)),
                 DeadLetterMax = Env("GAMUT_TEST_DEAD_MAX", 10_000),
             };
+        // GAMUT_TEST_LOG=1: the worker's log on standard error, one line each (tests wait for what it says).
+        if (Environment.GetEnvironmentVariable("GAMUT_TEST_LOG") == "1")
+        {
+            options = options.WithLogger(new StderrLogger());
+        }
+
         // GAMUT_TEST_RING=timeoutMs,healthMs,checkMs: a ring's instance timeout and check intervals (ring tests).
         if (Environment.GetEnvironmentVariable("GAMUT_TEST_RING") is { Length: > 0 } ring && ring.Split(',').Select(int.Parse).ToArray() is [var timeout, var health, var check])
         {
@@ -66,5 +72,20 @@ public static class Program
 
         await worker.StopAsync();
         return 0;
+    }
+}
+
+/// <summary>The test worker's log, one line per entry on standard error: <c>log LEVEL message</c>.</summary>
+internal sealed class StderrLogger : Microsoft.Extensions.Logging.ILogger
+{
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        Console.Error.WriteLine($"log {logLevel} {formatter(state, exception).ReplaceLineEndings(" ")}");
+        Console.Error.Flush();
     }
 }

@@ -2,7 +2,6 @@ using Gamut.Executors;
 using Gamut.Jobs;
 using Gamut.Redis.Tests.Infrastructure;
 using Gamut.Redis.Tests.Jobs;
-using Gamut.Redis.Tests.Ledger;
 
 namespace Gamut.Redis.Tests;
 
@@ -10,7 +9,7 @@ namespace Gamut.Redis.Tests;
 [Collection(SharedRedisCollection.Name)]
 public sealed class ShutdownTests(SharedRedis redis)
 {
-    private static readonly JobRef<int, int> LedgerJob = JobRef.To<LedgerJob, int, int>();
+    private static readonly JobRef<string, int> GateJob = JobRef.To<GateJob, string, int>();
 
     private async Task<long> StatAsync(string prefix, string field)
     {
@@ -18,12 +17,49 @@ public sealed class ShutdownTests(SharedRedis redis)
         return string.IsNullOrEmpty(v) ? 0 : long.Parse(v);
     }
 
-    [Theory]
-    [InlineData(300, "finished")]
-    [InlineData(60_000, "handed back")]
-    public async Task On_sigterm_a_worker_stops_taking_finishes_or_hands_back_its_jobs_and_exits_0(int jobMs, string expected)
+    [Fact]
+    public async Task On_sigterm_a_worker_stops_taking_finishes_its_running_jobs_and_exits_0()
     {
-        var prefix = "term" + jobMs;
+        // Four gated jobs run; the worker is told to stop; only once it says it stopped taking are the four let
+        // finish. They succeed, the other four stay queued for another worker, and the worker leaves cleanly.
+        var prefix = "term-finish";
+        var gate = Path.Combine(Path.GetTempPath(), $"gamut-gate-{Guid.NewGuid():N}");
+        var options = TestOptions.For(redis.Server, prefix);
+        await using var client = await RedisExecutor.ConnectAsync(options);
+        using var worker = WorkerProcess.Start(redis.Server.Url, prefix, "default", 4, null, env: new Dictionary<string, string> { ["GAMUT_TEST_LOG"] = "1" });
+        var workerId = await worker.Ready.WaitAsync(TestOptions.Guard);
+        var handles = new List<JobHandle>();
+        for (var i = 0; i < 8; i++)
+        {
+            handles.Add(await client.EnqueueAsync(GateJob, gate));
+        }
+
+        try
+        {
+            await Wait.UntilAsync(async () => (await redis.Server.CliAsync("LLEN", $"{prefix}:{{default}}:active:{workerId}")) == "4", "four jobs running");
+            worker.Signal("TERM");
+            await worker.SaysAsync("stopped taking jobs; 4 running").WaitAsync(TestOptions.Guard);
+            File.WriteAllText(gate, "open");
+            await worker.WaitForExitAsync().WaitAsync(TestOptions.Guard);
+        }
+        finally
+        {
+            File.Delete(gate);
+        }
+
+        Assert.True(worker.ExitCode == 0, $"exit {worker.ExitCode}: {worker.Stderr}");
+        var states = await StatesAsync(client, handles);
+        Assert.Equal(4, states.Count(s => s == RedisJobState.Succeeded));
+        Assert.Equal(4, states.Count(s => s == RedisJobState.Queued));
+        await AssertLeftAsync(prefix, workerId);
+    }
+
+    [Fact]
+    public async Task On_sigterm_a_worker_hands_back_the_jobs_still_running_at_its_deadline_and_exits_0()
+    {
+        // The gate never opens: the worker's shutdown deadline (5 s in the test program) passes with four running.
+        var prefix = "term-handback";
+        var gate = Path.Combine(Path.GetTempPath(), $"gamut-gate-never-{Guid.NewGuid():N}");
         var options = TestOptions.For(redis.Server, prefix);
         await using var client = await RedisExecutor.ConnectAsync(options);
         using var worker = WorkerProcess.Start(redis.Server, prefix, "default", 4, null);
@@ -31,7 +67,7 @@ public sealed class ShutdownTests(SharedRedis redis)
         var handles = new List<JobHandle>();
         for (var i = 0; i < 8; i++)
         {
-            handles.Add(await client.EnqueueAsync(LedgerJob, jobMs));
+            handles.Add(await client.EnqueueAsync(GateJob, gate));
         }
 
         await Wait.UntilAsync(async () => (await redis.Server.CliAsync("LLEN", $"{prefix}:{{default}}:active:{workerId}")) == "4", "four jobs running");
@@ -39,23 +75,26 @@ public sealed class ShutdownTests(SharedRedis redis)
         await worker.WaitForExitAsync().WaitAsync(TestOptions.Guard);
         Assert.True(worker.ExitCode == 0, $"exit {worker.ExitCode}: {worker.Stderr}");
 
+        var states = await StatesAsync(client, handles);
+        Assert.Equal(8, states.Count(s => s == RedisJobState.Queued));
+        Assert.Equal(4, await StatAsync(prefix, "handedBack"));
+        await AssertLeftAsync(prefix, workerId);
+    }
+
+    private static async Task<List<RedisJobState>> StatesAsync(RedisExecutor client, List<JobHandle> handles)
+    {
         var states = new List<RedisJobState>();
         foreach (var h in handles)
         {
             states.Add((await client.GetStatusAsync(h)).State);
         }
 
-        if (expected == "finished")
-        {
-            Assert.Equal(4, states.Count(s => s == RedisJobState.Succeeded));
-            Assert.Equal(4, states.Count(s => s == RedisJobState.Queued));
-        }
-        else
-        {
-            Assert.Equal(8, states.Count(s => s == RedisJobState.Queued));
-            Assert.Equal(4, await StatAsync(prefix, "handedBack"));
-        }
+        return states;
+    }
 
+    /// <summary>The worker left nothing behind: no active list, not a member of the workers, every enqueue counted.</summary>
+    private async Task AssertLeftAsync(string prefix, string workerId)
+    {
         Assert.Equal("0", await redis.Server.CliAsync("EXISTS", $"{prefix}:{{default}}:active:{workerId}"));
         Assert.Equal("0", await redis.Server.CliAsync("SISMEMBER", $"{prefix}:{{default}}:workers", workerId));
         Assert.Equal("8", await redis.Server.CliAsync("HGET", $"{prefix}:{{default}}:stats", "enqueued"));

@@ -8,6 +8,7 @@ public sealed class WorkerProcess : IDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Text.StringBuilder _stderr = new();
+    private readonly List<(string Text, TaskCompletionSource Said)> _awaited = [];
 
     private WorkerProcess(Process process)
     {
@@ -77,6 +78,13 @@ public sealed class WorkerProcess : IDisposable
             lock (worker._stderr)
             {
                 worker._stderr.AppendLine(e.Data);
+                foreach (var (text, said) in worker._awaited)
+                {
+                    if (e.Data?.Contains(text, StringComparison.Ordinal) == true)
+                    {
+                        said.TrySetResult();
+                    }
+                }
             }
         };
         worker._process.BeginOutputReadLine();
@@ -87,6 +95,36 @@ public sealed class WorkerProcess : IDisposable
     }
 
     public Task<string> Ready => _ready.Task;
+
+    /// <summary>Ends when the worker writes a line containing <paramref name="text"/> on standard error (fails if it exits first).</summary>
+    public Task SaysAsync(string text)
+    {
+        var said = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_stderr)
+        {
+            if (_stderr.ToString().Contains(text, StringComparison.Ordinal))
+            {
+                return Task.CompletedTask;
+            }
+
+            _awaited.Add((text, said));
+        }
+
+        void Exited()
+        {
+            // WaitForExit() without a timeout also waits for standard error's last lines to be read.
+            _process.WaitForExit();
+            said.TrySetException(new InvalidOperationException($"worker exited without saying '{text}': {Stderr}"));
+        }
+
+        _process.Exited += (_, _) => Exited();
+        if (_process.HasExited)
+        {
+            Exited();
+        }
+
+        return said.Task;
+    }
 
     public void Kill()
     {

@@ -39,6 +39,25 @@ public sealed class SleepJob : IJob<int, int>
     }
 }
 
+/// <summary>
+/// Runs until the file named by its input exists (a gate the test opens), honouring cancellation, and returns 1: a
+/// job whose end the test decides, so no test races a job's duration.
+/// </summary>
+[Job("test.gate")]
+public sealed class GateJob : IJob<string, int>
+{
+    public async ValueTask<int> RunAsync(string input, JobContext context)
+    {
+        // The gate is opened by another process (the test): a look every 10 ms waits for that event, not for time.
+        while (!File.Exists(input))
+        {
+            await Task.Delay(10, context.CancellationToken);
+        }
+
+        return 1;
+    }
+}
+
 /// <summary>Reports progress in steps, then returns.</summary>
 [Job("test.progress")]
 public sealed class ProgressJob : IJob<int, int>

@@ -62,6 +62,9 @@ internal sealed class JobExecution
     /// </summary>
     public async Task FinishOrHandBackAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        // Said once taking has stopped: from here no job is taken, so an operator (or a test) knows the jobs still
+        // queued stay for other workers, and how long the running ones have.
+        _log.LogInformation("Worker {Worker} stopped taking jobs; {Running} running have {Timeout} to finish before they are handed back", _workerId, _held.Running, timeout);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         while (_held.Running > 0 && !deadline.IsCancellationRequested)
