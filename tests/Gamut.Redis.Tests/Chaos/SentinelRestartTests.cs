@@ -104,10 +104,7 @@ public sealed class SentinelRestartTests(ITestOutputHelper output)
 
         // The producer's enqueue, sent again to the primary after its first send landed on the old one.
         var id = JobIds.New();
-        await using (var onPrimary = await RedisExecutor.ConnectAsync(TestOptions.For(promoted, prefix)))
-        {
-            await onPrimary.EnqueueAsync(JobRef.To<SquareJob, int, int>(), 3, new JobOptions { Id = id });
-        }
+        await EnqueueAsync(promoted, prefix, id);
 
         // Several takes (each a worker of its own) pass the open gate; then the old primary is back, empty, holding a
         // copy of the job, and the client, which sends writes to every instance it sees as a primary, spreads them
@@ -117,21 +114,16 @@ public sealed class SentinelRestartTests(ITestOutputHelper output)
         Task BackAsync() => back ??= Task.Run(async () =>
         {
             await first.LaunchAsync();
-            await using (var onOld = await RedisExecutor.ConnectAsync(TestOptions.For(first, prefix)))
-            {
-                await onOld.EnqueueAsync(JobRef.To<SquareJob, int, int>(), 3, new JobOptions { Id = id });
-            }
+            await EnqueueAsync(first, prefix, id);
 
             var old = connection.Multiplexer.GetServer("127.0.0.1", first.Port);
             await Wait.UntilAsync(() => Task.FromResult(old.IsConnected), "the worker's client reconnected to the old primary", TestOptions.Guard);
         });
         var takers = Enumerable.Range(1, 8).Select(i =>
         {
-            var worker = $"w{i}";
-            return new JobTaker(connection, new RedisWorkerOptions { Registry = TestOptions.Registry(), Concurrency = 1 }, worker, [q], new WorkerSlots(1), new HeldJobs(), new BrokenQueues(connection.Logger, worker, connection.Name), _ => { })
-            {
-                AfterGateForTests = BackAsync,
-            };
+            var taker = Taker(connection, q, $"w{i}");
+            taker.AfterGateForTests = BackAsync;
+            return taker;
         }).ToList();
         var takes = takers.Select(t => t.TakeAsync(q, 1)).ToList();
 
@@ -171,13 +163,10 @@ public sealed class SentinelRestartTests(ITestOutputHelper output)
         await using var group = sentinels;
         await using var workerConnection = connection;
         var id = JobIds.New();
-        await using (var onPrimary = await RedisExecutor.ConnectAsync(TestOptions.For(promoted, prefix)))
-        {
-            await onPrimary.EnqueueAsync(JobRef.To<SquareJob, int, int>(), 3, new JobOptions { Id = id });
-        }
+        await EnqueueAsync(promoted, prefix, id);
 
         var q = connection.Queue("default");
-        var taker = new JobTaker(connection, new RedisWorkerOptions { Registry = TestOptions.Registry(), Concurrency = 1 }, "w1", [q], new WorkerSlots(1), new HeldJobs(), new BrokenQueues(connection.Logger, "w1", connection.Name), _ => { });
+        var taker = Taker(connection, q, "w1");
         var job = Assert.Single((await taker.TakeAsync(q, 1).WaitAsync(TestOptions.Guard)).Jobs);
         var sink = new CompletionSink(connection, "w1");
         sink.AfterGateForTests = async () =>
@@ -195,6 +184,17 @@ public sealed class SentinelRestartTests(ITestOutputHelper output)
         Assert.Equal("succeeded", await promoted.CliAsync("HGET", q.Job(id).ToString(), "s"));
         await sink.DrainAsync(CancellationToken.None);
     }
+
+    /// <summary>Enqueues job <paramref name="id"/> (a square of 3) on <paramref name="server"/> alone.</summary>
+    private static async Task EnqueueAsync(RedisServer server, string prefix, string id)
+    {
+        await using var client = await RedisExecutor.ConnectAsync(TestOptions.For(server, prefix));
+        await client.EnqueueAsync(JobRef.To<SquareJob, int, int>(), 3, new JobOptions { Id = id });
+    }
+
+    /// <summary>A one-slot taker of worker <paramref name="worker"/> on <paramref name="queue"/>.</summary>
+    private static JobTaker Taker(RedisConnection connection, Keys.QueueKeys queue, string worker) =>
+        new(connection, new RedisWorkerOptions { Registry = TestOptions.Registry(), Concurrency = 1 }, worker, [queue], new WorkerSlots(1), new HeldJobs(), new BrokenQueues(connection.Logger, worker, connection.Name), _ => { });
 
     /// <summary>
     /// A Sentinel group whose first primary Sentinel cannot demote (its default user may not run REPLICAOF: the test

@@ -48,10 +48,14 @@ public sealed class GateJob : IJob<string, int>
 {
     public async ValueTask<int> RunAsync(string input, JobContext context)
     {
-        // The gate is opened by another process (the test): a look every 10 ms waits for that event, not for time.
-        while (!File.Exists(input))
+        // Watch first, then look: a gate opened in between is seen by the look, one opened after by the watcher.
+        var opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watcher = new FileSystemWatcher(Path.GetDirectoryName(input)!, Path.GetFileName(input));
+        watcher.Created += (_, _) => opened.TrySetResult();
+        watcher.EnableRaisingEvents = true;
+        if (!File.Exists(input))
         {
-            await Task.Delay(10, context.CancellationToken);
+            await opened.Task.WaitAsync(context.CancellationToken);
         }
 
         return 1;
