@@ -44,8 +44,10 @@ public sealed class WorkerFaultTests(ITestOutputHelper output)
         try
         {
             var kills = 0;
+            var guard = DateTime.UtcNow + TimeSpan.FromMinutes(3); // a hang guard only: it decides no pass
             while (await StatAsync(server, prefix, "succeeded") < n)
             {
+                Assert.True(DateTime.UtcNow < guard, $"not every job succeeded after {kills} kills: {await StatAsync(server, prefix, "succeeded")} of {n}");
                 await Task.Delay(300);
                 var ready = workers.Where(w => w.Ready.IsCompletedSuccessfully && !w.HasExited).ToList();
                 if (ready.Count == 0 || kills >= Wait.Scale(20, 100))
